@@ -1,0 +1,315 @@
+"""Run a Pulumi Python program under the SDK's mock monitor and capture its resource graph.
+
+The program runs the way the Python language host runs it (``run_in_stack`` over ``runpy``), but
+its resource monitor is a :class:`CapturingMonitor`: every ``RegisterResourceRequest`` is recorded
+in wire form (camelCase engine names, unknowns and secrets kept) together with the options the
+engine would see. Default providers are synthesized as the engine would. Nothing here talks to a
+cloud or to a Pulumi engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import runpy
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import json_format
+import pulumi
+from pulumi import runtime
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.settings import ROOT
+
+from plan.mocks import OfflineMocks
+from plan.project import StackSpec
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+PROVIDER_PREFIX = "pulumi:providers:"
+
+
+class ProgramError(Exception):
+    """The program under plan raised; ``str()`` is one line, ``detail`` the program's traceback."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+@dataclass
+class CapturedResource:
+    """One registration, as the engine would hold it before Check/Diff."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    provider: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    options: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "custom": self.custom,
+            "parent": self.parent,
+            "provider": self.provider,
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "options": self.options,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CapturedResource:
+        return cls(**{key: data[key] for key in cls.__dataclass_fields__})
+
+
+@dataclass
+class Graph:
+    """Everything a program registered, in registration order, plus its stack outputs."""
+
+    project: str
+    stack: str
+    preview: bool
+    resources: list[CapturedResource] = field(default_factory=list)
+    stack_outputs: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def by_type(self, type_token: str) -> list[CapturedResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def one(self, type_token: str, name: str | None = None) -> CapturedResource:
+        found = [r for r in self.by_type(type_token) if name is None or r.name == name]
+        if len(found) != 1:
+            raise LookupError(f"expected one {type_token} named {name!r}, found {len(found)}")
+        return found[0]
+
+    def get(self, urn: str) -> CapturedResource:
+        for resource in self.resources:
+            if resource.urn == urn:
+                return resource
+        raise LookupError(f"no resource with URN {urn}")
+
+    def children(self, parent_urn: str) -> list[CapturedResource]:
+        return [r for r in self.resources if r.parent == parent_urn]
+
+
+def duration_seconds(value: str) -> float:
+    """Parse a Go duration as Pulumi's CustomTimeouts use it ("90m", "1h30m", "45s") to seconds."""
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+    total, number = 0.0, ""
+    index = 0
+    while index < len(value):
+        char = value[index]
+        if char.isdigit() or char == ".":
+            number += char
+            index += 1
+            continue
+        unit = "ms" if value.startswith("ms", index) else char
+        if unit not in units or not number:
+            raise ValueError(f"bad duration {value!r}")
+        total += float(number) * units[unit]
+        number = ""
+        index += len(unit)
+    if number:
+        raise ValueError(f"bad duration {value!r}: missing unit")
+    return total
+
+
+def _options(request: Any) -> dict[str, Any]:
+    timeouts = request.customTimeouts
+    custom_timeouts = {
+        key: getattr(timeouts, key)
+        for key in ("create", "update", "delete")
+        if getattr(timeouts, key)
+    }
+    return {
+        "protect": bool(request.protect) if request.HasField("protect") else False,
+        "retainOnDelete": bool(request.retainOnDelete)
+        if request.HasField("retainOnDelete")
+        else False,
+        "ignoreChanges": list(request.ignoreChanges),
+        "replaceOnChanges": list(request.replaceOnChanges),
+        "customTimeouts": custom_timeouts,
+        "deleteBeforeReplace": request.deleteBeforeReplace
+        if request.deleteBeforeReplaceDefined
+        else None,
+        "additionalSecretOutputs": list(request.additionalSecretOutputs),
+        "deletedWith": request.deletedWith,
+        "dependencies": list(request.dependencies),
+        "propertyDependencies": {
+            key: list(value.urns) for key, value in request.propertyDependencies.items()
+        },
+    }
+
+
+class CapturingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that records every registration the way the engine would see it."""
+
+    def __init__(self, mocks: OfflineMocks, project: str, stack: str) -> None:
+        super().__init__(mocks)
+        self.offline_mocks = mocks
+        self.project = project
+        self.stack = stack
+        self.captured: list[CapturedResource] = []
+        self.stack_outputs: dict[str, Any] = {}
+        self._types_by_urn: dict[str, str] = {}
+        self._default_providers: dict[str, str] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine qualifies a child's type with its parent's, except under the root stack.
+        qualified = type_
+        if parent and self._types_by_urn.get(parent) != STACK_TYPE:
+            qualified = parent.split("::")[2] + "$" + type_
+        return f"urn:pulumi:{self.stack}::{self.project}::{qualified}::{name}"
+
+    def _default_provider(self, type_token: str, version: str) -> str:
+        package = type_token.split(":")[0]
+        if package in self._default_providers:
+            return self._default_providers[package]
+        name = "default" + ("_" + version.replace(".", "_") if version else "")
+        provider_type = PROVIDER_PREFIX + package
+        urn = f"urn:pulumi:{self.stack}::{self.project}::{provider_type}::{name}"
+        inputs = self.offline_mocks.provider_config(package)
+        if version:
+            inputs["version"] = version
+        provider_id = self.offline_mocks.provider_id(name)
+        self.captured.append(
+            CapturedResource(
+                urn=urn,
+                type=provider_type,
+                name=name,
+                custom=True,
+                parent="",
+                provider="",
+                inputs=dict(inputs),
+                outputs=dict(inputs),
+                options=_options(resource_pb2.RegisterResourceRequest()),
+            )
+        )
+        self._types_by_urn[urn] = provider_type
+        reference = f"{urn}::{provider_id}"
+        self._default_providers[package] = reference
+        return reference
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        urn = response.urn
+        self._types_by_urn[urn] = request.type
+        if request.type == STACK_TYPE:
+            return response
+        provider = request.provider
+        if request.custom and not provider and not request.type.startswith(PROVIDER_PREFIX):
+            provider = self._default_provider(request.type, request.version)
+        outputs = json_format.MessageToDict(response.object) if response.object else {}
+        self.captured.append(
+            CapturedResource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=""
+                if self._types_by_urn.get(request.parent) == STACK_TYPE
+                else request.parent,
+                provider=provider,
+                inputs=json_format.MessageToDict(request.object),
+                outputs=outputs,
+                options=_options(request),
+            )
+        )
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        if self._types_by_urn.get(request.urn) == STACK_TYPE and request.outputs:
+            self.stack_outputs = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
+@contextlib.contextmanager
+def _program_on_path(program_dir: Path) -> Iterator[None]:
+    """Put the program dir first on sys.path and forget its modules afterwards.
+
+    Two projects may both have a `components` or `config` module; forgetting them keeps repeated
+    in-process captures independent, as separate engine runs would be.
+    """
+    before = set(sys.modules)
+    sys.path.insert(0, str(program_dir))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(program_dir))
+        root = str(program_dir.parent.resolve())
+        for name in set(sys.modules) - before:
+            module_file = getattr(sys.modules[name], "__file__", None) or ""
+            if module_file.startswith(root):
+                del sys.modules[name]
+
+
+def capture(spec: StackSpec, preview: bool = False) -> Graph:
+    """Run ``spec``'s program under the capturing monitor and return its graph.
+
+    Raises pulumi.RunError (e.g. the program's ConfigError) untouched, and ProgramError for any
+    other exception the program raises. Each call is isolated in its own context and event loop.
+    """
+    mocks = OfflineMocks(config=spec.config, preview=preview)
+    monitor = CapturingMonitor(mocks, spec.project, spec.stack)
+
+    def run() -> None:
+        runtime.reset_options(project=spec.project, stack=spec.stack, preview=preview)
+        runtime.configure(
+            pulumi_mocks.MockSettings(
+                monitor=monitor,
+                monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+                engine=pulumi_mocks.MockEngine(logging.getLogger("plan.program")),
+                project=spec.project,
+                stack=spec.stack,
+                dry_run=preview,
+                organization="organization",
+                root_directory=str(spec.project_dir),
+                callbacks=None,
+            )
+        )
+        ROOT.set(None)
+        runtime.set_all_config(dict(spec.config), list(spec.secret_keys))
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            with _program_on_path(spec.main_dir):
+                loop.run_until_complete(
+                    runtime.run_in_stack(
+                        lambda: runpy.run_path(str(spec.main_dir), run_name="__main__")
+                    )
+                )
+        finally:
+            for task in asyncio.all_tasks(loop):
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    loop.run_until_complete(task)
+            loop.close()
+            asyncio.set_event_loop(None)
+
+    try:
+        contextvars.copy_context().run(run)
+    except pulumi.RunError:
+        raise
+    except Exception as error:  # noqa: BLE001 (any program failure is reported, not a traceback)
+        import traceback
+
+        detail = "".join(traceback.format_exception(error))
+        first = str(error).splitlines()[0] if str(error) else ""
+        raise ProgramError(f"{type(error).__name__}: {first}", detail) from error
+
+    graph = Graph(spec.project, spec.stack, preview, monitor.captured, monitor.stack_outputs)
+    graph.warnings.extend(mocks.warnings)
+    return graph
+
