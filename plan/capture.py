@@ -243,11 +243,12 @@ def _program_on_path(program_dir: Path) -> Iterator[None]:
     in-process captures independent, as separate engine runs would be.
     """
     before = set(sys.modules)
+    saved_path = list(sys.path)
     sys.path.insert(0, str(program_dir))
     try:
         yield
     finally:
-        sys.path.remove(str(program_dir))
+        sys.path[:] = saved_path
         root = str(program_dir.parent.resolve())
         for name in set(sys.modules) - before:
             module_file = getattr(sys.modules[name], "__file__", None) or ""
@@ -309,7 +310,9 @@ def capture(spec: StackSpec, preview: bool = False) -> Graph:
         first = str(error).splitlines()[0] if str(error) else ""
         raise ProgramError(f"{type(error).__name__}: {first}", detail) from error
 
-    graph = Graph(spec.project, spec.stack, preview, monitor.captured, monitor.stack_outputs)
+    # Registration order depends on how the SDK's tasks interleave; sort so plans are stable.
+    resources = sorted(monitor.captured, key=lambda r: (not r.type.startswith(PROVIDER_PREFIX), r.urn))
+    graph = Graph(spec.project, spec.stack, preview, resources, monitor.stack_outputs)
     graph.warnings.extend(mocks.warnings)
     return graph
 

@@ -333,13 +333,13 @@ class OfflineMocks(Mocks):
         resource_id = outputs.pop("id")
         return resource_id, {**inputs, **outputs}
 
-    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         region = self._region(args.provider, args.args)
         answer = INVOKES.get(args.token)
         if answer is None:
             self.warnings.append(f"invoke {args.token} has no offline answer; it returned nothing")
-            return {}, None
-        return answer(region, args.args), None
+            return {}, []
+        return answer(region, args.args), []
 
 
 def _availability_zones(region: str, _args: dict[str, Any]) -> dict[str, Any]:

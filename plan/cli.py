@@ -1,0 +1,96 @@
+"""`python -m plan STACK`: capture a Pulumi Python program offline and gate it with a policy pack.
+
+Exit 0 when no mandatory violation, 1 when any, 2 when no verdict could be reached (bad usage,
+bad stack config, a program or pack that fails): one clear line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+import pulumi
+from rich.console import Console
+
+from plan import report
+from plan.capture import ProgramError, capture
+from plan.gate import PackError, analyze, load_policy_config
+from plan.project import UsageError, load_stack
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXIT_OK, EXIT_MANDATORY, EXIT_ERROR = 0, 1, 2
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m plan",
+        description="Offline plan of a Pulumi Python stack: the resource graph under the SDK's mock "
+        "monitor, gated by a CrossGuard policy pack over its real gRPC protocol. Deploys nothing.",
+    )
+    p.add_argument("stack", help="stack name: reads Pulumi.STACK.yaml from the project dir")
+    p.add_argument("--project-dir", type=Path, default=REPO_ROOT, help="dir with Pulumi.yaml (default: this repo)")
+    p.add_argument(
+        "--policy-pack",
+        type=Path,
+        help="policy pack dir (default: PROJECT_DIR/policy_pack if present, else webstack's pack)",
+    )
+    p.add_argument("--policy-config", type=Path, help="policy config JSON, as `pulumi up --policy-pack-config`")
+    p.add_argument("--no-policy", action="store_true", help="capture only; run no policy pack")
+    p.add_argument("--preview", action="store_true", help="leave computed values unknown, as `pulumi preview`")
+    p.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report to FILE")
+    p.add_argument("--mermaid", type=Path, metavar="FILE", help="write a Mermaid diagram to FILE")
+    p.add_argument("--no-tree", action="store_true", help="leave the resource tree out of the report")
+    p.add_argument("--debug", action="store_true", help="show the program's traceback when it fails")
+    return p
+
+
+def _program_location(error: ProgramError, project_dir: Path) -> str:
+    """The last traceback frame inside the project: where the program failed."""
+    cause = error.__cause__
+    frames = traceback.extract_tb(cause.__traceback__) if cause else []
+    inside = [f for f in frames if f.filename.startswith(str(project_dir))]
+    if not inside:
+        return ""
+    frame = inside[-1]
+    return f" (at {Path(frame.filename).relative_to(project_dir)}:{frame.lineno})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        spec = load_stack(args.project_dir, args.stack)
+        pack_dir = args.policy_pack or next(
+            p for p in (spec.project_dir / "policy_pack", REPO_ROOT / "policy_pack") if p.is_dir()
+        )
+        policy_config = load_policy_config(args.policy_config)
+        graph = capture(spec, preview=args.preview)
+        graph.warnings[:0] = list(spec.warnings)
+        verdict = None if args.no_policy else analyze(graph, spec, pack_dir, policy_config)
+    except (UsageError, PackError) as error:
+        err.print(f"error: {error}", markup=False)
+        return EXIT_ERROR
+    except pulumi.RunError as error:
+        # The program's own ConfigError (or any RunError): its message is the whole story.
+        err.print(f"error: {error}", markup=False)
+        return EXIT_ERROR
+    except ProgramError as error:
+        err.print(f"error: the program raised {error}{_program_location(error, args.project_dir.resolve())}", markup=False)
+        if args.debug:
+            err.print(error.detail, markup=False)
+        else:
+            err.print("  (run with --debug for the traceback)", markup=False)
+        return EXIT_ERROR
+
+    report.render(graph, verdict, Console(highlight=False, soft_wrap=True), show_tree=not args.no_tree)
+    if args.json:
+        report.write_json(args.json, graph, verdict)
+    if args.mermaid:
+        args.mermaid.write_text(report.mermaid(graph), encoding="utf-8")
+    return EXIT_MANDATORY if verdict and verdict.mandatory else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""What the offline plan shows: a readable report (rich), the JSON report, a Mermaid diagram."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from plan.capture import Graph
+from plan.gate import Verdict
+
+BANNER = "offline plan (no Pulumi engine): nothing was deployed"
+
+
+def summary(graph: Graph, verdict: Verdict | None) -> dict[str, int]:
+    return {
+        "resources": len(graph.resources),
+        "mandatory": len(verdict.mandatory) if verdict else 0,
+        "advisory": len(verdict.advisory) if verdict else 0,
+    }
+
+
+def to_json(graph: Graph, verdict: Verdict | None) -> dict[str, Any]:
+    return {
+        "project": graph.project,
+        "stack": graph.stack,
+        "preview": graph.preview,
+        "resources": [resource.to_json() for resource in graph.resources],
+        "outputs": graph.stack_outputs,
+        "policyPack": verdict.pack if verdict else None,
+        "policies": [vars(policy) for policy in verdict.policies] if verdict else [],
+        "diagnostics": [d.to_json() for d in verdict.diagnostics] if verdict else [],
+        "warnings": graph.warnings,
+        "summary": summary(graph, verdict),
+    }
+
+
+def write_json(path: Path, graph: Graph, verdict: Verdict | None) -> None:
+    path.write_text(json.dumps(to_json(graph, verdict), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def _short_type(type_token: str) -> str:
+    """`aws:ec2/subnet:Subnet` -> `ec2.Subnet`; component tokens keep their last part."""
+    package, module, kind = (type_token.split(":") + ["", ""])[:3]
+    if package == "aws":
+        return f"{module.split('/')[0]}.{kind}"
+    return kind or type_token
+
+
+def _node_id(urn: str) -> str:
+    return "n" + re.sub(r"[^A-Za-z0-9]", "_", urn.split("::", 3)[-1])
+
+
+def _label(text: str) -> str:
+    return text.replace('"', "'")
+
+
+def mermaid(graph: Graph) -> str:
+    """A flowchart: one subgraph per component, one node per resource, edges from dependencies."""
+    lines = ["flowchart LR"]
+    components = {r.urn: r for r in graph.resources if not r.custom}
+    drawn = {r.urn for r in graph.resources if r.custom and not r.type.startswith("pulumi:providers:")}
+
+    def emit(parent: str, indent: str) -> None:
+        for resource in graph.children(parent):
+            if resource.urn in components:
+                lines.append(f'{indent}subgraph {_node_id(resource.urn)}["{_label(resource.name)}"]')
+                emit(resource.urn, indent + "  ")
+                lines.append(f"{indent}end")
+            elif resource.urn in drawn:
+                label = f"{_short_type(resource.type)}<br/>{resource.name}"
+                lines.append(f'{indent}{_node_id(resource.urn)}["{_label(label)}"]')
+
+    emit("", "  ")
+    for resource in graph.resources:
+        if resource.urn not in drawn:
+            continue
+        for dependency in sorted(set(resource.options.get("dependencies", []))):
+            if dependency in drawn:
+                lines.append(f"  {_node_id(dependency)} --> {_node_id(resource.urn)}")
+    return "\n".join(lines) + "\n"
+
+
+def _tree(graph: Graph, violations: Counter[str]) -> Tree:
+    root = Tree(f"[bold]{graph.project}/{graph.stack}[/]")
+
+    def add(branch: Tree, parent: str) -> None:
+        for resource in sorted(graph.children(parent), key=lambda r: (r.custom, r.type, r.name)):
+            flag = f" [red]({violations[resource.urn]} mandatory)[/]" if violations[resource.urn] else ""
+            style = "bold cyan" if not resource.custom else ""
+            text = f"[{style}]{_short_type(resource.type)}[/] {resource.name}{flag}" if style else (
+                f"{_short_type(resource.type)} {resource.name}{flag}"
+            )
+            add(branch.add(text), resource.urn)
+
+    add(root, "")
+    return root
+
+
+def render(graph: Graph, verdict: Verdict | None, console: Console, show_tree: bool = True) -> None:
+    mode = "preview: computed values unknown" if graph.preview else "update: computed values mocked"
+    console.print(f"[bold yellow]{BANNER}[/] ({mode})")
+    mandatory = Counter(d.urn for d in verdict.mandatory) if verdict else Counter()
+    if show_tree:
+        console.print(_tree(graph, mandatory))
+
+    counts = Table(title="Resources by type", show_edge=False)
+    counts.add_column("type")
+    counts.add_column("count", justify="right")
+    for type_token, count in sorted(Counter(r.type for r in graph.resources).items()):
+        counts.add_row(type_token, str(count))
+    console.print(counts)
+
+    for warning in graph.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    if verdict is None:
+        console.print("policy pack: not run (--no-policy)")
+        return
+
+    policies = Table(title=f"Policy pack {verdict.pack}", show_edge=False)
+    policies.add_column("policy")
+    policies.add_column("level")
+    policies.add_column("violations", justify="right")
+    by_policy = Counter(d.policyName for d in verdict.diagnostics)
+    for policy in verdict.policies:
+        policies.add_row(policy.name, policy.enforcementLevel, str(by_policy[policy.name]))
+    console.print(policies)
+
+    for level, diagnostics in (("mandatory", verdict.mandatory), ("advisory", verdict.advisory)):
+        colour = "red" if level == "mandatory" else "yellow"
+        for d in diagnostics:
+            detail = d.message.split("\n", 1)[-1]
+            console.print(f"[{colour}]{level}[/] [bold]{d.policyName}[/] {d.urn or '(stack)'}\n    {detail}")
+
+    counts_line = summary(graph, verdict)
+    verdict_line = (
+        f"{counts_line['resources']} resources, {counts_line['mandatory']} mandatory and "
+        f"{counts_line['advisory']} advisory violations"
+    )
+    if counts_line["mandatory"]:
+        console.print(f"[bold red]{verdict_line}: `pulumi up --policy-pack` would be blocked[/]")
+    else:
+        console.print(f"[bold green]{verdict_line}: the guardrails pass[/]")

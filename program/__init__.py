@@ -1,0 +1,1 @@
+"""The webstack Pulumi program: config -> blueprint -> components -> resources -> outputs."""

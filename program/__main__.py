@@ -1,0 +1,15 @@
+"""Entry point: read the stack config, build its blueprint, export its outputs. Nothing else."""
+
+import sys
+from pathlib import Path
+
+# Pulumi runs this folder as a script; the repo root on sys.path makes `program` a package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pulumi  # noqa: E402
+
+from program.blueprints import build  # noqa: E402
+from program.config import load_config  # noqa: E402
+
+for key, value in build(load_config()).items():
+    pulumi.export(key, value)

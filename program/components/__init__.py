@@ -1,0 +1,1 @@
+"""One ComponentResource per architectural part, shared by every blueprint."""

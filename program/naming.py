@@ -1,0 +1,117 @@
+"""Physical names: ``<purpose>-<suffix>``, within each AWS type's length and character limits.
+
+Every name webstack gives a resource ends with ``-<environmentSuffix>`` so that stacks of the same
+blueprint can live side by side in one account, and so that the naming policy can check it. When
+a purpose is too long for its type, it is shortened and a short digest of the full purpose is
+kept, so two long purposes never collapse to the same name. Pure functions, no Pulumi.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+SUFFIX_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+MAX_SUFFIX_LENGTH = 16
+PURPOSE_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+DIGEST_LENGTH = 4
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """What AWS accepts for one kind of name."""
+
+    max_length: int
+    allowed: re.Pattern[str]
+    min_length: int = 1
+
+
+_LOWER = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+_ALNUM_HYPHEN = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$")
+_LAMBDA = re.compile(r"^[A-Za-z0-9_-]+$")
+_IAM = re.compile(r"^[\w+=,.@-]+$")
+_RDS = re.compile(r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$")
+_DOTTED = re.compile(r"^[A-Za-z0-9_.-]+$")
+_LOG_GROUP = re.compile(r"^[A-Za-z0-9_./#-]+$")
+_ECR = re.compile(r"^[a-z0-9]+([._/-][a-z0-9]+)*$")
+
+# Limits from each service's API reference (CreateBucket, CreateLoadBalancer, CreateFunction,
+# CreateRole, CreateDBCluster, CreateQueue, CreateTable, CreateStream, ...).
+RULES: dict[str, NameRule] = {
+    "s3-bucket": NameRule(63, _LOWER, min_length=3),
+    "alb": NameRule(32, _ALNUM_HYPHEN),
+    "target-group": NameRule(32, _ALNUM_HYPHEN),
+    "lambda": NameRule(64, _LAMBDA),
+    "iam-role": NameRule(64, _IAM),
+    "iam-policy": NameRule(128, _IAM),
+    "rds": NameRule(63, _RDS),
+    "rds-proxy": NameRule(60, _RDS),
+    "sqs": NameRule(80, _LAMBDA),
+    "sns": NameRule(256, _LAMBDA),
+    "dynamodb": NameRule(255, _DOTTED, min_length=3),
+    "kinesis": NameRule(128, _DOTTED),
+    "log-group": NameRule(512, _LOG_GROUP),
+    "security-group": NameRule(255, _DOTTED),
+    "ecr": NameRule(256, _ECR, min_length=2),
+    "ecs": NameRule(255, _LAMBDA),
+    "secret": NameRule(512, _LOG_GROUP),
+    "cloudfront-function": NameRule(64, _LAMBDA),
+    "waf": NameRule(128, _LAMBDA),
+    "api": NameRule(128, _DOTTED),
+    "alarm": NameRule(255, _DOTTED),
+    "dashboard": NameRule(255, _LAMBDA),
+    "generic": NameRule(255, _DOTTED),
+}
+
+# The tightest limit above (ALB and target group names) less room for a readable purpose.
+assert MAX_SUFFIX_LENGTH <= RULES["alb"].max_length - 1 - 8
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
+
+
+def validate_suffix(suffix: str) -> str | None:
+    """None if ``suffix`` is a usable environment suffix, else why not (one line)."""
+    if not suffix:
+        return "it is empty"
+    if len(suffix) > MAX_SUFFIX_LENGTH:
+        return f"it has {len(suffix)} characters; at most {MAX_SUFFIX_LENGTH} keep every name within its AWS limit"
+    if not SUFFIX_PATTERN.match(suffix):
+        return "use lowercase letters, digits and single hyphens, not at either end"
+    return None
+
+
+def physical_name(purpose: str, suffix: str, kind: str = "generic", *, account_id: str = "") -> str:
+    """``<purpose>[-<account_id>]-<suffix>``, shortened to fit ``kind``'s AWS limit.
+
+    S3 bucket names are global across all accounts, so pass ``account_id`` for buckets.
+    Raises ValueError on a purpose or suffix AWS would not accept (a programming error).
+    """
+    rule = RULES[kind]
+    if not PURPOSE_PATTERN.match(purpose):
+        raise ValueError(f"purpose {purpose!r}: lowercase letters, digits and single hyphens")
+    problem = validate_suffix(suffix)
+    if problem:
+        raise ValueError(f"suffix {suffix!r}: {problem}")
+    tail = f"-{account_id}-{suffix}" if account_id else f"-{suffix}"
+    name = purpose + tail
+    if len(name) > rule.max_length:
+        room = rule.max_length - len(tail) - DIGEST_LENGTH - 1
+        if room < 1:
+            raise ValueError(f"{kind} names allow {rule.max_length} characters; {tail!r} leaves no room")
+        name = f"{purpose[:room].rstrip('-')}-{_digest(purpose)}{tail}"
+    if len(name) < rule.min_length or not rule.allowed.match(name):
+        raise ValueError(f"{name!r} is not a valid {kind} name")
+    return name
+
+
+def default_tags(*, project: str, environment: str, blueprint: str) -> dict[str, str]:
+    """Tags every resource carries, applied once on the provider's default_tags."""
+    return {
+        "Project": project,
+        "Environment": environment,
+        "Blueprint": blueprint,
+        "ManagedBy": "pulumi",
+    }
