@@ -15,7 +15,8 @@ import contextvars
 import logging
 import runpy
 import sys
-from collections.abc import Iterator
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -212,6 +213,9 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
         if request.custom and not provider and not request.type.startswith(PROVIDER_PREFIX):
             provider = self._default_provider(request.type, request.version)
         outputs = json_format.MessageToDict(response.object) if response.object else {}
+        if request.custom and response.id:
+            # Bridged providers return the id inside the state too; policies read it there.
+            outputs["id"] = response.id
         self.captured.append(
             CapturedResource(
                 urn=urn,
@@ -256,41 +260,43 @@ def _program_on_path(program_dir: Path) -> Iterator[None]:
                 del sys.modules[name]
 
 
-def capture(spec: StackSpec, preview: bool = False) -> Graph:
-    """Run ``spec``'s program under the capturing monitor and return its graph.
+def run_program(
+    program: Callable[[], object],
+    monitor: CapturingMonitor,
+    *,
+    config: Mapping[str, str],
+    secret_keys: Iterable[str] = (),
+    preview: bool = False,
+    root_directory: str = ".",
+) -> Graph:
+    """Run ``program`` (a callable that registers resources) under ``monitor``; return its graph.
 
+    Each call is isolated in its own context and event loop, as separate engine runs would be.
     Raises pulumi.RunError (e.g. the program's ConfigError) untouched, and ProgramError for any
-    other exception the program raises. Each call is isolated in its own context and event loop.
+    other exception; ``monitor.captured`` then holds what was registered before the failure.
     """
-    mocks = OfflineMocks(config=spec.config, preview=preview)
-    monitor = CapturingMonitor(mocks, spec.project, spec.stack)
 
     def run() -> None:
-        runtime.reset_options(project=spec.project, stack=spec.stack, preview=preview)
+        runtime.reset_options(project=monitor.project, stack=monitor.stack, preview=preview)
         runtime.configure(
             pulumi_mocks.MockSettings(
                 monitor=monitor,
                 monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
                 engine=pulumi_mocks.MockEngine(logging.getLogger("plan.program")),
-                project=spec.project,
-                stack=spec.stack,
+                project=monitor.project,
+                stack=monitor.stack,
                 dry_run=preview,
                 organization="organization",
-                root_directory=str(spec.project_dir),
+                root_directory=root_directory,
                 callbacks=None,
             )
         )
         ROOT.set(None)
-        runtime.set_all_config(dict(spec.config), list(spec.secret_keys))
+        runtime.set_all_config(dict(config), list(secret_keys))
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         try:
-            with _program_on_path(spec.main_dir):
-                loop.run_until_complete(
-                    runtime.run_in_stack(
-                        lambda: runpy.run_path(str(spec.main_dir), run_name="__main__")
-                    )
-                )
+            loop.run_until_complete(runtime.run_in_stack(program))
         finally:
             for task in asyncio.all_tasks(loop):
                 task.cancel()
@@ -304,15 +310,30 @@ def capture(spec: StackSpec, preview: bool = False) -> Graph:
     except pulumi.RunError:
         raise
     except Exception as error:  # noqa: BLE001 (any program failure is reported, not a traceback)
-        import traceback
-
         detail = "".join(traceback.format_exception(error))
         first = str(error).splitlines()[0] if str(error) else ""
         raise ProgramError(f"{type(error).__name__}: {first}", detail) from error
 
     # Registration order depends on how the SDK's tasks interleave; sort so plans are stable.
     resources = sorted(monitor.captured, key=lambda r: (not r.type.startswith(PROVIDER_PREFIX), r.urn))
-    graph = Graph(spec.project, spec.stack, preview, resources, monitor.stack_outputs)
-    graph.warnings.extend(mocks.warnings)
+    graph = Graph(monitor.project, monitor.stack, preview, resources, monitor.stack_outputs)
+    graph.warnings.extend(monitor.offline_mocks.warnings)
     return graph
 
+
+def new_monitor(project: str, stack: str, config: Mapping[str, str], preview: bool = False) -> CapturingMonitor:
+    return CapturingMonitor(OfflineMocks(config=dict(config), preview=preview), project, stack)
+
+
+def capture(spec: StackSpec, preview: bool = False) -> Graph:
+    """Run ``spec``'s program (its Pulumi.yaml `main`) as the Python language host would."""
+    monitor = new_monitor(spec.project, spec.stack, spec.config, preview)
+    with _program_on_path(spec.main_dir):
+        return run_program(
+            lambda: runpy.run_path(str(spec.main_dir), run_name="__main__"),
+            monitor,
+            config=spec.config,
+            secret_keys=spec.secret_keys,
+            preview=preview,
+            root_directory=str(spec.project_dir),
+        )

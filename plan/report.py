@@ -54,7 +54,7 @@ def _short_type(type_token: str) -> str:
 
 
 def _node_id(urn: str) -> str:
-    return "n" + re.sub(r"[^A-Za-z0-9]", "_", urn.split("::", 3)[-1])
+    return "n" + re.sub(r"[^A-Za-z0-9]", "_", urn.split("::", 2)[-1])
 
 
 def _label(text: str) -> str:

@@ -1,0 +1,40 @@
+"""Shared fixtures: blueprint graphs captured once per session, and ad-hoc program capture."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+from plan.capture import Graph, capture, new_monitor, run_program
+from plan.project import StackSpec, load_stack
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def stack_spec(stack: str, **config: str) -> StackSpec:
+    """This repo's example stack, with config keys (``namespace:key``) overridden."""
+    spec = load_stack(REPO_ROOT, stack)
+    if not config:
+        return spec
+    merged = {**spec.config, **config}
+    return StackSpec(spec.project, spec.stack, spec.project_dir, spec.main_dir, merged, spec.secret_keys)
+
+
+def capture_stack(stack: str, preview: bool = False, **config: str) -> Graph:
+    return capture(stack_spec(stack, **config), preview=preview)
+
+
+def capture_fn(
+    program: Callable[[], object], config: Mapping[str, str] | None = None, preview: bool = False
+) -> Graph:
+    """Capture a callable as if it were a program (to test one component with chosen args)."""
+    values = {"aws:region": "us-west-2", **(config or {})}
+    monitor = new_monitor("test", "unit", values, preview)
+    return run_program(program, monitor, config=values, preview=preview)
+
+
+@pytest.fixture(scope="session")
+def serverless_graph() -> Graph:
+    return capture_stack("serverless-dev")

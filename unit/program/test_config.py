@@ -1,0 +1,122 @@
+"""program.config: one validated StackConfig, or one ConfigError line naming the key."""
+
+from __future__ import annotations
+
+import runpy
+
+import pulumi
+import pytest
+
+from plan.capture import ProgramError, capture, new_monitor, run_program
+from program.config import ConfigError, StackConfig, parse_config
+from unit.conftest import stack_spec
+
+BASE = {
+    "aws:region": "us-west-2",
+    "webstack:blueprint": "serverless-app",
+    "webstack:environmentSuffix": "dev",
+}
+
+
+def parse(**overrides: str | None) -> StackConfig:
+    values = {**BASE, **overrides}
+    return parse_config({k: v for k, v in values.items() if v is not None})
+
+
+def test_defaults_follow_the_blueprint_seed() -> None:
+    config = parse(**{"aws:region": None})
+    assert config.region == "us-west-2"  # 000-R24
+    assert config.az_count == 2  # 000-R13
+    assert config.nat_gateways == "per-az"  # 000-R14
+    assert config.public_subnet_cidrs == ("10.0.0.0/20", "10.0.16.0/20")
+    assert config.private_subnet_cidrs == ("10.0.128.0/20", "10.0.144.0/20")
+
+
+def test_config_error_is_a_pulumi_run_error() -> None:
+    # The engine prints a RunError's message as one line, without a traceback.
+    assert issubclass(ConfigError, pulumi.RunError)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "allowed"),
+    [
+        ({"webstack:blueprint": "serverless"}, "webstack:blueprint", "choose one of serverless-app"),
+        ({"webstack:blueprint": None}, "webstack:blueprint", "choose one of"),
+        ({"webstack:environmentSuffix": None}, "webstack:environmentSuffix", "required"),
+        ({"webstack:environmentSuffix": "Dev"}, "webstack:environmentSuffix", "lowercase"),
+        ({"webstack:environmentSuffix": "x" * 17}, "webstack:environmentSuffix", "at most 16"),
+        ({"webstack:environmentSufix": "dev"}, "webstack:environmentSufix", "unknown key"),
+        ({"aws:region": "Oregon"}, "aws:region", "AWS region"),
+        ({"webstack:azCount": "1"}, "webstack:azCount", "2 or 3 AZs"),
+        ({"webstack:azCount": "two"}, "webstack:azCount", "2 or 3 AZs"),
+        ({"webstack:vpcCidr": "10.0.0.0/33"}, "webstack:vpcCidr", "IPv4 block"),
+        ({"webstack:vpcCidr": "10.0.0.1/16"}, "webstack:vpcCidr", "host bits"),
+        ({"webstack:vpcCidr": "10.0.0.0/26"}, "webstack:vpcCidr", "/16 to /24"),
+        ({"webstack:natGateways": "two"}, "webstack:natGateways", "per-az, single, none"),
+        ({"webstack:alertEmail": "ops"}, "webstack:alertEmail", "e-mail"),
+        ({"webstack:publicSubnetCidrs": "10.0.0.0/24"}, "webstack:publicSubnetCidrs", "list"),
+        ({"webstack:publicSubnetCidrs": '["10.0.0.0/24"]'}, "webstack:publicSubnetCidrs", "exactly 2"),
+        (
+            {"webstack:publicSubnetCidrs": '["10.0.0.0/24", "10.9.1.0/24"]'},
+            "webstack:publicSubnetCidrs",
+            "inside vpcCidr",
+        ),
+        (
+            {
+                "webstack:publicSubnetCidrs": '["10.0.0.0/24", "10.0.1.0/24"]',
+                "webstack:privateSubnetCidrs": '["10.0.1.0/25", "10.0.2.0/24"]',
+            },
+            "webstack:publicSubnetCidrs/webstack:privateSubnetCidrs",
+            "overlaps",
+        ),
+    ],
+)
+def test_bad_config_names_the_key_and_what_is_allowed(
+    overrides: dict[str, str | None], key: str, allowed: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(**overrides)
+    message = str(caught.value)
+    assert message.startswith(f"{key}:")
+    assert allowed in message
+    assert "\n" not in message
+
+
+def test_blueprint_az_counts_follow_their_seeds() -> None:
+    catalog = {**BASE, "webstack:blueprint": "catalog-api", "aws:region": "us-east-1"}
+    assert parse_config(catalog).az_count == 3  # 002-R1
+    with pytest.raises(ConfigError, match="catalog-api runs in 3 AZs"):
+        parse_config({**catalog, "webstack:azCount": "2"})
+    media = {**BASE, "webstack:blueprint": "media-platform"}
+    assert parse_config(media).region == "us-west-2"  # an explicit aws:region wins
+    assert parse_config({k: v for k, v in media.items() if k != "aws:region"}).region == "ap-southeast-1"
+
+
+def test_explicit_subnets_are_used_as_given() -> None:
+    config = parse(
+        **{
+            "webstack:publicSubnetCidrs": '["10.0.0.0/24", "10.0.1.0/24"]',
+            "webstack:privateSubnetCidrs": '["10.0.10.0/24", "10.0.11.0/24"]',
+        }
+    )
+    assert config.private_subnet_cidrs == ("10.0.10.0/24", "10.0.11.0/24")
+
+
+def test_bad_config_stops_the_program_before_any_resource_is_registered() -> None:
+    spec = stack_spec("serverless-dev", **{"webstack:natGateways": "some"})
+    monitor = new_monitor(spec.project, spec.stack, spec.config)
+    with pytest.raises(ConfigError, match="webstack:natGateways"):
+        run_program(lambda: runpy.run_path(str(spec.main_dir), run_name="__main__"), monitor, config=spec.config)
+    assert monitor.captured == []
+
+
+def test_planned_blueprints_say_they_are_not_built_yet() -> None:
+    with pytest.raises(ConfigError, match="catalog-api is not built yet"):
+        capture(stack_spec("catalog-dev"))
+
+
+def test_a_program_bug_is_not_mistaken_for_config() -> None:
+    spec = stack_spec("serverless-dev")
+    monitor = new_monitor(spec.project, spec.stack, spec.config)
+    with pytest.raises(ProgramError, match="ZeroDivisionError"):
+        run_program(lambda: 1 / 0, monitor, config=spec.config)
