@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from google.protobuf import json_format
 import pulumi
+from google.protobuf import json_format
 from pulumi import runtime
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.proto import resource_pb2
@@ -130,21 +130,15 @@ def duration_seconds(value: str) -> float:
 def _options(request: Any) -> dict[str, Any]:
     timeouts = request.customTimeouts
     custom_timeouts = {
-        key: getattr(timeouts, key)
-        for key in ("create", "update", "delete")
-        if getattr(timeouts, key)
+        key: getattr(timeouts, key) for key in ("create", "update", "delete") if getattr(timeouts, key)
     }
     return {
         "protect": bool(request.protect) if request.HasField("protect") else False,
-        "retainOnDelete": bool(request.retainOnDelete)
-        if request.HasField("retainOnDelete")
-        else False,
+        "retainOnDelete": bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False,
         "ignoreChanges": list(request.ignoreChanges),
         "replaceOnChanges": list(request.replaceOnChanges),
         "customTimeouts": custom_timeouts,
-        "deleteBeforeReplace": request.deleteBeforeReplace
-        if request.deleteBeforeReplaceDefined
-        else None,
+        "deleteBeforeReplace": request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None,
         "additionalSecretOutputs": list(request.additionalSecretOutputs),
         "deletedWith": request.deletedWith,
         "dependencies": list(request.dependencies),
@@ -222,9 +216,7 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
                 type=request.type,
                 name=request.name,
                 custom=bool(request.custom),
-                parent=""
-                if self._types_by_urn.get(request.parent) == STACK_TYPE
-                else request.parent,
+                parent="" if self._types_by_urn.get(request.parent) == STACK_TYPE else request.parent,
                 provider=provider,
                 inputs=json_format.MessageToDict(request.object),
                 outputs=outputs,
@@ -258,6 +250,10 @@ def _program_on_path(program_dir: Path) -> Iterator[None]:
             module_file = getattr(sys.modules[name], "__file__", None) or ""
             if module_file.startswith(root):
                 del sys.modules[name]
+
+
+def _discard(_value: object) -> None:
+    """run_in_stack awaits what the program returns; a program's return value is not awaited."""
 
 
 def run_program(
@@ -296,7 +292,7 @@ def run_program(
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         try:
-            loop.run_until_complete(runtime.run_in_stack(program))
+            loop.run_until_complete(runtime.run_in_stack(lambda: _discard(program())))
         finally:
             for task in asyncio.all_tasks(loop):
                 task.cancel()
@@ -309,7 +305,7 @@ def run_program(
         contextvars.copy_context().run(run)
     except pulumi.RunError:
         raise
-    except Exception as error:  # noqa: BLE001 (any program failure is reported, not a traceback)
+    except Exception as error:
         detail = "".join(traceback.format_exception(error))
         first = str(error).splitlines()[0] if str(error) else ""
         raise ProgramError(f"{type(error).__name__}: {first}", detail) from error
@@ -321,7 +317,9 @@ def run_program(
     return graph
 
 
-def new_monitor(project: str, stack: str, config: Mapping[str, str], preview: bool = False) -> CapturingMonitor:
+def new_monitor(
+    project: str, stack: str, config: Mapping[str, str], preview: bool = False
+) -> CapturingMonitor:
     return CapturingMonitor(OfflineMocks(config=dict(config), preview=preview), project, stack)
 
 

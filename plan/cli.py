@@ -30,15 +30,21 @@ def parser() -> argparse.ArgumentParser:
         "monitor, gated by a CrossGuard policy pack over its real gRPC protocol. Deploys nothing.",
     )
     p.add_argument("stack", help="stack name: reads Pulumi.STACK.yaml from the project dir")
-    p.add_argument("--project-dir", type=Path, default=REPO_ROOT, help="dir with Pulumi.yaml (default: this repo)")
+    p.add_argument(
+        "--project-dir", type=Path, default=REPO_ROOT, help="dir with Pulumi.yaml (default: this repo)"
+    )
     p.add_argument(
         "--policy-pack",
         type=Path,
         help="policy pack dir (default: PROJECT_DIR/policy_pack if present, else webstack's pack)",
     )
-    p.add_argument("--policy-config", type=Path, help="policy config JSON, as `pulumi up --policy-pack-config`")
+    p.add_argument(
+        "--policy-config", type=Path, help="policy config JSON, as `pulumi up --policy-pack-config`"
+    )
     p.add_argument("--no-policy", action="store_true", help="capture only; run no policy pack")
-    p.add_argument("--preview", action="store_true", help="leave computed values unknown, as `pulumi preview`")
+    p.add_argument(
+        "--preview", action="store_true", help="leave computed values unknown, as `pulumi preview`"
+    )
     p.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report to FILE")
     p.add_argument("--mermaid", type=Path, metavar="FILE", help="write a Mermaid diagram to FILE")
     p.add_argument("--no-tree", action="store_true", help="leave the resource tree out of the report")
@@ -77,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         err.print(f"error: {error}", markup=False)
         return EXIT_ERROR
     except ProgramError as error:
-        err.print(f"error: the program raised {error}{_program_location(error, args.project_dir.resolve())}", markup=False)
+        err.print(
+            f"error: the program raised {error}{_program_location(error, args.project_dir.resolve())}",
+            markup=False,
+        )
         if args.debug:
             err.print(error.detail, markup=False)
         else:

@@ -108,6 +108,8 @@ def load_policy_config(path: Path | None) -> dict[str, Any]:
 
 
 def _split_config(value: Any, where: str) -> tuple[str | None, dict[str, Any]]:
+    level: str | None
+    props: dict[str, Any]
     if isinstance(value, str):
         level, props = value, {}
     elif isinstance(value, dict):
@@ -408,4 +410,3 @@ def _analyze(
         )
     )
     return Verdict(pack=info.name, policies=policies, diagnostics=diagnostics)
-

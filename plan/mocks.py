@@ -73,10 +73,7 @@ class _Ctx:
         return value if isinstance(value, str) and value else f"{self.name}-{self.digest[:7]}"
 
     def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:
-        return (
-            f"arn:aws:{service}:{self.region if region else ''}:"
-            f"{ACCOUNT_ID if account else ''}:{resource}"
-        )
+        return f"arn:aws:{service}:{self.region if region else ''}:{ACCOUNT_ID if account else ''}:{resource}"
 
 
 def _bucket(c: _Ctx) -> dict[str, Any]:
@@ -327,7 +324,10 @@ class OfflineMocks(Mocks):
             rid = f"{EC2_ID_PREFIX[args.typ]}-{digest[:17]}"
             outputs = {"id": rid, "arn": ctx.arn("ec2", f"{args.typ.split(':')[-1].lower()}/{rid}")}
         else:
-            outputs = {"id": f"{ctx.physical}", "arn": ctx.arn(args.typ.split(":")[1].split("/")[0], ctx.physical)}
+            outputs = {
+                "id": f"{ctx.physical}",
+                "arn": ctx.arn(args.typ.split(":")[1].split("/")[0], ctx.physical),
+            }
         if args.typ in NAME_PROPERTY or "name" in inputs or args.typ in OUTPUTS:
             outputs.setdefault(NAME_PROPERTY.get(args.typ, "name"), ctx.physical)
         resource_id = outputs.pop("id")

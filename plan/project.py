@@ -79,7 +79,9 @@ def load_stack(project_dir: Path, stack: str) -> StackSpec:
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.is_file():
         known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
-        raise UsageError(f"stack {stack!r}: no {stack_file.name} in {project_dir} (stacks: {', '.join(known) or 'none'})")
+        raise UsageError(
+            f"stack {stack!r}: no {stack_file.name} in {project_dir} (stacks: {', '.join(known) or 'none'})"
+        )
 
     config: dict[str, str] = {}
     secret_keys: set[str] = set()

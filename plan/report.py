@@ -47,7 +47,7 @@ def write_json(path: Path, graph: Graph, verdict: Verdict | None) -> None:
 
 def _short_type(type_token: str) -> str:
     """`aws:ec2/subnet:Subnet` -> `ec2.Subnet`; component tokens keep their last part."""
-    package, module, kind = (type_token.split(":") + ["", ""])[:3]
+    package, module, kind = [*type_token.split(":"), "", ""][:3]
     if package == "aws":
         return f"{module.split('/')[0]}.{kind}"
     return kind or type_token
@@ -94,8 +94,10 @@ def _tree(graph: Graph, violations: Counter[str]) -> Tree:
         for resource in sorted(graph.children(parent), key=lambda r: (r.custom, r.type, r.name)):
             flag = f" [red]({violations[resource.urn]} mandatory)[/]" if violations[resource.urn] else ""
             style = "bold cyan" if not resource.custom else ""
-            text = f"[{style}]{_short_type(resource.type)}[/] {resource.name}{flag}" if style else (
-                f"{_short_type(resource.type)} {resource.name}{flag}"
+            text = (
+                f"[{style}]{_short_type(resource.type)}[/] {resource.name}{flag}"
+                if style
+                else (f"{_short_type(resource.type)} {resource.name}{flag}")
             )
             add(branch.add(text), resource.urn)
 

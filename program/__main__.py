@@ -6,10 +6,10 @@ from pathlib import Path
 # Pulumi runs this folder as a script; the repo root on sys.path makes `program` a package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import pulumi  # noqa: E402
+import pulumi
 
-from program.blueprints import build  # noqa: E402
-from program.config import load_config  # noqa: E402
+from program.blueprints import build
+from program.config import load_config
 
 for key, value in build(load_config()).items():
     pulumi.export(key, value)

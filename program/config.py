@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal
 
 import pulumi
 
@@ -114,9 +114,7 @@ def parse_config(values: Mapping[str, str], project: str = "webstack") -> StackC
         key for key in values if key.startswith(f"{NAMESPACE}:") and key.split(":", 1)[1] not in KEYS
     )
     if unknown:
-        raise ConfigError(
-            f"{unknown[0]}: unknown key; {NAMESPACE}: takes {', '.join(KEYS)}"
-        )
+        raise ConfigError(f"{unknown[0]}: unknown key; {NAMESPACE}: takes {', '.join(KEYS)}")
 
     blueprint = values.get(_key("blueprint"))
     if blueprint not in BLUEPRINTS:
@@ -186,7 +184,7 @@ def parse_config(values: Mapping[str, str], project: str = "webstack") -> StackC
         vpc_cidr=vpc_cidr,
         public_subnet_cidrs=public,
         private_subnet_cidrs=private,
-        nat_gateways=cast(NatMode, nat),
+        nat_gateways=nat,
         alert_email=email,
     )
 

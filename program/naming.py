@@ -65,7 +65,7 @@ RULES: dict[str, NameRule] = {
 }
 
 # The tightest limit above (ALB and target group names) less room for a readable purpose.
-assert MAX_SUFFIX_LENGTH <= RULES["alb"].max_length - 1 - 8
+assert RULES["alb"].max_length - 1 - 8 >= MAX_SUFFIX_LENGTH
 
 
 def _digest(text: str) -> str:
@@ -77,7 +77,10 @@ def validate_suffix(suffix: str) -> str | None:
     if not suffix:
         return "it is empty"
     if len(suffix) > MAX_SUFFIX_LENGTH:
-        return f"it has {len(suffix)} characters; at most {MAX_SUFFIX_LENGTH} keep every name within its AWS limit"
+        return (
+            f"it has {len(suffix)} characters; at most {MAX_SUFFIX_LENGTH} keep every name "
+            "within its AWS limit"
+        )
     if not SUFFIX_PATTERN.match(suffix):
         return "use lowercase letters, digits and single hyphens, not at either end"
     return None

@@ -31,10 +31,7 @@ IDENTITY_POLICY_PROPS = {
 
 def parse_document(document: Any) -> dict[str, Any]:
     """A policy document as a dict, whether it arrived as a JSON string or a dict."""
-    if isinstance(document, str):
-        parsed = json.loads(document)
-    else:
-        parsed = dict(document)
+    parsed = json.loads(document) if isinstance(document, str) else dict(document)
     if not isinstance(parsed, dict):
         raise ValueError("a policy document is a JSON object")
     return parsed
@@ -80,7 +77,8 @@ def _validate_no_wildcard_actions(args: ResourceValidationArgs, report: ReportVi
         for sid, action in wildcard_actions(parse_document(raw)):
             report(
                 f"{where}: statement {sid} allows '{action}'. List the exact actions the "
-                "principal needs (for example s3:GetObject) instead of a wildcard."
+                "principal needs (for example s3:GetObject) instead of a wildcard.",
+                None,
             )
 
 

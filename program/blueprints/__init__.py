@@ -23,7 +23,6 @@ def build(config: StackConfig) -> Mapping[str, pulumi.Input[object]]:
         built = ", ".join(BUILT)
         planned = ", ".join(name for name in BLUEPRINTS if name not in BUILT)
         raise ConfigError(
-            f"webstack:blueprint: {config.blueprint} is not built yet; built: {built} "
-            f"(planned: {planned})"
+            f"webstack:blueprint: {config.blueprint} is not built yet; built: {built} (planned: {planned})"
         )
     return blueprint(config)

@@ -49,14 +49,13 @@ class ServiceKey(pulumi.ComponentResource):
         self.register_outputs({"arn": self.arn})
 
 
-def log_groups_grant(region: str, account_id: str, suffix: str) -> tuple[str, Sequence[str], Mapping[str, Any]]:
+def log_groups_grant(
+    region: str, account_id: str, suffix: str
+) -> tuple[str, Sequence[str], Mapping[str, Any]]:
     """CloudWatch Logs may use the key for this stack's log groups (names end in -<suffix>)."""
+    log_groups = f"arn:aws:logs:{region}:{account_id}:log-group:*-{suffix}"
     return (
         f"logs.{region}.amazonaws.com",
-        ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"),
-        {
-            "ArnLike": {
-                "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:log-group:*-{suffix}"
-            }
-        },
+        iam_docs.KEY_USE_ACTIONS,
+        {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
     )

@@ -171,7 +171,10 @@ class Network(pulumi.ComponentResource):
         gateways = []
         for index in range(count):
             eip = aws.ec2.Eip(
-                f"{self._name}-nat-{index}-eip", domain="vpc", tags=self._tags(f"nat-{index}"), opts=self._child
+                f"{self._name}-nat-{index}-eip",
+                domain="vpc",
+                tags=self._tags(f"nat-{index}"),
+                opts=self._child,
             )
             gateways.append(
                 aws.ec2.NatGateway(

@@ -106,7 +106,9 @@ def test_bad_config_stops_the_program_before_any_resource_is_registered() -> Non
     spec = stack_spec("serverless-dev", **{"webstack:natGateways": "some"})
     monitor = new_monitor(spec.project, spec.stack, spec.config)
     with pytest.raises(ConfigError, match="webstack:natGateways"):
-        run_program(lambda: runpy.run_path(str(spec.main_dir), run_name="__main__"), monitor, config=spec.config)
+        run_program(
+            lambda: runpy.run_path(str(spec.main_dir), run_name="__main__"), monitor, config=spec.config
+        )
     assert monitor.captured == []
 
 

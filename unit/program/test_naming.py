@@ -20,7 +20,9 @@ def test_short_name_is_purpose_dash_suffix() -> None:
 
 
 def test_bucket_name_carries_the_account_for_global_uniqueness() -> None:
-    assert naming.physical_name("site", "dev", "s3-bucket", account_id="123456789012") == "site-123456789012-dev"
+    assert (
+        naming.physical_name("site", "dev", "s3-bucket", account_id="123456789012") == "site-123456789012-dev"
+    )
 
 
 def test_long_purpose_is_shortened_with_a_digest_and_keeps_the_suffix() -> None:

@@ -17,7 +17,12 @@ def test_000_R24_001_R25_everything_runs_through_one_us_west_2_provider(serverle
 def test_003_R21_default_tags_sit_on_the_provider(serverless_graph: Graph) -> None:
     (provider,) = serverless_graph.by_type("pulumi:providers:aws")
     tags = json.loads(provider.inputs["defaultTags"])["tags"]
-    assert tags == {"Project": "webstack", "Environment": "dev", "Blueprint": "serverless-app", "ManagedBy": "pulumi"}
+    assert tags == {
+        "Project": "webstack",
+        "Environment": "dev",
+        "Blueprint": "serverless-app",
+        "ManagedBy": "pulumi",
+    }
 
 
 def test_000_R13_two_azs_and_001_R10_kinesis_interface_endpoint(serverless_graph: Graph) -> None:
@@ -27,7 +32,9 @@ def test_000_R13_two_azs_and_001_R10_kinesis_interface_endpoint(serverless_graph
     assert "com.amazonaws.us-west-2.kinesis-streams" in services
 
 
-def test_logs_key_rotates_and_lets_cloudwatch_logs_use_it_for_this_stack_only(serverless_graph: Graph) -> None:
+def test_logs_key_rotates_and_lets_cloudwatch_logs_use_it_for_this_stack_only(
+    serverless_graph: Graph,
+) -> None:
     key = serverless_graph.one("aws:kms/key:Key")
     assert key.inputs["enableKeyRotation"] is True and key.inputs["deletionWindowInDays"] == 7
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}

@@ -58,7 +58,11 @@ def ids(resources: list[CapturedResource]) -> set[str]:
 
 
 def routes_of(graph: Graph, table: CapturedResource) -> list[dict[str, Any]]:
-    return [r.inputs for r in graph.by_type("aws:ec2/route:Route") if r.inputs["routeTableId"] == table.outputs["id"]]
+    return [
+        r.inputs
+        for r in graph.by_type("aws:ec2/route:Route")
+        if r.inputs["routeTableId"] == table.outputs["id"]
+    ]
 
 
 def test_000_R13_002_R4_vpc_resolves_and_names_dns(graph: Graph) -> None:
@@ -86,7 +90,9 @@ def test_000_R14_a_nat_gateway_per_az_in_the_public_subnets(graph: Graph) -> Non
 
 
 def test_002_R2_each_private_route_table_leaves_through_its_own_azs_nat(graph: Graph) -> None:
-    nat_by_subnet = {n.inputs["subnetId"]: n.outputs["id"] for n in graph.by_type("aws:ec2/natGateway:NatGateway")}
+    nat_by_subnet = {
+        n.inputs["subnetId"]: n.outputs["id"] for n in graph.by_type("aws:ec2/natGateway:NatGateway")
+    }
     zone_of = {s.outputs["id"]: s.inputs["availabilityZone"] for s in graph.by_type("aws:ec2/subnet:Subnet")}
     nat_zone = {nat: zone_of[subnet] for subnet, nat in nat_by_subnet.items()}
     associations = {
@@ -110,7 +116,9 @@ def test_000_R22_private_route_tables_have_no_internet_gateway_route(graph: Grap
 
 
 def test_000_R6_000_R11_gateway_endpoints_on_every_private_route_table(graph: Graph) -> None:
-    private_tables = {t.outputs["id"] for t in graph.by_type("aws:ec2/routeTable:RouteTable") if "private" in t.name}
+    private_tables = {
+        t.outputs["id"] for t in graph.by_type("aws:ec2/routeTable:RouteTable") if "private" in t.name
+    }
     gateways = {
         e.inputs["serviceName"]: e.inputs
         for e in graph.by_type("aws:ec2/vpcEndpoint:VpcEndpoint")
@@ -129,7 +137,11 @@ def test_001_R10_interface_endpoints_sit_in_private_subnets_behind_https_from_th
     assert endpoint["securityGroupIds"] == [group.outputs["id"]]
     (rule,) = graph.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     assert rule.inputs["securityGroupId"] == group.outputs["id"]
-    assert (rule.inputs["cidrIpv4"], rule.inputs["fromPort"], rule.inputs["toPort"]) == ("10.0.0.0/16", 443, 443)
+    assert (rule.inputs["cidrIpv4"], rule.inputs["fromPort"], rule.inputs["toPort"]) == (
+        "10.0.0.0/16",
+        443,
+        443,
+    )
 
 
 def test_default_security_group_is_stripped_of_all_rules(graph: Graph) -> None:
@@ -181,7 +193,9 @@ def test_004_R4_network_acls_allow_ephemeral_return_traffic_both_ways() -> None:
     rules = graph.by_type("aws:ec2/networkAclRule:NetworkAclRule")
     for acl in acls:
         mine = [r.inputs for r in rules if r.inputs["networkAclId"] == acl.outputs["id"]]
-        inbound_ephemeral = [r for r in mine if not r["egress"] and (r["fromPort"], r["toPort"]) == (1024, 65535)]
+        inbound_ephemeral = [
+            r for r in mine if not r["egress"] and (r["fromPort"], r["toPort"]) == (1024, 65535)
+        ]
         outbound = [r for r in mine if r["egress"] and r["protocol"] == "-1"]
         assert inbound_ephemeral and outbound
 
