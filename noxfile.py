@@ -56,7 +56,9 @@ def preview(session: nox.Session) -> None:
     if pulumi_logged_in():
         session.log(f"pulumi CLI found and logged in: running `pulumi preview` of {stack} (real engine)")
         session.run("pulumi", "install", external=True)
-        session.run("pulumi", "preview", "--stack", stack, "--policy-pack", "policy_pack", *extra, external=True)
+        session.run(
+            "pulumi", "preview", "--stack", stack, "--policy-pack", "policy_pack", *extra, external=True
+        )
         return
     session.log(f"no logged-in pulumi CLI: running the offline plan of {stack} (no Pulumi engine)")
     session.run("python", "-m", "plan", stack, *extra)

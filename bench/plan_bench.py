@@ -67,7 +67,14 @@ def measure(project_dir: Path, stack: str) -> tuple[int, float, float, float]:
 
 def main() -> None:
     table = Table(title="offline plan: capture and gate (no Pulumi engine)")
-    for column in ("program", "resources", "capture s", "gate s (start+RPCs)", "RPCs only s", "capture+gate s"):
+    for column in (
+        "program",
+        "resources",
+        "capture s",
+        "gate s (start+RPCs)",
+        "RPCs only s",
+        "capture+gate s",
+    ):
         table.add_column(column, justify="right" if column != "program" else "left")
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
@@ -83,7 +90,12 @@ def main() -> None:
             rows.append((stack, *measure(ROOT, stack)))
     for name, count, capture_s, gate_s, analyze_s in rows:
         table.add_row(
-            name, str(count), f"{capture_s:.2f}", f"{gate_s:.2f}", f"{analyze_s:.2f}", f"{capture_s + gate_s:.2f}"
+            name,
+            str(count),
+            f"{capture_s:.2f}",
+            f"{gate_s:.2f}",
+            f"{analyze_s:.2f}",
+            f"{capture_s + gate_s:.2f}",
         )
     Console(width=120).print(table)
 
