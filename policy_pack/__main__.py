@@ -1,4 +1,4 @@
-from policies import PACK_NAME, POLICIES
+from policies.registry import PACK_NAME, POLICIES
 from pulumi_policy import EnforcementLevel, PolicyPack
 
 PolicyPack(name=PACK_NAME, policies=POLICIES, enforcement_level=EnforcementLevel.ADVISORY)

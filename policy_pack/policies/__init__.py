@@ -1,9 +1,4 @@
-"""The webstack guardrail policies, one module per family; the pack is built in ../__main__.py."""
+"""The webstack guardrail policies: one module per family, registered in registry.py.
 
-from .iam import no_wildcard_iam_actions
-
-PACK_NAME = "webstack-guardrails"
-
-POLICIES = [no_wildcard_iam_actions]
-
-__all__ = ["PACK_NAME", "POLICIES"]
+Kept free of imports so that the program can use name_limits without pulling in the pack.
+"""

@@ -1,4 +1,4 @@
-"""policy_pack.policies.iam: wildcard actions in identity policies (string or dict documents)."""
+"""IAM family: each policy with a compliant baseline and fixtures that change one field."""
 
 from __future__ import annotations
 
@@ -7,54 +7,176 @@ from typing import Any
 
 import pytest
 
-from policy_pack.policies.iam import identity_documents, parse_document, wildcard_actions
+from policy_pack.policies import iam
+from unit.policy_pack.conftest import UNKNOWN, run_resource
+
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+TABLE = "arn:aws:dynamodb:us-west-2:123456789012:table/items-dev"
 
 
 def doc(*statements: dict[str, Any]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
-COMPLIANT = doc(
-    {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::b/*"}
+def allow(action: Any, resource: Any = TABLE, **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+BASELINE = doc(allow(["dynamodb:GetItem", "dynamodb:PutItem"], [TABLE]))
+TRUST = doc(
+    {
+        "Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+    }
 )
 
 
-@pytest.mark.parametrize("as_string", [True, False])
-def test_compliant_document_has_no_findings(as_string: bool) -> None:
-    raw = json.dumps(COMPLIANT) if as_string else COMPLIANT
-    assert list(wildcard_actions(parse_document(raw))) == []
+@pytest.mark.parametrize("policy", iam.POLICIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("as_string", [True, False], ids=["json-string", "dict"])
+def test_compliant_baseline_passes_every_iam_policy(policy: Any, as_string: bool) -> None:
+    encode = json.dumps if as_string else (lambda d: d)
+    assert run_resource(policy, ROLE_POLICY, {"role": "r", "policy": encode(BASELINE)}).ok
+    assert run_resource(policy, "aws:iam/role:Role", {"assumeRolePolicy": encode(TRUST)}).ok
 
 
 @pytest.mark.parametrize(
     ("action", "expected"),
     [
-        ("*", ["*"]),
-        ("s3:*", ["s3:*"]),
-        (["s3:GetObject", "s3:Get*"], ["s3:Get*"]),
-        (["iam:*", "kms:*"], ["iam:*", "kms:*"]),
+        ("*", ["'*'"]),
+        ("s3:*", ["'s3:*'"]),
+        (["dynamodb:GetItem", "dynamodb:Get*"], ["'dynamodb:Get*'"]),
+        (["iam:*", "kms:*"], ["'iam:*'", "'kms:*'"]),
     ],
 )
-def test_each_wildcard_action_is_one_finding(action: Any, expected: list[str]) -> None:
-    findings = list(
-        wildcard_actions(doc({"Sid": "S1", "Effect": "Allow", "Action": action, "Resource": "x"}))
-    )
-    assert findings == [("S1", a) for a in expected]
+def test_wildcard_actions_one_finding_each(action: Any, expected: list[str]) -> None:
+    policy = json.dumps(doc(allow(action) | {"Sid": "Broad"}))
+    outcome = run_resource(iam.no_wildcard_actions, ROLE_POLICY, {"policy": policy})
+    assert len(outcome.messages) == len(expected)
+    for message, value in zip(outcome.messages, expected, strict=True):
+        assert f"statement Broad allows {value}" in message
 
 
-def test_not_action_in_an_allow_is_a_finding_and_deny_is_not() -> None:
+def test_not_action_is_a_finding_and_deny_is_not() -> None:
     document = doc(
-        {"Effect": "Allow", "NotAction": "iam:PassRole", "Resource": "x"},
+        {"Effect": "Allow", "NotAction": "iam:PassRole", "Resource": TABLE},
         {"Effect": "Deny", "Action": "*", "Resource": "*"},
     )
-    assert list(wildcard_actions(document)) == [("#0", "NotAction iam:PassRole")]
+    (message,) = run_resource(iam.no_wildcard_actions, ROLE_POLICY, {"policy": document}).messages
+    assert "statement #0 allows 'NotAction iam:PassRole'" in message
 
 
-def test_a_single_statement_object_is_accepted() -> None:
-    assert list(wildcard_actions({"Statement": {"Effect": "Allow", "Action": "*"}})) == [("#0", "*")]
+def test_wildcard_actions_in_trust_and_resource_policies() -> None:
+    trust = doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:*"})
+    assert run_resource(iam.no_wildcard_actions, "aws:iam/role:Role", {"assumeRolePolicy": trust}).messages
+    bucket_policy = doc(allow("s3:*", "arn:aws:s3:::b/*", Principal={"Service": "cloudfront.amazonaws.com"}))
+    assert run_resource(
+        iam.no_wildcard_actions, "aws:s3/bucketPolicy:BucketPolicy", {"policy": bucket_policy}
+    ).messages
 
 
-def test_documents_are_found_where_each_type_keeps_them() -> None:
-    assert list(identity_documents("aws:iam/rolePolicy:RolePolicy", {"policy": "{}"})) == [("policy", "{}")]
-    role = {"inlinePolicies": [{"name": "a", "policy": "{}"}, {"name": "b"}]}
-    assert list(identity_documents("aws:iam/role:Role", role)) == [("inlinePolicies[0].policy", "{}")]
-    assert list(identity_documents("aws:s3/bucket:Bucket", {"policy": "{}"})) == []
+def test_inline_role_policies_are_checked() -> None:
+    role = {
+        "assumeRolePolicy": TRUST,
+        "inlinePolicies": [{"name": "x", "policy": json.dumps(doc(allow("*")))}],
+    }
+    (message,) = run_resource(iam.no_wildcard_actions, "aws:iam/role:Role", role).messages
+    assert message.startswith("inlinePolicies[0].policy:")
+
+
+@pytest.mark.parametrize(
+    ("statement", "finding"),
+    [
+        (allow("dynamodb:GetItem", "*"), 'Resource "*" for dynamodb:GetItem'),
+        (
+            allow(["ec2:DescribeNetworkInterfaces", "ec2:CreateNetworkInterface"], "*"),
+            "for ec2:CreateNetworkInterface",
+        ),
+        (
+            {"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::secret/*"},
+            "NotResource",
+        ),
+    ],
+)
+def test_wildcard_resources_only_for_scopable_actions(statement: dict[str, Any], finding: str) -> None:
+    (message,) = run_resource(iam.no_wildcard_resources, ROLE_POLICY, {"policy": doc(statement)}).messages
+    assert finding in message
+    assert "ec2:DescribeNetworkInterfaces" not in message
+
+
+def test_000_R20_unscopable_actions_may_use_resource_star() -> None:
+    # Describe* and X-Ray segment upload take no resource-level permission (Service Authorization Reference).
+    unscopable = doc(allow(["ec2:DescribeNetworkInterfaces", "xray:PutTraceSegments"], "*"))
+    assert run_resource(iam.no_wildcard_resources, ROLE_POLICY, {"policy": unscopable}).ok
+    assert not iam.supports_resource_scoping("EC2:describenetworkinterfaces")
+    assert iam.supports_resource_scoping("dynamodb:PutItem")
+
+
+@pytest.mark.parametrize(
+    ("principal", "condition", "flagged"),
+    [
+        ("*", None, True),
+        ({"AWS": "*"}, None, True),
+        ({"AWS": ["arn:aws:iam::123456789012:root", "*"]}, None, True),
+        ("*", {"StringEquals": {"aws:SourceAccount": "123456789012"}}, False),
+        ({"Service": "sns.amazonaws.com"}, None, False),
+    ],
+)
+def test_open_principals_need_a_condition(principal: Any, condition: Any, flagged: bool) -> None:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": "sqs:SendMessage",
+        "Resource": "q",
+    }
+    if condition:
+        statement["Condition"] = condition
+    outcome = run_resource(
+        iam.no_wildcard_principals, "aws:sqs/queuePolicy:QueuePolicy", {"policy": doc(statement)}
+    )
+    assert bool(outcome.messages) is flagged
+
+
+def test_lambda_permission_principal_star_needs_a_source() -> None:
+    permission = "aws:lambda/permission:Permission"
+    assert run_resource(iam.no_wildcard_principals, permission, {"principal": "*"}).messages
+    assert run_resource(iam.no_wildcard_principals, permission, {"principal": "*", "sourceAccount": "1"}).ok
+    assert run_resource(iam.no_wildcard_principals, permission, {"principal": "apigateway.amazonaws.com"}).ok
+
+
+def test_aws_managed_policy_attachments_are_flagged_unless_allowed() -> None:
+    attachment = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+    managed = {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}
+    (message,) = run_resource(iam.no_aws_managed_policies, attachment, managed).messages
+    assert "AdministratorAccess" in message
+    allowed = {"allowedManagedPolicies": ["arn:aws:iam::aws:policy/AdministratorAccess"]}
+    assert run_resource(iam.no_aws_managed_policies, attachment, managed, config=allowed).ok
+    customer = {"role": "r", "policyArn": "arn:aws:iam::123456789012:policy/mine"}
+    assert run_resource(iam.no_aws_managed_policies, attachment, customer).ok
+    role = {"managedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}
+    assert run_resource(iam.no_aws_managed_policies, "aws:iam/role:Role", role).messages
+
+
+def test_missing_documents_mean_nothing_to_check() -> None:
+    for policy in iam.POLICIES:
+        assert run_resource(policy, ROLE_POLICY, {"role": "r"}).ok
+        assert run_resource(policy, "aws:sns/topic:Topic", {"name": "t-dev"}).ok
+
+
+def test_unknown_document_in_preview_is_reported_as_unknown_not_passed() -> None:
+    outcome = run_resource(iam.no_wildcard_actions, ROLE_POLICY, {"role": "r", "policy": UNKNOWN})
+    assert outcome.unknown and not outcome.ok
+
+
+def test_a_known_wildcard_is_caught_even_when_other_props_are_unknown() -> None:
+    outcome = run_resource(iam.no_wildcard_actions, ROLE_POLICY, {"role": UNKNOWN, "policy": doc(allow("*"))})
+    assert outcome.messages and not outcome.unknown
+
+
+def test_exemptions_skip_with_their_reason() -> None:
+    config = {"exemptions": [{"resource": "legacy-*", "reason": "migrating off the legacy role in Q3"}]}
+    broad = {"policy": doc(allow("*"))}
+    outcome = run_resource(iam.no_wildcard_actions, ROLE_POLICY, broad, name="legacy-role", config=config)
+    assert outcome.not_applicable == "exempted: migrating off the legacy role in Q3"
+    assert run_resource(iam.no_wildcard_actions, ROLE_POLICY, broad, name="other", config=config).messages

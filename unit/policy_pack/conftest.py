@@ -1,0 +1,112 @@
+"""Run one policy in-process the way the pack's Analyzer servicer does (props proxied for unknowns)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.policy import _NotApplicableError
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+# The engine's marker for a value not known until the update (what `--preview` sends).
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+@dataclass
+class Outcome:
+    messages: list[str] = field(default_factory=list)
+    urns: list[str | None] = field(default_factory=list)
+    not_applicable: str | None = None
+    unknown: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.messages and not self.unknown
+
+
+def options(
+    protect: bool = False, delete_seconds: float = 0, ignore_changes: list[str] | None = None
+) -> PolicyResourceOptions:
+    return PolicyResourceOptions(
+        protect, ignore_changes or [], None, [], PolicyCustomTimeouts(0, 0, delete_seconds), [], None
+    )
+
+
+def config_of(
+    policy: ResourceValidationPolicy | StackValidationPolicy, config: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The policy's schema defaults overlaid with ``config``, as the engine configures it."""
+    schema = policy.config_schema.properties if policy.config_schema else {}
+    merged = {key: spec["default"] for key, spec in schema.items() if "default" in spec}
+    merged.update(config or {})
+    return merged
+
+
+def _props(props: Mapping[str, Any]) -> Any:
+    return unknown_checking_proxy(deserialize_properties(dict(props)))
+
+
+def run_resource(
+    policy: ResourceValidationPolicy,
+    resource_type: str,
+    props: Mapping[str, Any],
+    *,
+    name: str = "subject",
+    config: Mapping[str, Any] | None = None,
+    opts: PolicyResourceOptions | None = None,
+) -> Outcome:
+    outcome = Outcome()
+    urn = f"urn:pulumi:dev::webstack::{resource_type}::{name}"
+    args = ResourceValidationArgs(
+        resource_type, _props(props), urn, name, opts or options(), None, config_of(policy, config)
+    )
+    try:
+        policy.validate(
+            args, lambda message, urn=None: (outcome.messages.append(message), outcome.urns.append(urn))
+        )
+    except _NotApplicableError as error:
+        outcome.not_applicable = error.reason
+    except UnknownValueError:
+        outcome.unknown = True
+    return outcome
+
+
+def resource(
+    resource_type: str,
+    props: Mapping[str, Any],
+    name: str = "subject",
+    deps: Mapping[str, list[PolicyResource]] | None = None,
+    opts: PolicyResourceOptions | None = None,
+) -> PolicyResource:
+    """A resource as a stack policy sees it: outputs, and property dependencies on others."""
+    urn = f"urn:pulumi:dev::webstack::{resource_type}::{name}"
+    return PolicyResource(
+        resource_type, _props(props), urn, name, opts or options(), None, None, [], dict(deps or {})
+    )
+
+
+def run_stack(
+    policy: StackValidationPolicy, resources: list[PolicyResource], config: Mapping[str, Any] | None = None
+) -> Outcome:
+    outcome = Outcome()
+    args = StackValidationArgs(resources, config_of(policy, config))
+    try:
+        policy.validate(
+            args, lambda message, urn=None: (outcome.messages.append(message), outcome.urns.append(urn))
+        )
+    except _NotApplicableError as error:
+        outcome.not_applicable = error.reason
+    except UnknownValueError:
+        outcome.unknown = True
+    return outcome
