@@ -111,6 +111,7 @@ class Network(pulumi.ComponentResource):
             self._network_acls()
 
         self.vpc_id = self.vpc.id
+        self.default_security_group_id = self.vpc.default_security_group_id
         self.public_subnet_ids = [s.id for s in self.public.subnets]
         self.private_subnet_ids = [s.id for s in self.private.subnets]
         self.private_route_table_ids = [rt.id for rt in self.private.route_tables]

@@ -1,0 +1,116 @@
+"""Alarm specifications: what to watch and when to page, as plain data.
+
+Components describe their alarms with these (pure functions below build the usual ones); the
+Monitoring component turns each into a CloudWatch MetricAlarm that notifies the stack's topic.
+Thresholds live here, in one place, and are unit-tested without Pulumi.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+
+Comparison = Literal[
+    "GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"
+]
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """One CloudWatch alarm: ``purpose`` becomes its name (``<purpose>-<suffix>``)."""
+
+    purpose: str
+    description: str
+    namespace: str
+    metric_name: str
+    dimensions: Mapping[str, pulumi.Input[str]]
+    threshold: float
+    statistic: str | None = "Sum"
+    extended_statistic: str | None = None  # e.g. "p99"; replaces statistic
+    comparison: Comparison = "GreaterThanOrEqualToThreshold"
+    period_s: int = 60
+    evaluation_periods: int = 5
+    datapoints_to_alarm: int = 3
+    # No data is normal for idle serverless systems; it must not page anyone.
+    treat_missing_data: str = "notBreaching"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+def lambda_alarms(purpose: str, function_name: pulumi.Input[str]) -> list[AlarmSpec]:
+    """Errors and throttles of one function (000-R18, 002-R39)."""
+    dims = {"FunctionName": function_name}
+    return [
+        AlarmSpec(f"{purpose}-errors", f"Lambda {purpose} reports errors", "AWS/Lambda", "Errors", dims, 1),
+        AlarmSpec(
+            f"{purpose}-throttles", f"Lambda {purpose} is throttled", "AWS/Lambda", "Throttles", dims, 1
+        ),
+    ]
+
+
+def api_alarms(purpose: str, api_name: pulumi.Input[str], stage: pulumi.Input[str]) -> list[AlarmSpec]:
+    """5XX errors and p99 latency of a REST API stage (000-R18)."""
+    dims = {"ApiName": api_name, "Stage": stage}
+    return [
+        AlarmSpec(f"{purpose}-5xx", f"API {purpose} returns 5XX", "AWS/ApiGateway", "5XXError", dims, 1),
+        AlarmSpec(
+            f"{purpose}-p99-latency",
+            f"API {purpose} p99 latency above 2 s",
+            "AWS/ApiGateway",
+            "Latency",
+            dims,
+            2000,
+            statistic=None,
+            extended_statistic="p99",
+            comparison="GreaterThanThreshold",
+        ),
+    ]
+
+
+def stream_alarms(purpose: str, stream_name: pulumi.Input[str]) -> list[AlarmSpec]:
+    """Consumers falling behind, and writes or reads over the stream's throughput (000-R18)."""
+    dims = {"StreamName": stream_name}
+    return [
+        AlarmSpec(
+            f"{purpose}-iterator-age",
+            f"Stream {purpose}: oldest record older than 5 minutes",
+            "AWS/Kinesis",
+            "GetRecords.IteratorAgeMilliseconds",
+            dims,
+            300_000,
+            statistic="Maximum",
+        ),
+        AlarmSpec(
+            f"{purpose}-write-throttled",
+            f"Stream {purpose}: writes exceed throughput",
+            "AWS/Kinesis",
+            "WriteProvisionedThroughputExceeded",
+            dims,
+            1,
+        ),
+        AlarmSpec(
+            f"{purpose}-read-throttled",
+            f"Stream {purpose}: reads exceed throughput",
+            "AWS/Kinesis",
+            "ReadProvisionedThroughputExceeded",
+            dims,
+            1,
+        ),
+    ]
+
+
+def queue_depth_alarm(purpose: str, queue_name: pulumi.Input[str]) -> AlarmSpec:
+    """Any message in a dead-letter queue means a record was given up on."""
+    return AlarmSpec(
+        f"{purpose}-depth",
+        f"Queue {purpose} holds failed records",
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        {"QueueName": queue_name},
+        1,
+        statistic="Maximum",
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+    )
