@@ -143,24 +143,30 @@ class Function(pulumi.ComponentResource):
             vpc_id=args.vpc.vpc_id,
             opts=child,
         )
-        targets: list[tuple[str, dict[str, pulumi.Input[str]]]] = [
-            (f"pl{index}", {"prefix_list_id": pl}) for index, pl in enumerate(args.vpc.egress_prefix_list_ids)
-        ] + [
-            (f"sg{index}", {"referenced_security_group_id": sg})
-            for index, sg in enumerate(args.vpc.egress_security_group_ids)
-        ]
-        for label, target in targets:
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-egress-{label}",
-                security_group_id=group.id,
-                ip_protocol="tcp",
-                from_port=HTTPS,
-                to_port=HTTPS,
-                description="HTTPS to a VPC endpoint",
-                opts=child,
-                **target,
-            )
+        for index, prefix_list in enumerate(args.vpc.egress_prefix_list_ids):
+            self._https_egress(f"{name}-egress-pl{index}", group, prefix_list_id=prefix_list)
+        for index, target_group in enumerate(args.vpc.egress_security_group_ids):
+            self._https_egress(f"{name}-egress-sg{index}", group, referenced_security_group_id=target_group)
         return group
+
+    def _https_egress(
+        self,
+        name: str,
+        group: aws.ec2.SecurityGroup,
+        prefix_list_id: pulumi.Input[str] | None = None,
+        referenced_security_group_id: pulumi.Input[str] | None = None,
+    ) -> None:
+        aws.vpc.SecurityGroupEgressRule(
+            name,
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            prefix_list_id=prefix_list_id,
+            referenced_security_group_id=referenced_security_group_id,
+            description="HTTPS to a VPC endpoint",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _statements(self, args: FunctionArgs) -> list[dict[str, Any]]:
         log_group_arn = self.log_group.arn
