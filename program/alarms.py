@@ -114,3 +114,44 @@ def queue_depth_alarm(purpose: str, queue_name: pulumi.Input[str]) -> AlarmSpec:
         evaluation_periods=1,
         datapoints_to_alarm=1,
     )
+
+
+@dataclass(frozen=True)
+class MetricRef:
+    """A metric to graph on the dashboard (001-R20: invocations, API errors, Kinesis throughput)."""
+
+    title: str
+    namespace: str
+    metric_name: str
+    dimensions: Mapping[str, pulumi.Input[str]]
+    stat: str = "Sum"
+
+
+def lambda_metrics(purpose: str, function_name: pulumi.Input[str]) -> list[MetricRef]:
+    dims = {"FunctionName": function_name}
+    return [
+        MetricRef(f"{purpose} invocations", "AWS/Lambda", "Invocations", dims),
+        MetricRef(f"{purpose} errors", "AWS/Lambda", "Errors", dims),
+        MetricRef(f"{purpose} duration p99", "AWS/Lambda", "Duration", dims, stat="p99"),
+    ]
+
+
+def api_metrics(purpose: str, api_name: pulumi.Input[str], stage: pulumi.Input[str]) -> list[MetricRef]:
+    dims = {"ApiName": api_name, "Stage": stage}
+    return [
+        MetricRef(f"{purpose} requests", "AWS/ApiGateway", "Count", dims),
+        MetricRef(f"{purpose} 4XX", "AWS/ApiGateway", "4XXError", dims),
+        MetricRef(f"{purpose} 5XX", "AWS/ApiGateway", "5XXError", dims),
+        MetricRef(f"{purpose} latency p99", "AWS/ApiGateway", "Latency", dims, stat="p99"),
+    ]
+
+
+def stream_metrics(purpose: str, stream_name: pulumi.Input[str]) -> list[MetricRef]:
+    dims = {"StreamName": stream_name}
+    return [
+        MetricRef(f"{purpose} records in", "AWS/Kinesis", "IncomingRecords", dims),
+        MetricRef(f"{purpose} bytes in", "AWS/Kinesis", "IncomingBytes", dims),
+        MetricRef(
+            f"{purpose} iterator age", "AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", dims, "Maximum"
+        ),
+    ]
