@@ -12,6 +12,7 @@ protocol, is added here from the captured options and reported in the same shape
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import queue
@@ -35,6 +36,8 @@ PACK_START_TIMEOUT_S = 60.0
 RPC_TIMEOUT_S = 60.0
 RETAIN_POLICY = "no-retain-on-delete"
 PLAN_PACK_NAME = "offline-plan"
+# Not-applicable reasons that start with this are exemptions (policy_pack/policies/_base.py).
+EXEMPTED = "exempted:"
 
 LEVELS = {
     analyzer_pb2.ADVISORY: "advisory",
@@ -74,10 +77,20 @@ class PolicyInfo:
 
 
 @dataclass
+class Exemption:
+    """A policy skipped for a resource on purpose; the report prints the reason."""
+
+    policyName: str  # noqa: N815
+    urn: str
+    reason: str
+
+
+@dataclass
 class Verdict:
     pack: str
     policies: list[PolicyInfo]
     diagnostics: list[Diagnostic]
+    exemptions: list[Exemption] = field(default_factory=list)
 
     @property
     def mandatory(self) -> list[Diagnostic]:
@@ -356,6 +369,7 @@ def _analyze(
         timeout=RPC_TIMEOUT_S,
     )
     diagnostics: list[Diagnostic] = []
+    exemptions: list[Exemption] = []
     stack_resources = []
     for resource in graph.resources:
         provider = _provider(graph, resource.provider)
@@ -368,7 +382,13 @@ def _analyze(
             options=options,
             provider=provider,
         )
-        diagnostics += _diagnostics(stub.Analyze(request, timeout=RPC_TIMEOUT_S), resource.urn)
+        response = stub.Analyze(request, timeout=RPC_TIMEOUT_S)
+        diagnostics += _diagnostics(response, resource.urn)
+        exemptions += [
+            Exemption(na.policy_name, resource.urn, na.reason.removeprefix(EXEMPTED).strip())
+            for na in response.not_applicable
+            if na.reason.startswith(EXEMPTED)
+        ]
         stack_resources.append(
             analyzer_pb2.AnalyzerResource(
                 type=resource.type,
@@ -409,4 +429,21 @@ def _analyze(
             severity="high",
         )
     )
-    return Verdict(pack=info.name, policies=policies, diagnostics=diagnostics)
+    stack_policies = [p.name for p in info.policies if p.policy_type == analyzer_pb2.POLICY_TYPE_STACK]
+    exemptions += stack_exemptions(graph, {name: config[name][1] for name in stack_policies})
+    return Verdict(pack=info.name, policies=policies, diagnostics=diagnostics, exemptions=exemptions)
+
+
+def stack_exemptions(graph: Graph, configs: dict[str, dict[str, Any]]) -> list[Exemption]:
+    """Stack policies skip exempted resources silently (CrossGuard has no per-resource
+    not-applicable for them), so the plan lists every resource each exemption matches."""
+    found = []
+    for policy, config in configs.items():
+        for exemption in config.get("exemptions") or []:
+            pattern = str(exemption.get("resource", ""))
+            for resource in graph.resources:
+                if resource.urn == pattern or any(
+                    fnmatch.fnmatchcase(value, pattern) for value in (resource.urn, resource.name)
+                ):
+                    found.append(Exemption(policy, resource.urn, str(exemption.get("reason", ""))))
+    return found

@@ -36,6 +36,7 @@ def to_json(graph: Graph, verdict: Verdict | None) -> dict[str, Any]:
         "policyPack": verdict.pack if verdict else None,
         "policies": [vars(policy) for policy in verdict.policies] if verdict else [],
         "diagnostics": [d.to_json() for d in verdict.diagnostics] if verdict else [],
+        "exemptions": [vars(e) for e in verdict.exemptions] if verdict else [],
         "warnings": graph.warnings,
         "summary": summary(graph, verdict),
     }
@@ -139,6 +140,11 @@ def render(graph: Graph, verdict: Verdict | None, console: Console, show_tree: b
         for d in diagnostics:
             detail = d.message.split("\n", 1)[-1]
             console.print(f"[{colour}]{level}[/] [bold]{d.policyName}[/] {d.urn or '(stack)'}\n    {detail}")
+
+    for exemption in verdict.exemptions:
+        console.print(
+            f"[cyan]exempted[/] [bold]{exemption.policyName}[/] {exemption.urn}\n    {exemption.reason}"
+        )
 
     counts_line = summary(graph, verdict)
     verdict_line = (

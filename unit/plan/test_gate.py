@@ -149,3 +149,15 @@ def test_a_dir_without_pulumipolicy_yaml_is_a_usage_error(
     spec, graph = violations
     with pytest.raises(UsageError, match=r"no PulumiPolicy\.yaml"):
         analyze(graph, spec, tmp_path)
+
+
+def test_exemptions_skip_a_resource_and_carry_their_reason(violations: tuple[StackSpec, Graph]) -> None:
+    spec, graph = violations
+    reason = "legacy role; scoped down in the next release"
+    config = {"iam-no-wildcard-actions": {"exemptions": [{"resource": "every*", "reason": reason}]}}
+    verdict = analyze(graph, spec, OUR_PACK, config)
+    assert "iam-no-wildcard-actions" not in by_policy(verdict)
+    (exemption,) = verdict.exemptions
+    assert exemption.policyName == "iam-no-wildcard-actions"
+    assert exemption.urn == graph.one("aws:iam/rolePolicy:RolePolicy").urn
+    assert exemption.reason == reason
