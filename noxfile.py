@@ -64,6 +64,42 @@ def preview(session: nox.Session) -> None:
     session.run("python", "-m", "plan", stack, *extra)
 
 
+def lifecycle(session: nox.Session, action: str) -> None:
+    """The deploy lifecycle (tools/lifecycle.py): needs the Pulumi CLI and AWS credentials."""
+    install_dev(session)
+    session.run("python", "-m", "tools.lifecycle", action, *session.posargs)
+
+
+@nox.session(default=False)
+def deploy(session: nox.Session) -> None:
+    """`nox -s deploy -- STACK`: pulumi up --policy-pack policy_pack, then cfn-outputs/*.json."""
+    lifecycle(session, "deploy")
+
+
+@nox.session(default=False)
+def integration(session: nox.Session) -> None:
+    """`nox -s integration -- STACK`: the tenacity-retried probes against the deployed outputs."""
+    lifecycle(session, "integration")
+
+
+@nox.session(default=False)
+def destroy(session: nox.Session) -> None:
+    """`nox -s destroy -- STACK`: pulumi destroy, then pulumi stack rm (config file kept)."""
+    lifecycle(session, "destroy")
+
+
+@nox.session(default=False)
+def ephemeral(session: nox.Session) -> None:
+    """CI: a uniquely suffixed stack; deploy -> probes -> destroy, destroy whatever fails."""
+    lifecycle(session, "ephemeral")
+
+
+@nox.session(default=False)
+def teardown(session: nox.Session) -> None:
+    """CI backstop after a killed job: destroy this run's ephemeral stack if it is left."""
+    lifecycle(session, "teardown")
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
     """Print the plan's capture and gate times (and, once they exist, the Lambdas' figures)."""

@@ -1,0 +1,1 @@
+"""Command-line tools: the nox bootstrap (tools/nox) and the deploy lifecycle."""
