@@ -251,6 +251,10 @@ OUTPUTS: dict[str, Callable[[_Ctx], dict[str, Any]]] = {
         "streamArn": c.arn("dynamodb", f"table/{c.physical}/stream/2026-01-01T00:00:00.000"),
     },
     "aws:kinesis/stream:Stream": _named("kinesis", "stream/{name}"),
+    # A consumer's id is its ARN: <stream arn>/consumer/<name>:<creation epoch>.
+    "aws:kinesis/streamConsumer:StreamConsumer": lambda c: dict.fromkeys(
+        ("id", "arn"), f"{c.inputs.get('streamArn')}/consumer/{c.physical}:1767225600"
+    ),
     "aws:sns/topic:Topic": _named("sns", "{name}", id_is_arn=True),
     "aws:cloudwatch/logGroup:LogGroup": _named("logs", "log-group:{name}"),
     "aws:cloudwatch/metricAlarm:MetricAlarm": _named("cloudwatch", "alarm:{name}"),
@@ -264,6 +268,15 @@ OUTPUTS: dict[str, Callable[[_Ctx], dict[str, Any]]] = {
     "aws:cloudfront/function:Function": lambda c: {
         **_named("cloudfront", "function/{name}")(c),
         "arn": c.arn("cloudfront", f"function/{c.physical}", region=False),
+        "etag": c.digest[:14].upper(),
+    },
+    # The distribution reads these ids: an OAC id is like a distribution's, a policy id is a UUID.
+    "aws:cloudfront/originAccessControl:OriginAccessControl": lambda c: {
+        "id": "E" + c.digest[14:27].upper(),
+        "etag": c.digest[:14].upper(),
+    },
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": lambda c: {
+        "id": "-".join((c.digest[:8], c.digest[8:12], c.digest[12:16], c.digest[16:20], c.digest[20:32])),
         "etag": c.digest[:14].upper(),
     },
     "aws:lambda/alias:Alias": lambda c: {

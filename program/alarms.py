@@ -8,7 +8,7 @@ Thresholds live here, in one place, and are unit-tested without Pulumi.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
@@ -36,7 +36,6 @@ class AlarmSpec:
     datapoints_to_alarm: int = 3
     # No data is normal for idle serverless systems; it must not page anyone.
     treat_missing_data: str = "notBreaching"
-    extra: Mapping[str, str] = field(default_factory=dict)
 
 
 def lambda_alarms(purpose: str, function_name: pulumi.Input[str]) -> list[AlarmSpec]:
