@@ -38,3 +38,15 @@ def capture_fn(
 @pytest.fixture(scope="session")
 def serverless_graph() -> Graph:
     return capture_stack("serverless-dev")
+
+
+def built_stacks() -> list[str]:
+    """Example stacks (Pulumi.<stack>.yaml) whose blueprint exists: what every graph-wide test covers."""
+    from program.blueprints import BUILT
+
+    stacks = []
+    for path in sorted(REPO_ROOT.glob("Pulumi.*.yaml")):
+        stack = path.name[len("Pulumi.") : -len(".yaml")]
+        if load_stack(REPO_ROOT, stack).config.get("webstack:blueprint") in BUILT:
+            stacks.append(stack)
+    return stacks
