@@ -20,7 +20,7 @@ import os
 import re
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, DecimalException
 
 import boto3
@@ -41,6 +41,7 @@ MIN_NUMBER = Decimal("1E-130")
 MAX_NUMBER = Decimal("9.9999999999999999999999999999999999999E+125")
 SERVER_FIELDS = ("id", "version", "createdAt", "updatedAt")
 NAME_RE = re.compile(r"[A-Za-z0-9_]{1,64}")
+PATH_PARAMETER_RE = re.compile(r"\{([^{}+]+)\+?\}")  # {id} or greedy {proxy+}
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # If-Match carries the ETag we hand out: the version, quoted ("3"); a bare 3 is accepted too.
 IF_MATCH_RE = re.compile(r'"([1-9][0-9]{0,14})"|([1-9][0-9]{0,14})')
@@ -67,9 +68,7 @@ class _JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
-                timespec="milliseconds"
-            ),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "message": record.getMessage(),
             "requestId": _request_id.get(),
@@ -128,7 +127,7 @@ def handler(event: dict, context) -> dict:
         _log(logging.ERROR, "AWS call failed", exc_info=True)
         error = "AWS call failed"
         response = _response(503, {"error": "a backing AWS service failed; retry with backoff"})
-    except Exception:
+    except Exception:  # noqa: BLE001 - the boundary: log it, answer JSON, keep the container
         # A bug: still answer JSON instead of API Gateway's bare 502.
         _log(logging.ERROR, "unhandled error", exc_info=True)
         error = "unhandled error"
@@ -146,9 +145,14 @@ def handler(event: dict, context) -> dict:
 
 def _route(event: dict) -> dict:
     method = str(event.get("httpMethod") or "").upper()
-    # Route on the concrete request path rather than `resource`, so the same code serves explicit
-    # /items and /items/{id} resources as well as a greedy /{proxy+} resource.
-    segments = [s for s in str(event.get("path") or "").split("/") if s]
+    # Route on `resource` with its path parameters filled in, not on `path`: behind a custom
+    # domain, `path` starts with the base-path mapping. This serves explicit /items and
+    # /items/{id} resources as well as a greedy /{proxy+} resource.
+    parameters = event.get("pathParameters") or {}
+    api_path = PATH_PARAMETER_RE.sub(
+        lambda match: str(parameters.get(match.group(1)) or ""), str(event.get("resource") or "")
+    )
+    segments = [s for s in api_path.split("/") if s]
     if segments == ["items"]:
         actions, item_id = {"POST": _create}, None
     elif len(segments) == 2 and segments[0] == "items":
@@ -227,9 +231,7 @@ def _patch(event: dict, item_id: str) -> dict:
         else:
             _publish("item.updated", item, now)
             return _item_response(200, item)
-    raise ApiError(
-        409, f"item changed concurrently {MAX_UPDATE_ATTEMPTS} times in a row; re-read and retry"
-    )
+    raise ApiError(409, f"item changed concurrently {MAX_UPDATE_ATTEMPTS} times in a row; re-read and retry")
 
 
 def _load(item_id: str) -> dict | None:
@@ -273,16 +275,22 @@ def _update(item_id: str, fields: dict, expected: int, now: str) -> dict:
 
 
 def _publish(event_type: str, item: dict, at: str) -> None:
-    record = {"type": event_type, "id": item["id"], "version": item["version"], "item": item, "at": at}
+    record = {
+        "type": event_type,
+        "id": item["id"],
+        "version": item["version"],
+        "item": item,
+        "at": at,
+    }
     try:
         _client("kinesis").put_record(
             StreamName=os.environ["STREAM_NAME"],
             # The item id as partition key keeps each item's events on one shard, in order.
             PartitionKey=item["id"],
             # UTF-8 rather than \u escapes: a 400 KB item must fit Kinesis' 1 MiB record limit.
-            Data=json.dumps(
-                record, default=_json_number, ensure_ascii=False, separators=(",", ":")
-            ).encode("utf-8"),
+            Data=json.dumps(record, default=_json_number, ensure_ascii=False, separators=(",", ":")).encode(
+                "utf-8"
+            ),
         )
     except (ClientError, BotoCoreError) as exc:
         # The DynamoDB write already succeeded and is the source of truth. Failing now would make
@@ -294,7 +302,7 @@ def _publish(event_type: str, item: dict, at: str) -> None:
             event="publish_failed",
             type=event_type,
             id=item["id"],
-            version=item["version"],
+            version=int(item["version"]),
             error=str(exc),
         )
 
@@ -386,9 +394,7 @@ def _check_value(value, path: str, depth: int) -> None:
         except UnicodeEncodeError:
             raise ApiError(400, f"field '{path}' contains an unpaired UTF-16 surrogate") from None
         if size > MAX_STRING_BYTES:
-            raise ApiError(
-                400, f"field '{path}' is {size} bytes; strings are limited to {MAX_STRING_BYTES}"
-            )
+            raise ApiError(400, f"field '{path}' is {size} bytes; strings are limited to {MAX_STRING_BYTES}")
     elif isinstance(value, Decimal):
         _check_number(value, path)
     elif isinstance(value, (list, dict)):
@@ -430,7 +436,7 @@ def _json_number(value: Decimal) -> int | float:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _not_found(item_id: str) -> ApiError:

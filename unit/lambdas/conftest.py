@@ -7,6 +7,7 @@ root of each function's zip, so the tests exercise exactly the code that is depl
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import importlib.util
 import io
@@ -100,6 +101,9 @@ class LogCapture:
 class ApiHarness:
     """Builds API Gateway REST proxy (payload 1.0) events and calls the api handler."""
 
+    table = TABLE
+    stream = STREAM
+
     def __init__(self, calls: AwsCalls, logs: LogCapture):
         self.module = API
         self.calls = calls
@@ -108,20 +112,29 @@ class ApiHarness:
         self.kinesis = boto3.client("kinesis", region_name=REGION)
 
     @staticmethod
-    def event(method, path, body=None, headers=None, base64_encoded=False) -> dict:
+    def event(method, path, body=None, headers=None, base64_encoded=False, base_path="") -> dict:
+        """The event API Gateway sends for `path` on an API with explicit /items and /items/{id}
+        resources plus a greedy /{proxy+} resource catching everything else."""
         segments = [s for s in path.split("/") if s]
-        item_route = len(segments) == 2
+        if segments == ["items"]:
+            resource, parameters = "/items", None
+        elif len(segments) == 2 and segments[0] == "items":
+            resource, parameters = "/items/{id}", {"id": segments[1]}
+        elif segments:
+            resource, parameters = "/{proxy+}", {"proxy": path.strip("/")}
+        else:
+            resource, parameters = "/", None
         return {
-            "resource": "/items/{id}" if item_route else path,
-            "path": path,
+            "resource": resource,
+            "path": base_path + path,  # a custom domain's base-path mapping shows up here
             "httpMethod": method,
             "headers": headers,
             "multiValueHeaders": None,
             "queryStringParameters": None,
-            "pathParameters": {"id": segments[1]} if item_route else None,
+            "pathParameters": parameters,
             "stageVariables": None,
             "requestContext": {
-                "resourcePath": "/items/{id}" if item_route else path,
+                "resourcePath": resource,
                 "httpMethod": method,
                 "path": f"/prod{path}",
                 "stage": "prod",
@@ -133,9 +146,7 @@ class ApiHarness:
 
     def raw(self, method, path, body=None, headers=None, base64_encoded=False):
         """Call with a raw body string; return (status, headers, parsed JSON body)."""
-        response = self.module.handler(
-            self.event(method, path, body, headers, base64_encoded), _Context()
-        )
+        response = self.module.handler(self.event(method, path, body, headers, base64_encoded), _Context())
         return response["statusCode"], response["headers"], json.loads(response["body"])
 
     def call(self, method, path, payload=None, headers=None):
@@ -146,6 +157,11 @@ class ApiHarness:
         status, _, item = self.call("POST", "/items", payload or {"name": "widget"})
         assert status == 201, item
         return item
+
+    @functools.cached_property
+    def existing_id(self) -> str:
+        """An item created on first use, for tests that need some existing id."""
+        return self.create()["id"]
 
     def stream_records(self) -> list[dict]:
         """Everything published so far, read back with GetShardIterator/GetRecords."""
@@ -181,6 +197,8 @@ def api(aws, monkeypatch) -> ApiHarness:
 class ConsumerHarness:
     """Builds Kinesis event-source-mapping events and reads back what landed in S3."""
 
+    bucket = BUCKET
+    stream = STREAM
     stream_arn = f"arn:aws:kinesis:{REGION}:123456789012:stream/{STREAM}"
 
     def __init__(self, calls: AwsCalls, logs: LogCapture):
