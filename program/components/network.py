@@ -252,6 +252,7 @@ class Network(pulumi.ComponentResource):
         )
         aws.iam.RolePolicy(
             f"{self._name}-flow-logs-policy",
+            name=naming.physical_name("vpc-flow-logs", args.suffix, "iam-policy"),
             role=role.id,
             policy=pulumi.Output.json_dumps(
                 iam_docs.document(
