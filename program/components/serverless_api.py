@@ -1,0 +1,592 @@
+"""ServerlessApi: the items table, the API Lambda, the REST API in front of it and its regional WAF.
+
+Seeds 000/001: API Gateway (REGIONAL, Lambda proxy) -> a Lambda in the private subnets -> DynamoDB
+(PutItem/GetItem/UpdateItem on the one table, 000-R7) and Kinesis (PutRecord(s), 001-R10).
+
+"Private backend API accessible only by the frontend" (001-R5) cannot mean a PRIVATE endpoint: the
+frontend runs in browsers. What we build instead: CloudFront serves the API at ``/api/*`` and adds
+the header ``x-origin-verify: <secret>`` to every origin request (the CDN component does that with
+``origin_domain``/``origin_path``/``origin_verify_header`` from here). The regional web ACL on the
+stage blocks, before any other rule, every request whose header does not equal the secret, so a
+direct call to ``*.execute-api`` gets 403 and the managed rule groups and the rate limit see only
+CloudFront's traffic. Limits: this is a shared secret, not authentication. Anyone who learns it
+(it is readable by whoever may read the web ACL or the distribution config) can call the API
+directly; rotate it by changing the secret, which updates the ACL and the distribution together
+(requests in flight during the CloudFront rollout may see 403 for a few minutes). The blueprint
+generates the secret. The Core rule set blocks bodies over 8 KB (SizeRestrictions_BODY), which is
+the effective request-size limit of the API (the handler allows 64 KB). The web ACL logs to
+``aws-waf-logs-api-<suffix>`` with the origin header redacted.
+
+API Gateway logging needs the region-wide ``apigateway.Account`` setting that names the role API
+Gateway writes CloudWatch Logs with, for execution AND access logs. It is one value per account
+and region, shared by every REST API there: ``manage_account_logging_role=False`` leaves it to
+whoever owns it already. When this component owns it, ``pulumi destroy`` resets it (pulumi-aws 7
+is built on terraform-provider-aws 6, whose account resource resets the settings on delete,
+hashicorp/terraform-provider-aws#42226): other APIs in the region then stop logging until someone
+sets a role again. Execution logs go to ``API-Gateway-Execution-Logs_<api-id>/<stage>``, a group
+API Gateway creates itself (no retention, no KMS, left behind by destroy); its fixed name cannot
+end with the stack suffix, so it is not pre-created here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from program import alarms, iam_docs, naming
+from program.components.function import Function, FunctionArgs, VpcPlacement
+
+TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+STREAM_ACTIONS = ("kinesis:PutRecord", "kinesis:PutRecords")
+# Kinesis SSE with a CMK: producers need GenerateDataKey on it; the AWS-managed alias/aws/kinesis
+# key needs no statement (Kinesis docs, "Permissions to use user-generated KMS keys").
+STREAM_KEY_ACTIONS = ("kms:GenerateDataKey",)
+# The inline equivalent of AmazonAPIGatewayPushToCloudWatchLogs. Every action but DescribeLogGroups
+# takes a log-group or log-stream ARN (policy_sentry: only DescribeLogGroups is wildcard-only).
+LOGGING_SCOPED_ACTIONS = (
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:DescribeLogStreams",
+    "logs:FilterLogEvents",
+    "logs:GetLogEvents",
+    "logs:PutLogEvents",
+)
+LOGGING_UNSCOPED_ACTIONS = ("logs:DescribeLogGroups",)
+EXECUTION_LOG_GROUPS = "API-Gateway-Execution-Logs_*"
+ORIGIN_VERIFY_HEADER = "x-origin-verify"
+MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
+WAF_RATE_WINDOW_S = 300
+# CloudWatch Logs' vended-log delivery writes WAF logs (WAF docs, "Sending web ACL traffic logs").
+WAF_LOG_DELIVERY_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+# API Gateway's JSON-schema dialect is draft 4. The handler checks the fields themselves.
+BODY_SCHEMA = {"$schema": "http://json-schema.org/draft-04/schema#", "title": "Item", "type": "object"}
+# $context.error.messageString is already a quoted JSON string.
+ERROR_TEMPLATE = '{"error":$context.error.messageString}'
+GATEWAY_RESPONSES: dict[str, tuple[str | None, str]] = {
+    "DEFAULT_4XX": (None, ERROR_TEMPLATE),
+    "DEFAULT_5XX": (None, ERROR_TEMPLATE),
+    # Unknown routes and methods: API Gateway says 403 "Missing Authentication Token".
+    "MISSING_AUTHENTICATION_TOKEN": ("404", '{"error":"no such route"}'),
+}
+ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "extendedRequestId": "$context.extendedRequestId",
+    "requestTime": "$context.requestTime",
+    "sourceIp": "$context.identity.sourceIp",
+    "userAgent": "$context.identity.userAgent",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "path": "$context.path",
+    "protocol": "$context.protocol",
+    "status": "$context.status",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationStatus": "$context.integration.status",
+    "integrationLatency": "$context.integration.latency",
+    "wafResponseCode": "$context.wafResponseCode",
+    "error": "$context.error.message",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One method on one resource path; ``body`` methods get their JSON body validated."""
+
+    method: str
+    path: str
+    body: bool = False
+
+    def __post_init__(self) -> None:
+        if self.method not in HTTP_METHODS:
+            raise ValueError(f"Route {self.path}: method {self.method!r} is not one of {HTTP_METHODS}")
+        if not re.fullmatch(r"(/([A-Za-z0-9._-]+|\{[A-Za-z0-9_]+\}))+", self.path):
+            raise ValueError(f"Route path {self.path!r}: /segments or /{{parameters}}, no trailing slash")
+
+    @property
+    def parameters(self) -> list[str]:
+        return re.findall(r"\{([A-Za-z0-9_]+)\}", self.path)
+
+    @property
+    def slug(self) -> str:
+        return f"{self.method.lower()}{resource_slug(self.path)}"
+
+
+ITEM_ROUTES = (
+    Route("POST", "/items", body=True),
+    Route("GET", "/items/{id}"),
+    Route("PATCH", "/items/{id}", body=True),
+)
+
+
+def resource_paths(routes: Sequence[Route]) -> list[str]:
+    """Every resource path the routes need, parents before children: /items, /items/{id}."""
+    paths = {
+        "/".join(r.path.split("/")[: depth + 1]) for r in routes for depth in range(1, len(r.path.split("/")))
+    }
+    return sorted(paths, key=lambda p: (p.count("/"), p))
+
+
+def resource_slug(path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", path.lower()).rstrip("-")
+
+
+def deployment_fingerprint(routes: Sequence[Route], function_name: str) -> str:
+    """A digest of everything a deployment snapshots; when it changes, Pulumi redeploys the API."""
+    config = {
+        "routes": sorted((r.method, r.path, r.body) for r in routes),
+        "integration": ["AWS_PROXY", "POST", function_name],
+        "schema": BODY_SCHEMA,
+        "responses": GATEWAY_RESPONSES,
+    }
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+
+
+def access_log_format() -> str:
+    return json.dumps(ACCESS_LOG_FIELDS, separators=(",", ":"))
+
+
+def logging_role_statements(region: str, account_id: str, access_log_group_arn: Any) -> list[dict[str, Any]]:
+    """What API Gateway's account-wide CloudWatch role needs: execution logs of every API, our access log."""
+    groups = f"arn:aws:logs:{region}:{account_id}:log-group:{EXECUTION_LOG_GROUPS}"
+    return [
+        iam_docs.statement(
+            LOGGING_SCOPED_ACTIONS,
+            [
+                groups,
+                f"{groups}:log-stream:*",
+                access_log_group_arn,
+                pulumi.Output.concat(access_log_group_arn, ":log-stream:*"),
+            ],
+            sid="WriteApiLogs",
+        ),
+        iam_docs.statement(LOGGING_UNSCOPED_ACTIONS, ["*"], sid="ListLogGroups"),
+    ]
+
+
+@dataclass(frozen=True)
+class ServerlessApiArgs:
+    suffix: str
+    account_id: str
+    region: str
+    vpc: VpcPlacement
+    log_kms_key_arn: pulumi.Input[str]
+    stream_name: pulumi.Input[str]
+    stream_arn: pulumi.Input[str]
+    origin_verify_secret: pulumi.Input[str]
+    stream_kms_key_arn: pulumi.Input[str] | None = None  # None: the stream uses alias/aws/kinesis
+    routes: Sequence[Route] = ITEM_ROUTES
+    stage_name: str = "v1"
+    xray_tracing: bool = False
+    # A dev stack's ceiling; 10000/5000 is the account-wide default quota (002-R32).
+    throttle_rate_limit: float = 100.0
+    throttle_burst_limit: int = 50
+    waf_rate_limit: int = 1000  # requests per client IP per 5 minutes
+    # Behind CloudFront the source IP is an edge's; FORWARDED_IP counts the viewer from
+    # X-Forwarded-For instead (its first address, which a client can forge: a coarse limit only).
+    waf_rate_key: Literal["FORWARDED_IP", "IP"] = "FORWARDED_IP"
+    manage_account_logging_role: bool = True
+    waf_logging: bool = True  # to aws-waf-logs-api-<suffix>, the origin secret redacted
+    log_retention_days: int = 30
+    function_memory_mb: int = 256
+    function_timeout_s: int = 10
+
+    def __post_init__(self) -> None:
+        if not STAGE_NAME.match(self.stage_name):
+            raise ValueError(f"stage_name {self.stage_name!r}: letters, digits, - and _ (1-128)")
+        if not self.routes or len({(r.method, r.path) for r in self.routes}) != len(self.routes):
+            raise ValueError("ServerlessApi needs at least one route and no duplicate method+path")
+        if self.throttle_rate_limit <= 0 or self.throttle_burst_limit <= 0:
+            raise ValueError("throttle_rate_limit and throttle_burst_limit must be positive")
+        if not 10 <= self.waf_rate_limit <= 2_000_000_000:
+            raise ValueError(f"waf_rate_limit {self.waf_rate_limit}: WAF allows 10 to 2,000,000,000")
+        if not 1 <= self.function_timeout_s <= 29:
+            raise ValueError("function_timeout_s must fit API Gateway's 29 s integration timeout")
+
+
+class ServerlessApi(pulumi.ComponentResource):
+    """DynamoDB table + API Lambda + REST API (validation, JSON errors, logs, throttling) + regional WAF."""
+
+    def __init__(self, name: str, args: ServerlessApiArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("webstack:api:ServerlessApi", name, None, opts)
+        self._name, self._args = name, args
+        self._child = pulumi.ResourceOptions(parent=self)
+
+        table = aws.dynamodb.Table(
+            f"{name}-table",
+            name=naming.physical_name("items", args.suffix, "dynamodb"),
+            billing_mode="PAY_PER_REQUEST",  # 000-R21
+            hash_key="id",
+            attributes=[aws.dynamodb.TableAttributeArgs(name="id", type="S")],
+            server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),  # 001-R9
+            deletion_protection_enabled=False,
+            opts=self._child,
+        )
+        self.function = self._function(table)
+        self.rest_api = aws.apigateway.RestApi(
+            f"{name}-api",
+            name=naming.physical_name("api", args.suffix, "api"),
+            description="Items API; reached through CloudFront (x-origin-verify checked by the WAF)",
+            endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(types="REGIONAL"),
+            # CloudFront's origin is the execute-api endpoint itself; the WAF keeps others out.
+            disable_execute_api_endpoint=False,
+            opts=self._child,
+        )
+        deployment = self._routes()
+        self.stage = self._stage(deployment)
+        aws.lambda_.Permission(
+            f"{name}-invoke",
+            statement_id="AllowInvokeFromThisRestApi",
+            action="lambda:InvokeFunction",
+            function=self.function.name,
+            principal="apigateway.amazonaws.com",
+            # This API only (any stage, method and path): 000-R4/R15.
+            source_arn=pulumi.Output.concat(self.rest_api.execution_arn, "/*/*"),
+            opts=self._child,
+        )
+        self.web_acl = self._web_acl()
+        if args.waf_logging:
+            self._waf_logging()
+        aws.wafv2.WebAclAssociation(
+            f"{name}-waf-stage",
+            resource_arn=self.stage.arn,
+            web_acl_arn=self.web_acl.arn,
+            opts=self._child,
+        )
+
+        self.table_name = table.name
+        self.table_arn = table.arn
+        self.api_id = self.rest_api.id
+        self.stage_name = self.stage.stage_name
+        self.invoke_url = self.stage.invoke_url
+        self.function_name = self.function.name
+        self.origin_domain = pulumi.Output.concat(
+            self.rest_api.id, f".execute-api.{args.region}.amazonaws.com"
+        )
+        self.origin_path = f"/{args.stage_name}"
+        self.origin_verify_header = ORIGIN_VERIFY_HEADER
+        self.web_acl_arn = self.web_acl.arn
+        self.alarms = [
+            *alarms.lambda_alarms("api", self.function.name),
+            *alarms.api_alarms("api", self.rest_api.name, self.stage.stage_name),
+        ]
+        self.metrics = [
+            *alarms.lambda_metrics("api", self.function.name),
+            *alarms.api_metrics("api", self.rest_api.name, self.stage.stage_name),
+        ]
+        self.register_outputs(
+            {"api_id": self.api_id, "invoke_url": self.invoke_url, "table_name": self.table_name}
+        )
+
+    def _function(self, table: aws.dynamodb.Table) -> Function:
+        args = self._args
+        statements = [
+            iam_docs.statement(TABLE_ACTIONS, [table.arn], sid="ReadWriteItems"),  # 000-R7: no index ARN
+            iam_docs.statement(STREAM_ACTIONS, [args.stream_arn], sid="PublishItemEvents"),  # 001-R10
+        ]
+        if args.stream_kms_key_arn is not None:
+            statements.append(
+                iam_docs.statement(STREAM_KEY_ACTIONS, [args.stream_kms_key_arn], sid="EncryptStreamRecords")
+            )
+        return Function(
+            f"{self._name}-fn",
+            FunctionArgs(
+                purpose="api",
+                suffix=args.suffix,
+                account_id=args.account_id,
+                region=args.region,
+                code="api",
+                log_kms_key_arn=args.log_kms_key_arn,
+                statements=statements,
+                environment={"TABLE_NAME": table.name, "STREAM_NAME": args.stream_name},
+                vpc=args.vpc,  # 000-R5: private subnets, egress only to the endpoints
+                memory_mb=args.function_memory_mb,
+                timeout_s=args.function_timeout_s,
+                log_retention_days=args.log_retention_days,
+            ),
+            opts=self._child,
+        )
+
+    def _routes(self) -> aws.apigateway.Deployment:
+        """Resources, validated methods with proxy integrations, JSON gateway responses, a deployment."""
+        name, api, args = self._name, self.rest_api, self._args
+        resources: dict[str, aws.apigateway.Resource] = {}
+        for path in resource_paths(args.routes):
+            parent, _, part = path.rpartition("/")
+            resources[path] = aws.apigateway.Resource(
+                f"{name}-res{resource_slug(path)}",
+                rest_api=api.id,
+                parent_id=resources[parent].id if parent else api.root_resource_id,
+                path_part=part,
+                opts=self._child,
+            )
+        validator = aws.apigateway.RequestValidator(
+            f"{name}-validator",
+            rest_api=api.id,
+            name=naming.physical_name("body-and-parameters", args.suffix),
+            validate_request_body=True,
+            validate_request_parameters=True,
+            opts=self._child,
+        )
+        model = aws.apigateway.Model(
+            f"{name}-body-model",
+            rest_api=api.id,
+            # Model names are alphanumeric only (no suffix possible) and local to this API.
+            name="Item",
+            content_type="application/json",
+            schema=json.dumps(BODY_SCHEMA),
+            opts=self._child,
+        )
+        wired: list[pulumi.Resource] = []
+        for route in args.routes:
+            method = aws.apigateway.Method(
+                f"{name}-{route.slug}",
+                rest_api=api.id,
+                resource_id=resources[route.path].id,
+                http_method=route.method,
+                authorization="NONE",
+                request_validator_id=validator.id,
+                request_parameters={f"method.request.path.{p}": True for p in route.parameters} or None,
+                request_models={"application/json": model.name} if route.body else None,
+                opts=self._child,
+            )
+            integration = aws.apigateway.Integration(
+                f"{name}-{route.slug}-lambda",
+                rest_api=api.id,
+                resource_id=resources[route.path].id,
+                http_method=method.http_method,
+                type="AWS_PROXY",  # 000-R4
+                integration_http_method="POST",
+                uri=self.function.invoke_arn,
+                opts=self._child,
+            )
+            wired += [method, integration]
+        for response_type, (status, template) in GATEWAY_RESPONSES.items():
+            wired.append(
+                aws.apigateway.Response(
+                    f"{name}-{response_type.lower().replace('_', '-')}",
+                    rest_api_id=api.id,
+                    response_type=response_type,
+                    status_code=status,
+                    response_templates={"application/json": template},
+                    opts=self._child,
+                )
+            )
+        function_name = naming.physical_name("api", args.suffix, "lambda")
+        return aws.apigateway.Deployment(
+            f"{name}-deployment",
+            rest_api=api.id,
+            description="Managed by webstack; replaced whenever the routes change",
+            triggers={"redeployment": deployment_fingerprint(args.routes, function_name)},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=wired),
+        )
+
+    def _stage(self, deployment: aws.apigateway.Deployment) -> aws.apigateway.Stage:
+        name, args = self._name, self._args
+        access_logs = aws.cloudwatch.LogGroup(
+            f"{name}-access-logs",
+            name=naming.physical_name("api-access", args.suffix, "log-group"),
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.log_kms_key_arn,
+            opts=self._child,
+        )
+        # Stages and method settings with logging fail until the account names a logging role.
+        logging_ready = [self._account_logging_role(access_logs)] if args.manage_account_logging_role else []
+        stage = aws.apigateway.Stage(
+            f"{name}-stage",
+            rest_api=self.rest_api.id,
+            deployment=deployment.id,
+            stage_name=args.stage_name,
+            xray_tracing_enabled=args.xray_tracing,
+            access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(  # 000-R17
+                destination_arn=access_logs.arn, format=access_log_format()
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=logging_ready),
+        )
+        aws.apigateway.MethodSettings(
+            f"{name}-method-settings",
+            rest_api=self.rest_api.id,
+            stage_name=stage.stage_name,
+            method_path="*/*",
+            settings=aws.apigateway.MethodSettingsSettingsArgs(
+                metrics_enabled=True,
+                logging_level="INFO",
+                data_trace_enabled=False,  # full request/response bodies would land in the logs
+                throttling_rate_limit=args.throttle_rate_limit,
+                throttling_burst_limit=args.throttle_burst_limit,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=logging_ready),
+        )
+        return stage
+
+    def _account_logging_role(self, access_logs: aws.cloudwatch.LogGroup) -> aws.apigateway.Account:
+        name, args = self._name, self._args
+        role = aws.iam.Role(
+            f"{name}-logging-role",
+            name=naming.physical_name("apigw-cloudwatch", args.suffix, "iam-role"),
+            # No aws:SourceAccount condition: AWS documents this role's trust without one, and
+            # whether API Gateway sends the key when it assumes the role is not verified.
+            assume_role_policy=json.dumps(
+                {
+                    "Version": iam_docs.VERSION,
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "apigateway.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            opts=self._child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-logging-policy",
+            name=naming.physical_name("apigw-cloudwatch", args.suffix, "iam-policy"),
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                iam_docs.document(*logging_role_statements(args.region, args.account_id, access_logs.arn))
+            ),
+            opts=self._child,
+        )
+        return aws.apigateway.Account(
+            f"{name}-account",
+            cloudwatch_role_arn=role.arn,
+            # API Gateway checks the role's permissions when the setting is made.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )
+
+    def _web_acl(self) -> aws.wafv2.WebAcl:
+        args = self._args
+        waf = aws.wafv2
+
+        def visibility(metric: str) -> Any:
+            return waf.WebAclRuleVisibilityConfigArgs(
+                cloudwatch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=True
+            )
+
+        block = waf.WebAclRuleActionArgs(block=waf.WebAclRuleActionBlockArgs())
+        origin_verify = waf.WebAclRuleArgs(
+            name="origin-verify",
+            priority=0,  # first: nothing else sees traffic that did not come through CloudFront
+            action=block,
+            statement=waf.WebAclRuleStatementArgs(
+                not_statement=waf.WebAclRuleStatementNotStatementArgs(
+                    statement=waf.WebAclRuleStatementArgs(
+                        byte_match_statement=waf.WebAclRuleStatementByteMatchStatementArgs(
+                            field_to_match=waf.WebAclRuleStatementByteMatchStatementFieldToMatchArgs(
+                                single_header=waf.WebAclRuleStatementByteMatchStatementFieldToMatchSingleHeaderArgs(
+                                    name=ORIGIN_VERIFY_HEADER
+                                )
+                            ),
+                            positional_constraint="EXACTLY",
+                            search_string=args.origin_verify_secret,
+                            text_transformations=[
+                                waf.WebAclRuleStatementByteMatchStatementTextTransformationArgs(
+                                    priority=0, type="NONE"
+                                )
+                            ],
+                        )
+                    )
+                )
+            ),
+            visibility_config=visibility("origin-verify"),
+        )
+        forwarded = args.waf_rate_key == "FORWARDED_IP"
+        rate_limit = waf.WebAclRuleArgs(
+            name="rate-limit-per-ip",
+            priority=1,
+            action=block,
+            statement=waf.WebAclRuleStatementArgs(
+                rate_based_statement=waf.WebAclRuleStatementRateBasedStatementArgs(
+                    limit=args.waf_rate_limit,
+                    evaluation_window_sec=WAF_RATE_WINDOW_S,
+                    aggregate_key_type=args.waf_rate_key,
+                    forwarded_ip_config=waf.WebAclRuleStatementRateBasedStatementForwardedIpConfigArgs(
+                        header_name="X-Forwarded-For", fallback_behavior="MATCH"
+                    )
+                    if forwarded
+                    else None,
+                )
+            ),
+            visibility_config=visibility("rate-limit-per-ip"),
+        )
+        managed = [
+            waf.WebAclRuleArgs(
+                name=group,
+                priority=2 + index,
+                override_action=waf.WebAclRuleOverrideActionArgs(none=waf.WebAclRuleOverrideActionNoneArgs()),
+                statement=waf.WebAclRuleStatementArgs(
+                    managed_rule_group_statement=waf.WebAclRuleStatementManagedRuleGroupStatementArgs(
+                        name=group, vendor_name="AWS"
+                    )
+                ),
+                visibility_config=visibility(group),
+            )
+            for index, group in enumerate(MANAGED_RULE_GROUPS)
+        ]
+        acl_name = naming.physical_name("api", args.suffix, "waf")
+        return waf.WebAcl(
+            f"{self._name}-waf",
+            name=acl_name,
+            # WAF descriptions allow letters, digits, whitespace and + = : # @ / - , . only.
+            description="Items API stage - CloudFront only via origin header, rate limit, AWS managed rules",
+            scope="REGIONAL",
+            default_action=waf.WebAclDefaultActionArgs(allow=waf.WebAclDefaultActionAllowArgs()),
+            rules=[origin_verify, rate_limit, *managed],
+            visibility_config=waf.WebAclVisibilityConfigArgs(
+                cloudwatch_metrics_enabled=True, metric_name=acl_name, sampled_requests_enabled=True
+            ),
+            opts=self._child,
+        )
+
+    def _waf_logging(self) -> None:
+        name, args = self._name, self._args
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-waf-logs",
+            name=naming.physical_name("aws-waf-logs-api", args.suffix, "log-group"),  # prefix required
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.log_kms_key_arn,
+            opts=self._child,
+        )
+        delivery = iam_docs.statement(
+            WAF_LOG_DELIVERY_ACTIONS,
+            [pulumi.Output.concat(group.arn, ":*")],
+            sid="WafLogDelivery",
+            principal={"Service": "delivery.logs.amazonaws.com"},
+            conditions={
+                "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{args.region}:{args.account_id}:*"},
+                "StringEquals": {"aws:SourceAccount": args.account_id},
+            },
+        )
+        # Our own, suffixed and destroyable: without one WAF adds an account-wide AWSWAF-LOGS
+        # policy that destroy would leave behind (WAF logging docs; not verified live).
+        policy = aws.cloudwatch.LogResourcePolicy(
+            f"{name}-waf-logs-policy",
+            policy_name=naming.physical_name("waf-logs-api", args.suffix),
+            policy_document=pulumi.Output.json_dumps(iam_docs.document(delivery)),
+            opts=self._child,
+        )
+        aws.wafv2.WebAclLoggingConfiguration(
+            f"{name}-waf-logging",
+            resource_arn=self.web_acl.arn,
+            log_destination_configs=[group.arn],
+            # The origin secret must not land in the logs.
+            redacted_fields=[
+                aws.wafv2.WebAclLoggingConfigurationRedactedFieldArgs(
+                    single_header=aws.wafv2.WebAclLoggingConfigurationRedactedFieldSingleHeaderArgs(
+                        name=ORIGIN_VERIFY_HEADER
+                    )
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )
