@@ -54,4 +54,9 @@ RULES: dict[str, NameRule] = {
     "alarm": NameRule(255, _DOTTED),
     "dashboard": NameRule(255, _LAMBDA),
     "generic": NameRule(255, _DOTTED),
+    "kms-alias": NameRule(256, re.compile(r"^alias/(?!aws/)[A-Za-z0-9/_-]+$"), min_length=7),
+    # AWS caps the whole parameter ARN at 1011 characters; the ARN prefix takes about 50.
+    "ssm-parameter": NameRule(960, re.compile(r"^[A-Za-z0-9_./-]+$")),
+    "event-rule": NameRule(64, re.compile(r"^[A-Za-z0-9._-]+$")),
+    "log-delivery": NameRule(60, re.compile(r"^[A-Za-z0-9_-]+$")),
 }

@@ -4,8 +4,8 @@ Mandatory families: iam, encryption_at_rest, encryption_in_transit, naming, dest
 The best-practice families are advisory unless raised by policy config.
 """
 
-from . import iam
+from . import destroyability, iam, naming
 
 PACK_NAME = "webstack-guardrails"
 
-POLICIES = [*iam.POLICIES]
+POLICIES = [*iam.POLICIES, *naming.POLICIES, *destroyability.POLICIES]

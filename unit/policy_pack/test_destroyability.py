@@ -1,0 +1,345 @@
+"""Destroyability family: every flag against the SDK, a destroyable baseline, and one change each."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Any
+
+import pytest
+
+from policy_pack.policies import destroyability as d
+from unit.policy_pack.conftest import UNKNOWN, options, run_resource
+
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+RDS_INSTANCE = "aws:rds/instance:Instance"
+BUCKET = "aws:s3/bucket:Bucket"
+ECR = "aws:ecr/repository:Repository"
+ECS_SERVICE = "aws:ecs/service:Service"
+SECRET = "aws:secretsmanager/secret:Secret"
+KMS_KEY = "aws:kms/key:Key"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+STREAM = "aws:kinesis/stream:Stream"
+TABLE = "aws:dynamodb/table:Table"
+ALB = "aws:lb/loadBalancer:LoadBalancer"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+FUNCTION = "aws:lambda/function:Function"
+
+# Realistic destroyable props per type (as the blueprints set them).
+BASELINES: dict[str, dict[str, Any]] = {
+    RDS_CLUSTER: {
+        "clusterIdentifier": "catalog-dev",
+        "engine": "aurora-postgresql",
+        "storageEncrypted": True,
+        "skipFinalSnapshot": True,
+        "deletionProtection": False,
+    },
+    RDS_INSTANCE: {"identifier": "db-dev", "engine": "postgres", "skipFinalSnapshot": True},
+    BUCKET: {"bucket": "assets-123456789012-dev", "forceDestroy": True},
+    "aws:s3/bucketV2:BucketV2": {"bucket": "logs-dev", "forceDestroy": True},
+    ECR: {"name": "catalog/api-dev", "imageTagMutability": "IMMUTABLE", "forceDelete": True},
+    ECS_SERVICE: {"name": "api-dev", "launchType": "FARGATE", "desiredCount": 2, "forceDelete": True},
+    SECRET: {"name": "db-dev", "recoveryWindowInDays": 0},
+    KMS_KEY: {"enableKeyRotation": True, "deletionWindowInDays": 7},
+    DISTRIBUTION: {"enabled": True, "defaultRootObject": "index.html"},
+    STREAM: {"name": "events-dev", "encryptionType": "KMS", "enforceConsumerDeletion": True},
+    TABLE: {"name": "items-dev", "billingMode": "PAY_PER_REQUEST", "deletionProtectionEnabled": False},
+    ALB: {"name": "web-dev", "internal": False, "enableDeletionProtection": False},
+    LOG_GROUP: {"name": "/aws/lambda/api-dev", "retentionInDays": 30},
+    FUNCTION: {"name": "api-dev", "runtime": "python3.13", "skipDestroy": False},
+}
+
+
+def baseline(token: str, **changes: Any) -> dict[str, Any]:
+    props = dict(BASELINES.get(token, {"name": "thing-dev"}))
+    for key, value in changes.items():
+        if value is None:
+            props.pop(key, None)
+        else:
+            props[key] = value
+    return props
+
+
+def sdk_class(token: str) -> type:
+    _, module_path, class_name = token.split(":")
+    module = module_path.split("/")[0]
+    return getattr(
+        importlib.import_module(f"pulumi_aws.{module}_" if module == "lambda" else f"pulumi_aws.{module}"),
+        class_name,
+    )
+
+
+def assert_sdk_input(token: str, prop: str) -> None:
+    cls = sdk_class(token)
+    assert cls.pulumi_type == token
+    names = {
+        getattr(value.fget, "_pulumi_name", ""): python_name
+        for python_name, value in vars(cls).items()
+        if isinstance(value, property)
+    }
+    assert prop in names, f"{token} has no {prop}"
+    assert names[prop] in inspect.signature(cls._internal_init).parameters
+
+
+CHECKED_INPUTS = [
+    *d.DELETION_PROTECTION_PROPS.items(),
+    *d.FORCE_DELETE_PROPS.items(),
+    *((token, "skipDestroy") for token in d.SKIP_DESTROY_TYPES),
+    *((token, "deletionWindowInDays") for token in d.KMS_KEY_TYPES),
+    (RDS_CLUSTER, "skipFinalSnapshot"),
+    (RDS_INSTANCE, "skipFinalSnapshot"),
+    (SECRET, "recoveryWindowInDays"),
+    (DISTRIBUTION, "retainOnDelete"),
+    (STREAM, "enforceConsumerDeletion"),
+]
+
+
+@pytest.mark.parametrize(("token", "prop"), CHECKED_INPUTS)
+def test_every_flag_is_an_input_of_the_sdk_type(token: str, prop: str) -> None:
+    assert_sdk_input(token, prop)
+
+
+@pytest.mark.parametrize("policy", d.POLICIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("token", sorted(BASELINES))
+def test_destroyable_baseline_passes_every_destroy_policy(policy: Any, token: str) -> None:
+    outcome = run_resource(policy, token, baseline(token))
+    assert outcome.ok, (policy.name, outcome.messages)
+
+
+# -- protect ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("token", ["aws:ec2/vpc:Vpc", BUCKET, "webstack:network:Network"])
+def test_protect_option_on_any_type(token: str) -> None:
+    (message,) = run_resource(d.no_protect, token, baseline(token), opts=options(protect=True)).messages
+    assert "protect resource option is set" in message
+    assert "Remove protect=True" in message
+    assert run_resource(d.no_protect, token, baseline(token), opts=options(protect=False)).ok
+
+
+# -- deletion protection ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("token", "prop"), sorted(d.DELETION_PROTECTION_PROPS.items()))
+def test_deletion_protection_on_is_a_finding(token: str, prop: str) -> None:
+    (message,) = run_resource(d.no_deletion_protection, token, baseline(token, **{prop: True})).messages
+    assert f"{prop} is true" in message
+    assert f"Set {prop} to false" in message
+
+
+@pytest.mark.parametrize(("token", "prop"), sorted(d.DELETION_PROTECTION_PROPS.items()))
+def test_deletion_protection_absent_or_false_passes(token: str, prop: str) -> None:
+    # Absent: every one of these flags defaults to false (pulumi_aws docstrings).
+    assert run_resource(d.no_deletion_protection, token, baseline(token, **{prop: None})).ok
+    assert run_resource(d.no_deletion_protection, token, baseline(token, **{prop: False})).ok
+
+
+def test_deletion_protection_unknown_is_unknown() -> None:
+    outcome = run_resource(
+        d.no_deletion_protection, RDS_CLUSTER, baseline(RDS_CLUSTER, deletionProtection=UNKNOWN)
+    )
+    assert outcome.unknown
+
+
+# -- skipFinalSnapshot -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("token", [RDS_CLUSTER, RDS_INSTANCE])
+@pytest.mark.parametrize(
+    ("value", "state"), [(None, "is not set (the provider default is false)"), (False, "is False")]
+)
+def test_final_snapshot_not_skipped_is_a_finding(token: str, value: Any, state: str) -> None:
+    (message,) = run_resource(d.skip_final_snapshot, token, baseline(token, skipFinalSnapshot=value)).messages
+    assert f"skipFinalSnapshot {state}" in message
+    assert "Set skipFinalSnapshot to true" in message
+
+
+def test_final_snapshot_unknown_is_unknown_and_unrelated_unknown_still_caught() -> None:
+    assert run_resource(
+        d.skip_final_snapshot, RDS_CLUSTER, baseline(RDS_CLUSTER, skipFinalSnapshot=UNKNOWN)
+    ).unknown
+    outcome = run_resource(
+        d.skip_final_snapshot, RDS_CLUSTER, baseline(RDS_CLUSTER, skipFinalSnapshot=None, engine=UNKNOWN)
+    )
+    assert not outcome.unknown
+    assert len(outcome.messages) == 1
+
+
+# -- force delete ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("token", "prop"), sorted(d.FORCE_DELETE_PROPS.items()))
+@pytest.mark.parametrize(
+    ("value", "state"), [(None, "is not set (the provider default is false)"), (False, "is False")]
+)
+def test_force_delete_missing_or_false_is_a_finding(token: str, prop: str, value: Any, state: str) -> None:
+    (message,) = run_resource(d.force_delete, token, baseline(token, **{prop: value})).messages
+    assert f"{prop} {state}" in message
+    assert f"Set {prop} to true" in message
+
+
+def test_002_R42_versioned_bucket_needs_force_destroy() -> None:
+    (message,) = run_resource(d.force_delete, BUCKET, {"bucket": "assets-dev"}).messages
+    assert "forceDestroy is not set" in message
+    assert "versions" in message
+    assert run_resource(d.force_delete, BUCKET, {"bucket": "assets-dev", "forceDestroy": True}).ok
+
+
+def test_force_delete_unknown_is_unknown_and_unrelated_unknown_still_caught() -> None:
+    assert run_resource(d.force_delete, ECR, baseline(ECR, forceDelete=UNKNOWN)).unknown
+    outcome = run_resource(d.force_delete, ECR, baseline(ECR, forceDelete=None, name=UNKNOWN))
+    assert len(outcome.messages) == 1
+    assert not outcome.unknown
+
+
+# -- secrets recovery window -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "finding"),
+    [(None, "is not set (the provider default is 30 days)"), (7, "is 7,"), (30, "is 30,")],
+)
+def test_secret_recovery_window_other_than_zero_is_a_finding(value: Any, finding: str) -> None:
+    (message,) = run_resource(
+        d.no_recovery_window, SECRET, baseline(SECRET, recoveryWindowInDays=value)
+    ).messages
+    assert f"recoveryWindowInDays {finding}" in message
+    assert "Set recoveryWindowInDays to 0" in message
+
+
+def test_secret_recovery_window_zero_as_the_engine_sends_it() -> None:
+    assert run_resource(d.no_recovery_window, SECRET, baseline(SECRET, recoveryWindowInDays=0.0)).ok
+    assert run_resource(d.no_recovery_window, SECRET, baseline(SECRET, recoveryWindowInDays=UNKNOWN)).unknown
+
+
+# -- KMS deletion window ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("token", d.KMS_KEY_TYPES)
+@pytest.mark.parametrize(
+    ("value", "state"), [(None, "is not set (the provider default is 30 days)"), (30, "is 30"), (8, "is 8")]
+)
+def test_kms_deletion_window_other_than_seven_is_a_finding(token: str, value: Any, state: str) -> None:
+    (message,) = run_resource(
+        d.kms_deletion_window, token, {"deletionWindowInDays": value} if value else {}
+    ).messages
+    assert f"deletionWindowInDays {state}" in message
+    assert "Set deletionWindowInDays to 7" in message
+
+
+def test_kms_deletion_window_seven_passes_and_unknown_is_unknown() -> None:
+    assert run_resource(d.kms_deletion_window, KMS_KEY, baseline(KMS_KEY, deletionWindowInDays=7.0)).ok
+    assert run_resource(
+        d.kms_deletion_window, KMS_KEY, baseline(KMS_KEY, deletionWindowInDays=UNKNOWN)
+    ).unknown
+    outcome = run_resource(d.kms_deletion_window, KMS_KEY, {"deletionWindowInDays": 30, "policy": UNKNOWN})
+    assert len(outcome.messages) == 1
+
+
+# -- skipDestroy -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("token", d.SKIP_DESTROY_TYPES)
+def test_skip_destroy_true_is_a_finding(token: str) -> None:
+    (message,) = run_resource(d.no_skip_destroy, token, baseline(token, skipDestroy=True)).messages
+    assert "skipDestroy is true" in message
+    assert run_resource(d.no_skip_destroy, token, baseline(token, skipDestroy=None)).ok
+    assert run_resource(d.no_skip_destroy, token, baseline(token, skipDestroy=False)).ok
+    assert run_resource(d.no_skip_destroy, token, baseline(token, skipDestroy=UNKNOWN)).unknown
+
+
+# -- CloudFront retainOnDelete (the property, not the resource option) -----------------------
+
+
+def test_cloudfront_retain_on_delete_property() -> None:
+    (message,) = run_resource(
+        d.cloudfront_no_retain, DISTRIBUTION, baseline(DISTRIBUTION, retainOnDelete=True)
+    ).messages
+    assert "retainOnDelete is true" in message
+    assert run_resource(d.cloudfront_no_retain, DISTRIBUTION, baseline(DISTRIBUTION, retainOnDelete=False)).ok
+    assert run_resource(
+        d.cloudfront_no_retain, DISTRIBUTION, baseline(DISTRIBUTION, retainOnDelete=UNKNOWN)
+    ).unknown
+    outcome = run_resource(d.cloudfront_no_retain, DISTRIBUTION, {"retainOnDelete": True, "origins": UNKNOWN})
+    assert len(outcome.messages) == 1
+
+
+# -- Kinesis consumers -----------------------------------------------------------------------
+
+
+def test_003_R27_stream_enforces_consumer_deletion() -> None:
+    (message,) = run_resource(
+        d.kinesis_consumer_deletion, STREAM, baseline(STREAM, enforceConsumerDeletion=None)
+    ).messages
+    assert "enforceConsumerDeletion is not set" in message
+    (message,) = run_resource(
+        d.kinesis_consumer_deletion, STREAM, baseline(STREAM, enforceConsumerDeletion=False)
+    ).messages
+    assert "enforceConsumerDeletion is False" in message
+    assert run_resource(
+        d.kinesis_consumer_deletion, STREAM, baseline(STREAM, enforceConsumerDeletion=UNKNOWN)
+    ).unknown
+
+
+# -- seeds -----------------------------------------------------------------------------------
+
+
+def _findings(token: str, props: dict[str, Any], **kwargs: Any) -> list[str]:
+    """The names of the destroy policies that report this resource."""
+    return [policy.name for policy in d.POLICIES if run_resource(policy, token, props, **kwargs).messages]
+
+
+def test_002_R47_each_listed_flag_is_mandatory() -> None:
+    assert _findings(RDS_CLUSTER, {"deletionProtection": True}) == [
+        "destroy-no-deletion-protection",
+        "destroy-skip-final-snapshot",
+    ]
+    assert _findings(ALB, {"enableDeletionProtection": True}) == ["destroy-no-deletion-protection"]
+    assert _findings(TABLE, {"deletionProtectionEnabled": True}) == ["destroy-no-deletion-protection"]
+    assert _findings(BUCKET, {}) == ["destroy-force-delete"]
+    assert _findings(ECR, {}) == ["destroy-force-delete"]
+    assert _findings(SECRET, {}) == ["destroy-no-recovery-window"]
+    assert _findings(KMS_KEY, {}) == ["destroy-kms-deletion-window"]
+    assert _findings(FUNCTION, baseline(FUNCTION), opts=options(protect=True)) == ["destroy-no-protect"]
+
+
+def test_003_R27_stream_table_secret_destroyable() -> None:
+    assert _findings(STREAM, {"name": "events-dev"}) == ["destroy-kinesis-consumer-deletion"]
+    assert _findings(TABLE, baseline(TABLE)) == []
+    assert _findings(SECRET, baseline(SECRET)) == []
+
+
+def test_004_R32_ecs_service_and_ecr_force_delete() -> None:
+    assert _findings(ECS_SERVICE, baseline(ECS_SERVICE, forceDelete=None)) == ["destroy-force-delete"]
+    assert _findings(ECR, baseline(ECR, forceDelete=False)) == ["destroy-force-delete"]
+    assert _findings("aws:ecs/taskDefinition:TaskDefinition", {"family": "api-dev", "skipDestroy": True}) == [
+        "destroy-no-skip-destroy"
+    ]
+
+
+# -- metadata --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("policy", d.POLICIES, ids=lambda p: p.name)
+def test_metadata_says_the_anchors_are_inverted(policy: Any) -> None:
+    assert policy.name.startswith("destroy-")
+    assert policy.enforcement_level.value == "mandatory"
+    assert "Every anchor tool enforces the opposite" in policy.description
+    assert "RDS10" in policy.description and "CKV_AWS_139" in policy.description
+    assert policy.tags, "every policy names at least one anchor rule"
+    assert policy.remediation_steps
+
+
+def test_deletion_protection_policy_cites_every_inverted_anchor() -> None:
+    assert set(d.no_deletion_protection.tags) == {
+        "cdk-nag:AwsSolutions-RDS10",
+        "checkov:CKV_AWS_139",
+        "checkov:CKV_AWS_150",
+        "checkov:CKV_AWS_293",
+        "fsbp:RDS.7",
+        "fsbp:RDS.8",
+        "fsbp:ELB.6",
+        "fsbp:DynamoDB.6",
+    }
+    assert d.kms_deletion_window.tags == ["fsbp:KMS.3"]
+    assert len({p.name for p in d.POLICIES}) == len(d.POLICIES)
