@@ -279,6 +279,11 @@ OUTPUTS: dict[str, Callable[[_Ctx], dict[str, Any]]] = {
         "id": "-".join((c.digest[:8], c.digest[8:12], c.digest[12:16], c.digest[16:20], c.digest[20:32])),
         "etag": c.digest[:14].upper(),
     },
+    # A generated secret: stable per logical name, so plans do not churn.
+    "random:index/randomPassword:RandomPassword": lambda c: {
+        "id": "none",
+        "result": hashlib.sha256(f"secret::{c.name}".encode()).hexdigest()[: int(c.inputs.get("length", 32))],
+    },
     "aws:lambda/alias:Alias": lambda c: {
         "id": f"{c.inputs.get('functionName', '')}:{c.physical}",
         "arn": f"{c.inputs.get('functionName', '')}:{c.physical}",

@@ -124,6 +124,7 @@ class MetricRef:
     metric_name: str
     dimensions: Mapping[str, pulumi.Input[str]]
     stat: str = "Sum"
+    region: str | None = None  # where CloudWatch keeps it, if not the stack's region (CloudFront: us-east-1)
 
 
 def lambda_metrics(purpose: str, function_name: pulumi.Input[str]) -> list[MetricRef]:

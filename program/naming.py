@@ -17,6 +17,8 @@ SUFFIX_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_SUFFIX_LENGTH = 16
 PURPOSE_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 DIGEST_LENGTH = 4
+# Kinds whose names AWS requires to start with a fixed prefix.
+PREFIXES = {"kms-alias": "alias/"}
 
 
 # The tightest limit above (ALB and target group names) less room for a readable purpose.
@@ -53,13 +55,14 @@ def physical_name(purpose: str, suffix: str, kind: str = "generic", *, account_i
     problem = validate_suffix(suffix)
     if problem:
         raise ValueError(f"suffix {suffix!r}: {problem}")
+    head = PREFIXES.get(kind, "")
     tail = f"-{account_id}-{suffix}" if account_id else f"-{suffix}"
-    name = purpose + tail
+    name = head + purpose + tail
     if len(name) > rule.max_length:
-        room = rule.max_length - len(tail) - DIGEST_LENGTH - 1
+        room = rule.max_length - len(head) - len(tail) - DIGEST_LENGTH - 1
         if room < 1:
             raise ValueError(f"{kind} names allow {rule.max_length} characters; {tail!r} leaves no room")
-        name = f"{purpose[:room].rstrip('-')}-{_digest(purpose)}{tail}"
+        name = f"{head}{purpose[:room].rstrip('-')}-{_digest(purpose)}{tail}"
     if len(name) < rule.min_length or not rule.allowed.match(name):
         raise ValueError(f"{name!r} is not a valid {kind} name")
     return name

@@ -41,7 +41,7 @@ class ServiceKey(pulumi.ComponentResource):
         )
         aws.kms.Alias(
             f"{name}-alias",
-            name=f"alias/{naming.physical_name(args.purpose, args.suffix)}",
+            name=naming.physical_name(args.purpose, args.suffix, "kms-alias"),
             target_key_id=self.key.key_id,
             opts=child,
         )

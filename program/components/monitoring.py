@@ -156,7 +156,9 @@ def dashboard_body(
     for refs in by_namespace.values():
         for index, ref in enumerate(refs):
             row, column = divmod(index, per_row)
-            widgets.append(_metric_widget(ref, region, column * WIDGET_WIDTH, y + row * WIDGET_HEIGHT))
+            widgets.append(
+                _metric_widget(ref, ref.region or region, column * WIDGET_WIDTH, y + row * WIDGET_HEIGHT)
+            )
         y += -(-len(refs) // per_row) * WIDGET_HEIGHT
     return {"widgets": widgets}
 

@@ -268,6 +268,7 @@ class ServerlessApi(pulumi.ComponentResource):
         self.api_id = self.rest_api.id
         self.stage_name = self.stage.stage_name
         self.invoke_url = self.stage.invoke_url
+        self.stage_arn = self.stage.arn
         self.function_name = self.function.name
         self.origin_domain = pulumi.Output.concat(
             self.rest_api.id, f".execute-api.{args.region}.amazonaws.com"

@@ -10,7 +10,7 @@ from plan.capture import Graph
 def test_000_R24_001_R25_everything_runs_through_one_us_west_2_provider(serverless_graph: Graph) -> None:
     (provider,) = serverless_graph.by_type("pulumi:providers:aws")
     assert provider.inputs["region"] == "us-west-2"
-    custom = [r for r in serverless_graph.resources if r.custom and r is not provider]
+    custom = [r for r in serverless_graph.resources if r.custom and r.type.startswith("aws:")]
     assert custom and all(r.provider.startswith(provider.urn + "::") for r in custom)
 
 
@@ -35,14 +35,14 @@ def test_000_R13_two_azs_and_001_R10_kinesis_interface_endpoint(serverless_graph
 def test_logs_key_rotates_and_lets_cloudwatch_logs_use_it_for_this_stack_only(
     serverless_graph: Graph,
 ) -> None:
-    key = serverless_graph.one("aws:kms/key:Key")
+    key = serverless_graph.one("aws:kms/key:Key", "logs-key")
     assert key.inputs["enableKeyRotation"] is True and key.inputs["deletionWindowInDays"] == 7
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
     logs = statements["LogsUsesKey"]
     assert logs["Principal"] == {"Service": "logs.us-west-2.amazonaws.com"}
     assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"].endswith(":log-group:*-dev")
     assert all("*" not in action for s in statements.values() for action in s["Action"])
-    flow_logs = serverless_graph.one("aws:cloudwatch/logGroup:LogGroup")
+    flow_logs = serverless_graph.one("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
     assert flow_logs.inputs["kmsKeyId"] == key.outputs["arn"]
 
 
@@ -50,3 +50,67 @@ def test_stack_outputs_name_the_network(serverless_graph: Graph) -> None:
     outputs = serverless_graph.stack_outputs
     assert outputs["vpcId"] == serverless_graph.one("aws:ec2/vpc:Vpc").outputs["id"]
     assert len(outputs["privateSubnetIds"]) == 2
+
+
+def test_every_output_the_probes_read_is_exported(serverless_graph: Graph) -> None:
+    import re
+
+    from unit.conftest import REPO_ROOT
+
+    probe_source = (REPO_ROOT / "integration" / "test_serverless_app.py").read_text()
+    read = set(re.findall(r'outputs\["(\w+)"\]', probe_source))
+    assert len(read) >= 10
+    assert read <= set(serverless_graph.stack_outputs)
+
+
+def test_000_R1_001_R5_the_api_is_reached_through_the_cdn_with_the_origin_secret(
+    serverless_graph: Graph,
+) -> None:
+    distribution = serverless_graph.one("aws:cloudfront/distribution:Distribution").inputs
+    api_origin = next(o for o in distribution["origins"] if o["originId"] == "api")
+    rest_api = serverless_graph.one("aws:apigateway/restApi:RestApi").outputs["id"]
+    assert api_origin["domainName"] == f"{rest_api}.execute-api.us-west-2.amazonaws.com"
+    (header,) = api_origin["customHeaders"]
+    assert header["name"] == "x-origin-verify"
+    acl = next(
+        a for a in serverless_graph.by_type("aws:wafv2/webAcl:WebAcl") if a.inputs["scope"] == "REGIONAL"
+    )
+    verify = next(rule for rule in acl.inputs["rules"] if rule["priority"] == 0)
+    match = verify["statement"]["notStatement"]["statement"]["byteMatchStatement"]
+    assert match["searchString"] == header["value"]
+    assert (
+        serverless_graph.stack_outputs["apiUrl"] == serverless_graph.stack_outputs["cloudfrontUrl"] + "/api"
+    )
+
+
+def test_000_R18_every_component_alarm_notifies_the_topic(serverless_graph: Graph) -> None:
+    topic = serverless_graph.one("aws:sns/topic:Topic").outputs["arn"]
+    alarms = serverless_graph.by_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    namespaces = {a.inputs["namespace"] for a in alarms}
+    assert {"AWS/Lambda", "AWS/ApiGateway", "AWS/Kinesis", "AWS/SQS"} <= namespaces
+    assert all(a.inputs["alarmActions"] == [topic] for a in alarms)
+    assert sorted(serverless_graph.stack_outputs["alarmNames"]) == sorted(a.inputs["name"] for a in alarms)
+
+
+def test_000_R6_000_R16_lambdas_reach_only_their_endpoints(serverless_graph: Graph) -> None:
+    prefix = {
+        e.inputs["serviceName"].rsplit(".", 1)[-1]: e.outputs["prefixListId"]
+        for e in serverless_graph.by_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if e.inputs["vpcEndpointType"] == "Gateway"
+    }
+    groups = {
+        g.name: g.outputs["id"] for g in serverless_graph.by_type("aws:ec2/securityGroup:SecurityGroup")
+    }
+    egress = serverless_graph.by_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+    targets = {
+        name: {
+            r.inputs.get("prefixListId") or r.inputs.get("referencedSecurityGroupId")
+            for r in egress
+            if r.inputs["securityGroupId"] == groups[name]
+        }
+        for name in ("api-api-sg", "streaming-consumer-sg")
+        if name in groups
+    }
+    assert targets, groups
+    assert all(prefix["dynamodb"] in t or prefix["s3"] in t for t in targets.values())
+    assert all(r.inputs["fromPort"] == 443 and "cidrIpv4" not in r.inputs for r in egress)
