@@ -4,8 +4,36 @@ Mandatory families: iam, encryption_at_rest, encryption_in_transit, naming, dest
 The best-practice families are advisory unless raised by policy config.
 """
 
-from . import destroyability, iam, naming
+from . import (
+    async_failures,
+    backups,
+    destroyability,
+    encryption_at_rest,
+    encryption_in_transit,
+    iam,
+    lifecycle,
+    logging,
+    naming,
+    network_exposure,
+    public_access,
+    runtime,
+    secrets,
+    waf,
+)
 
 PACK_NAME = "webstack-guardrails"
 
-POLICIES = [*iam.POLICIES, *naming.POLICIES, *destroyability.POLICIES]
+MANDATORY_FAMILIES = (iam, encryption_at_rest, encryption_in_transit, naming, destroyability)
+BEST_PRACTICE_FAMILIES = (
+    public_access,
+    network_exposure,
+    logging,
+    waf,
+    backups,
+    lifecycle,
+    async_failures,
+    secrets,
+    runtime,
+)
+
+POLICIES = [policy for family in (*MANDATORY_FAMILIES, *BEST_PRACTICE_FAMILIES) for policy in family.POLICIES]

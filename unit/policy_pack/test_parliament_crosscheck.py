@@ -24,6 +24,8 @@ BUILT_STACKS = built_stacks()
 def kind(resource_type: str, where: str) -> str:
     if resource_type == "aws:kms/key:Key":
         return "key"
+    if resource_type in ("aws:sns/topicPolicy:TopicPolicy", "aws:sns/topic:Topic"):
+        return "topic"
     if where == "assumeRolePolicy":
         return "trust"
     if resource_type in iam.IDENTITY_POLICY_PROPS or where.startswith("inlinePolicies"):
@@ -61,6 +63,11 @@ EXEMPTIONS: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
     ("MISMATCHED_TYPE", "key"): (
         lambda detail: "ArnLike" in str(detail),
         "ArnLike takes an ARN pattern; parliament does not parse the log-group wildcard as an ARN.",
+    ),
+    ("PERMISSIONS_MANAGEMENT_ACTIONS", "topic"): (
+        lambda _: True,
+        "A topic policy replaces SNS's default one, which lets the owning account manage "
+        "permissions (sns:AddPermission, sns:RemovePermission); the owner keeps exactly those.",
     ),
     ("RESOURCE_STAR", "identity"): (
         _unscopable_only,

@@ -33,7 +33,8 @@ verb = " ".join(a for a in args[:2] if not a.startswith("-"))
 if verb in os.environ.get("FAKE_PULUMI_FAIL", "").split(","):
     sys.exit(7)
 if verb == "stack output":
-    print(json.dumps({{"cloudfrontUrl": "https://d1.cloudfront.net", "privateSubnetIds": ["subnet-1", "subnet-2"]}}))
+    outputs = {{"cloudfrontUrl": "https://d1.cloudfront.net", "privateSubnetIds": ["subnet-1", "subnet-2"]}}
+    print(json.dumps(outputs))
 """
 
 
@@ -97,7 +98,11 @@ def deploy_calls(stack: str) -> list[list[str]]:
 
 
 def destroy_calls(stack: str, keep_config: bool) -> list[list[str]]:
-    rm = ["stack", "rm", "--yes", "--preserve-config", stack, NI] if keep_config else ["stack", "rm", "--yes", stack, NI]
+    rm = (
+        ["stack", "rm", "--yes", "--preserve-config", stack, NI]
+        if keep_config
+        else ["stack", "rm", "--yes", stack, NI]
+    )
     return [["destroy", "--yes", "--skip-preview", "--stack", stack, NI], rm]
 
 
@@ -109,7 +114,10 @@ def test_deploy_runs_up_with_the_policy_pack_and_writes_both_outputs_files(sandb
     typed = json.loads((outputs / "outputs.json").read_text())
     flat = json.loads((outputs / "flat-outputs.json").read_text())
     assert typed["privateSubnetIds"] == ["subnet-1", "subnet-2"]
-    assert flat == {"cloudfrontUrl": "https://d1.cloudfront.net", "privateSubnetIds": '["subnet-1", "subnet-2"]'}
+    assert flat == {
+        "cloudfrontUrl": "https://d1.cloudfront.net",
+        "privateSubnetIds": '["subnet-1", "subnet-2"]',
+    }
 
 
 def test_deploy_passes_policy_config_through(sandbox: dict[str, str]) -> None:
@@ -180,7 +188,9 @@ def test_no_passphrase_for_the_local_backend_exits_2(sandbox: dict[str, str]) ->
 
 
 def test_no_credentials_exits_2(sandbox: dict[str, str], tmp_path: Path) -> None:
-    env = {k: v for k, v in sandbox.items() if not k.startswith("AWS_ACCESS") and not k.startswith("AWS_SECRET")}
+    env = {
+        k: v for k, v in sandbox.items() if not k.startswith("AWS_ACCESS") and not k.startswith("AWS_SECRET")
+    }
     env |= {
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
         "AWS_CONFIG_FILE": str(tmp_path / "none"),

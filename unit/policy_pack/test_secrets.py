@@ -1,0 +1,140 @@
+"""Secrets family: rotation through property dependencies; no literal secret in configuration."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pulumi_policy import EnforcementLevel, PolicyResource
+
+from policy_pack.policies import secrets
+from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
+
+SECRET_ARN = "arn:aws:secretsmanager:us-west-2:123456789012:secret:db-dev-AbCdEf"
+
+
+@pytest.mark.parametrize("policy", secrets.POLICIES, ids=lambda p: p.name)
+def test_metadata(policy: Any) -> None:
+    assert policy.name.startswith("secrets-")
+    assert policy.enforcement_level == EnforcementLevel.ADVISORY
+    assert policy.description and policy.remediation_steps
+    assert policy.tags or policy.framework.name == "webstack"
+
+
+# -- secrets-rotation ------------------------------------------------------------------------
+
+
+def secret() -> PolicyResource:
+    return resource(secrets.SECRET, {"name": "db-dev", "recoveryWindowInDays": 0}, "db")
+
+
+def rotation(target: PolicyResource, **props: Any) -> PolicyResource:
+    base = {"secretId": UNKNOWN, "rotationRules": {"automaticallyAfterDays": 30}}
+    return resource(secrets.SECRET_ROTATION, base | props, "rotation", deps={"secretId": [target]})
+
+
+@pytest.mark.parametrize("enabled", [{}, {"rotationEnabled": True}], ids=["default", "explicit"])
+def test_secret_with_rotation_passes(enabled: dict[str, Any]) -> None:
+    s = secret()
+    assert run_stack(secrets.secret_rotation, [s, rotation(s, **enabled)]).ok
+
+
+def test_secret_without_rotation_is_a_finding() -> None:
+    s = secret()
+    outcome = run_stack(secrets.secret_rotation, [s])
+    assert outcome.urns == [s.urn] and "never rotates" in outcome.messages[0]
+
+
+def test_disabled_rotation_is_a_finding() -> None:
+    s = secret()
+    assert run_stack(secrets.secret_rotation, [s, rotation(s, rotationEnabled=False)]).urns == [s.urn]
+
+
+def test_unknown_rotation_flag_in_preview_is_unknown() -> None:
+    s = secret()
+    assert run_stack(secrets.secret_rotation, [s, rotation(s, rotationEnabled=UNKNOWN)]).unknown
+
+
+# -- secrets-no-plaintext-env: Lambda --------------------------------------------------------
+
+
+def function(**variables: Any) -> dict[str, Any]:
+    base = {"TABLE_NAME": "items-dev", "DB_SECRET_ARN": SECRET_ARN, "LOG_LEVEL": "INFO"}
+    return {"name": "api-dev", "runtime": "python3.13", "environment": {"variables": base | variables}}
+
+
+def test_lambda_environment_with_references_only_passes() -> None:
+    assert run_resource(secrets.no_plaintext_env, secrets.FUNCTION, function()).ok
+    assert run_resource(secrets.no_plaintext_env, secrets.FUNCTION, {"name": "api-dev"}).ok
+
+
+@pytest.mark.parametrize(
+    "name", ["DB_PASSWORD", "stripe_api_key", "GITHUB_TOKEN", "JWT_SECRET", "PRIVATE_KEY"]
+)
+def test_literal_secret_in_lambda_environment_is_a_finding(name: str) -> None:
+    (message,) = run_resource(
+        secrets.no_plaintext_env, secrets.FUNCTION, function(**{name: "hunter2"})
+    ).messages
+    assert f"environment.variables.{name} holds a secret in plain text" in message
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"API_KEY": SECRET_ARN},
+        {"GITHUB_TOKEN": "{{resolve:ssm-secure:/github/token}}"},
+        {"DB_PASSWORD_PARAM": "/db/password"},
+        {"DB_PASSWORD": ""},
+    ],
+)
+def test_references_and_empty_values_are_not_secrets(variables: dict[str, Any]) -> None:
+    assert run_resource(secrets.no_plaintext_env, secrets.FUNCTION, function(**variables)).ok
+
+
+def test_reference_named_variable_is_not_read_so_an_unknown_arn_passes() -> None:
+    props = function(DB_SECRET_ARN=UNKNOWN, API_TOKEN_NAME=UNKNOWN)
+    assert run_resource(secrets.no_plaintext_env, secrets.FUNCTION, props).ok
+
+
+def test_unknown_value_of_a_secret_named_variable_in_preview_is_unknown() -> None:
+    assert run_resource(secrets.no_plaintext_env, secrets.FUNCTION, function(DB_PASSWORD=UNKNOWN)).unknown
+
+
+def test_literal_secret_is_caught_when_other_variables_are_unknown() -> None:
+    props = function(TABLE_NAME=UNKNOWN, DB_PASSWORD="hunter2")
+    outcome = run_resource(secrets.no_plaintext_env, secrets.FUNCTION, props)
+    assert len(outcome.messages) == 1 and not outcome.unknown
+
+
+# -- secrets-no-plaintext-env: ECS -----------------------------------------------------------
+
+
+def task(environment: list[dict[str, Any]], as_string: bool = True) -> dict[str, Any]:
+    container = {
+        "name": "api",
+        "image": "123456789012.dkr.ecr.ap-southeast-1.amazonaws.com/api:abc123",
+        "environment": [{"name": "DB_HOST", "value": "proxy.local"}, *environment],
+        "secrets": [{"name": "DB_PASSWORD", "valueFrom": f"{SECRET_ARN}:password::"}],
+    }
+    return {
+        "family": "api-dev",
+        "containerDefinitions": json.dumps([container]) if as_string else [container],
+    }
+
+
+@pytest.mark.parametrize("as_string", [True, False], ids=["json-string", "list"])
+def test_004_R28_container_secrets_through_value_from_pass(as_string: bool) -> None:
+    assert run_resource(secrets.no_plaintext_env, secrets.TASK_DEFINITION, task([], as_string)).ok
+
+
+@pytest.mark.parametrize("as_string", [True, False], ids=["json-string", "list"])
+def test_004_R28_password_in_container_environment_is_a_finding(as_string: bool) -> None:
+    props = task([{"name": "DB_PASSWORD", "value": "hunter2"}], as_string)
+    (message,) = run_resource(secrets.no_plaintext_env, secrets.TASK_DEFINITION, props).messages
+    assert "container api passes DB_PASSWORD in `environment`" in message
+
+
+def test_unknown_container_definitions_in_preview_are_unknown() -> None:
+    props = {"family": "api-dev", "containerDefinitions": UNKNOWN}
+    assert run_resource(secrets.no_plaintext_env, secrets.TASK_DEFINITION, props).unknown
