@@ -1,0 +1,207 @@
+"""Mutation tests: inject one violation into a real blueprint graph; the gate must catch it.
+
+For every mandatory family and every built blueprint, each mutant changes one field (or drops one
+resource) of the captured graph, runs the real pack over the Analyzer protocol, and expects a
+mandatory diagnostic from the right policy on the mutated resource. The kill rate is printed.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from plan.capture import CapturedResource, Graph
+from plan.gate import analyze
+from unit.conftest import REPO_ROOT, built_stacks, capture_stack, stack_spec
+
+PACK = REPO_ROOT / "policy_pack"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    family: str
+    description: str
+    policy: str
+    mutate: Callable[[Graph], str]  # changes the graph in place; returns the URN it broke
+
+
+def _first(
+    graph: Graph, type_token: str, where: Callable[[CapturedResource], bool] = lambda r: True
+) -> CapturedResource:
+    return next(r for r in graph.resources if r.type == type_token and where(r))
+
+
+def _set(resource: CapturedResource, key: str, value: Any) -> None:
+    for props in (resource.inputs, resource.outputs):
+        if value is None:
+            props.pop(key, None)
+        else:
+            props[key] = value
+
+
+def _wildcard_action(graph: Graph) -> str:
+    policy = _first(graph, "aws:iam/rolePolicy:RolePolicy")
+    document = json.loads(policy.inputs["policy"])
+    statement = document["Statement"][0]
+    statement["Action"] = [
+        *([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]),
+        "*",
+    ]
+    _set(policy, "policy", json.dumps(document))
+    return policy.urn
+
+
+def _drop_bucket_encryption(graph: Graph) -> str:
+    config = _first(
+        graph, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
+    graph.resources.remove(config)
+    return config.options["propertyDependencies"]["bucket"][0]
+
+
+def _plain_stream(graph: Graph) -> str:
+    stream = _first(graph, "aws:kinesis/stream:Stream")
+    _set(stream, "encryptionType", "NONE")
+    _set(stream, "kmsKeyId", None)
+    return stream.urn
+
+
+def _log_group_without_key(graph: Graph) -> str:
+    group = _first(graph, "aws:cloudwatch/logGroup:LogGroup")
+    _set(group, "kmsKeyId", None)
+    return group.urn
+
+
+def _bucket_policy_without_tls_deny(graph: Graph) -> str:
+    policy = _first(graph, "aws:s3/bucketPolicy:BucketPolicy")
+    document = json.loads(policy.inputs["policy"])
+    document["Statement"] = [s for s in document["Statement"] if s.get("Effect") != "Deny"] or [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": "x",
+        }
+    ]
+    _set(policy, "policy", json.dumps(document))
+    return policy.options["propertyDependencies"]["bucket"][0]
+
+
+def _cdn_allows_http(graph: Graph) -> str:
+    distribution = _first(graph, "aws:cloudfront/distribution:Distribution")
+    behaviour = dict(distribution.inputs["defaultCacheBehavior"], viewerProtocolPolicy="allow-all")
+    _set(distribution, "defaultCacheBehavior", behaviour)
+    return distribution.urn
+
+
+def _function_without_suffix(graph: Graph) -> str:
+    function = _first(graph, "aws:lambda/function:Function")
+    _set(function, "name", function.inputs["name"].rsplit("-", 1)[0])
+    return function.urn
+
+
+def _auto_named_queue(graph: Graph) -> str:
+    queue = _first(graph, "aws:sqs/queue:Queue")
+    _set(queue, "name", None)
+    return queue.urn
+
+
+def _protected(graph: Graph) -> str:
+    table = _first(graph, "aws:dynamodb/table:Table")
+    table.options["protect"] = True
+    return table.urn
+
+
+def _deletion_protection(graph: Graph) -> str:
+    table = _first(graph, "aws:dynamodb/table:Table")
+    _set(table, "deletionProtectionEnabled", True)
+    return table.urn
+
+
+def _retained(graph: Graph) -> str:
+    bucket = _first(graph, "aws:s3/bucket:Bucket")
+    bucket.options["retainOnDelete"] = True
+    return bucket.urn
+
+
+def _bucket_not_force_destroyed(graph: Graph) -> str:
+    bucket = _first(graph, "aws:s3/bucket:Bucket")
+    _set(bucket, "forceDestroy", None)
+    return bucket.urn
+
+
+MUTANTS = [
+    Mutant("iam", "a wildcard action in a role policy", "iam-no-wildcard-actions", _wildcard_action),
+    Mutant(
+        "encryption at rest",
+        "a bucket loses its SSE configuration",
+        "encryption-at-rest-s3",
+        _drop_bucket_encryption,
+    ),
+    Mutant("encryption at rest", "the stream is unencrypted", "encryption-at-rest-kinesis", _plain_stream),
+    Mutant(
+        "encryption at rest",
+        "a log group loses its key",
+        "encryption-at-rest-log-groups",
+        _log_group_without_key,
+    ),
+    Mutant(
+        "encryption in transit",
+        "a bucket policy loses its TLS deny",
+        "encryption-in-transit-s3",
+        _bucket_policy_without_tls_deny,
+    ),
+    Mutant(
+        "encryption in transit",
+        "CloudFront allows HTTP",
+        "encryption-in-transit-cloudfront-viewer",
+        _cdn_allows_http,
+    ),
+    Mutant("naming", "a function name without the suffix", "naming-suffix", _function_without_suffix),
+    Mutant("naming", "a queue left to auto-naming", "naming-suffix", _auto_named_queue),
+    Mutant("destroyability", "protect=True on the table", "destroy-no-protect", _protected),
+    Mutant(
+        "destroyability",
+        "deletion protection on the table",
+        "destroy-no-deletion-protection",
+        _deletion_protection,
+    ),
+    Mutant("destroyability", "retain_on_delete=True on a bucket", "no-retain-on-delete", _retained),
+    Mutant(
+        "destroyability",
+        "a bucket without force_destroy",
+        "destroy-force-delete",
+        _bucket_not_force_destroyed,
+    ),
+]
+
+
+@pytest.mark.parametrize("stack", built_stacks())
+def test_every_mandatory_family_catches_its_mutants(stack: str, capsys: pytest.CaptureFixture[str]) -> None:
+    spec, original = stack_spec(stack), capture_stack(stack)
+    assert analyze(original, spec, PACK).mandatory == [], "the unmutated blueprint must pass"
+    survivors = []
+    for mutant in MUTANTS:
+        graph = copy.deepcopy(original)
+        urn = mutant.mutate(graph)
+        caught = [
+            d for d in analyze(graph, spec, PACK).mandatory if d.policyName == mutant.policy and d.urn == urn
+        ]
+        if not caught:
+            survivors.append(f"{mutant.family}: {mutant.description} ({mutant.policy} on {urn})")
+    killed = len(MUTANTS) - len(survivors)
+    with capsys.disabled():
+        print(f"\n{stack}: mutation kill rate {killed}/{len(MUTANTS)} across 5 mandatory families")
+    assert survivors == []
+    assert {m.family for m in MUTANTS} == {
+        "iam",
+        "encryption at rest",
+        "encryption in transit",
+        "naming",
+        "destroyability",
+    }

@@ -1,0 +1,163 @@
+"""The pack's registry, pinned: every policy, its level, and the metadata reviewers rely on.
+
+A policy added, removed or re-levelled must change this table in the same commit.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from pulumi_policy import EnforcementLevel, StackValidationPolicy
+
+from policy_pack.policies import registry
+from unit.conftest import REPO_ROOT
+
+PINNED = {
+    "iam-no-wildcard-actions": "mandatory",
+    "iam-no-wildcard-resources": "mandatory",
+    "iam-no-wildcard-principals": "mandatory",
+    "iam-no-aws-managed-policies": "mandatory",
+    "encryption-at-rest-s3": "mandatory",
+    "encryption-at-rest-dynamodb": "mandatory",
+    "encryption-at-rest-kinesis": "mandatory",
+    "encryption-at-rest-sqs": "mandatory",
+    "encryption-at-rest-sns": "mandatory",
+    "encryption-at-rest-sns-alarm-key": "mandatory",
+    "encryption-at-rest-rds": "mandatory",
+    "encryption-at-rest-log-groups": "mandatory",
+    "encryption-at-rest-secrets-manager": "advisory",
+    "encryption-at-rest-ecr": "advisory",
+    "encryption-at-rest-ssm-secure-string": "mandatory",
+    "encryption-at-rest-kms-rotation": "mandatory",
+    "encryption-at-rest-ebs": "mandatory",
+    "encryption-in-transit-s3": "mandatory",
+    "encryption-in-transit-sns": "mandatory",
+    "encryption-in-transit-sqs": "mandatory",
+    "encryption-in-transit-cloudfront-viewer": "mandatory",
+    "encryption-in-transit-cloudfront-origins": "mandatory",
+    "encryption-in-transit-alb-listeners": "mandatory",
+    "encryption-in-transit-alb-listener-rules": "mandatory",
+    "encryption-in-transit-rds-proxy": "mandatory",
+    "naming-suffix": "mandatory",
+    "destroy-no-protect": "mandatory",
+    "destroy-no-deletion-protection": "mandatory",
+    "destroy-skip-final-snapshot": "mandatory",
+    "destroy-force-delete": "mandatory",
+    "destroy-no-recovery-window": "mandatory",
+    "destroy-kms-deletion-window": "mandatory",
+    "destroy-no-skip-destroy": "mandatory",
+    "destroy-cloudfront-no-retain": "mandatory",
+    "destroy-kinesis-consumer-deletion": "mandatory",
+    "public-access-s3-block": "advisory",
+    "public-access-s3-ownership": "advisory",
+    "public-access-cloudfront-oac": "advisory",
+    "public-access-s3-website-hosting": "advisory",
+    "public-access-rds": "advisory",
+    "public-access-ecs-public-ip": "advisory",
+    "network-no-open-ingress": "advisory",
+    "network-default-sg-closed": "advisory",
+    "network-lambda-in-vpc": "advisory",
+    "network-subnet-no-public-ip": "advisory",
+    "logging-api-stage-access-logs": "advisory",
+    "logging-api-execution-logs": "advisory",
+    "logging-alb-access-logs": "advisory",
+    "logging-vpc-flow-logs": "advisory",
+    "logging-log-group-retention": "advisory",
+    "logging-waf-web-acl": "advisory",
+    "logging-cloudfront": "advisory",
+    "logging-s3-access-logs": "advisory",
+    "logging-ecs-container-insights": "advisory",
+    "logging-ecs-container-logs": "advisory",
+    "waf-cloudfront": "advisory",
+    "waf-api-stage": "advisory",
+    "waf-alb": "advisory",
+    "waf-managed-rule-group": "advisory",
+    "backups-dynamodb-pitr": "advisory",
+    "backups-rds-retention": "advisory",
+    "lifecycle-s3-versioning": "advisory",
+    "lifecycle-s3-lifecycle-rules": "advisory",
+    "lifecycle-ecr-scan-on-push": "advisory",
+    "lifecycle-ecr-immutable-tags": "advisory",
+    "lifecycle-ecr-lifecycle-policy": "advisory",
+    "async-esm-on-failure-destination": "advisory",
+    "async-esm-bisect-batch": "advisory",
+    "async-esm-retry-limit": "advisory",
+    "async-esm-partial-batch-response": "advisory",
+    "async-sqs-redrive": "advisory",
+    "async-sqs-visibility-timeout": "advisory",
+    "secrets-rotation": "advisory",
+    "secrets-no-plaintext-env": "advisory",
+    "runtime-supported-lambda-runtime": "advisory",
+    "runtime-fargate-platform-latest": "advisory",
+    "runtime-ecs-readonly-root": "advisory",
+    "runtime-ecs-non-privileged": "advisory",
+    "runtime-lambda-tg-no-stickiness": "advisory",
+}
+FAMILY_PREFIXES = {
+    "iam": "iam-",
+    "encryption_at_rest": "encryption-at-rest-",
+    "encryption_in_transit": "encryption-in-transit-",
+    "naming": "naming-",
+    "destroyability": "destroy-",
+    "public_access": "public-access-",
+    "network_exposure": "network-",
+    "logging": "logging-",
+    "waf": "waf-",
+    "backups": "backups-",
+    "lifecycle": "lifecycle-",
+    "async_failures": "async-",
+    "secrets": "secrets-",
+    "runtime": "runtime-",
+}
+ANCHOR_TAG = re.compile(r"^(cdk-nag|checkov|fsbp):\S+$")
+
+
+def test_the_registry_is_pinned() -> None:
+    assert {p.name: p.enforcement_level.value for p in registry.POLICIES} == PINNED
+
+
+def test_mandatory_families_are_mandatory_and_best_practice_is_advisory_by_default() -> None:
+    # Secrets Manager and ECR always encrypt at rest: their rules advise on a customer key.
+    advisory_by_design = {"encryption-at-rest-secrets-manager", "encryption-at-rest-ecr"}
+    for family in registry.MANDATORY_FAMILIES:
+        for policy in family.POLICIES:
+            expected = (
+                EnforcementLevel.ADVISORY if policy.name in advisory_by_design else EnforcementLevel.MANDATORY
+            )
+            assert policy.enforcement_level == expected, policy.name
+    for family in registry.BEST_PRACTICE_FAMILIES:
+        assert all(p.enforcement_level == EnforcementLevel.ADVISORY for p in family.POLICIES)
+
+
+@pytest.mark.parametrize("policy", registry.POLICIES, ids=lambda p: p.name)
+def test_every_policy_carries_its_metadata(policy: StackValidationPolicy) -> None:
+    family = next(
+        f for f in (*registry.MANDATORY_FAMILIES, *registry.BEST_PRACTICE_FAMILIES) if policy in f.POLICIES
+    )
+    assert policy.name.startswith(FAMILY_PREFIXES[family.__name__.rsplit(".", 1)[-1]])
+    assert policy.description.strip() and policy.remediation_steps and policy.severity is not None
+    assert policy.framework is not None and policy.framework.name and policy.framework.reference
+    anchors = [tag for tag in policy.tags or [] if ANCHOR_TAG.match(tag)]
+    # Naming has no counterpart in any tool: its anchor is webstack's own note.
+    assert anchors or policy.framework.name == "webstack", f"{policy.name} names no anchor rule"
+    assert "exemptions" in (policy.config_schema.properties if policy.config_schema else {})
+
+
+def test_policy_names_are_unique_and_not_the_plans_own() -> None:
+    names = [p.name for p in registry.POLICIES]
+    assert len(names) == len(set(names))
+    assert "no-retain-on-delete" not in names
+
+
+def test_the_pack_entry_point_imports_nothing_that_prints() -> None:
+    # The engine reads the pack's port from stdout: importing the policies must print nothing.
+    code = "import sys; sys.path.insert(0, 'policy_pack'); import policies.registry"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout == ""
+    main = (REPO_ROOT / "policy_pack" / "__main__.py").read_text().splitlines()
+    assert len([line for line in main if line.strip()]) == 3
