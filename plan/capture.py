@@ -14,6 +14,7 @@ import contextlib
 import contextvars
 import logging
 import runpy
+import site
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -246,9 +247,12 @@ def _program_on_path(program_dir: Path) -> Iterator[None]:
     finally:
         sys.path[:] = saved_path
         root = str(program_dir.parent.resolve())
+        # A virtualenv may live inside the project (.venv, .nox): its packages are not the
+        # program's, and re-importing a Pulumi provider SDK would register it twice.
+        installed = {str(Path(p).resolve()) for p in (sys.prefix, sys.exec_prefix, *site.getsitepackages())}
         for name in set(sys.modules) - before:
-            module_file = getattr(sys.modules[name], "__file__", None) or ""
-            if module_file.startswith(root):
+            module_file = str(getattr(sys.modules[name], "__file__", None) or "")
+            if module_file.startswith(root) and not any(module_file.startswith(p) for p in installed):
                 del sys.modules[name]
 
 
