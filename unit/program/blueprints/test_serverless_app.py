@@ -114,3 +114,45 @@ def test_000_R6_000_R16_lambdas_reach_only_their_endpoints(serverless_graph: Gra
     assert targets, groups
     assert all(prefix["dynamodb"] in t or prefix["s3"] in t for t in targets.values())
     assert all(r.inputs["fromPort"] == 443 and "cidrIpv4" not in r.inputs for r in egress)
+
+
+def test_000_R1_001_R1_the_site_is_served_by_cloudfront_from_the_private_bucket(
+    serverless_graph: Graph,
+) -> None:
+    distribution = serverless_graph.one("aws:cloudfront/distribution:Distribution").inputs
+    bucket = serverless_graph.one("aws:s3/bucket:Bucket", "cdn-bucket").outputs
+    default = distribution["defaultCacheBehavior"]["targetOriginId"]
+    origin = next(o for o in distribution["origins"] if o["originId"] == default)
+    assert origin["domainName"] == bucket["bucketRegionalDomainName"]
+    assert origin["originAccessControlId"]
+
+
+def test_000_R14_001_R15_two_azs_each_with_its_own_nat(serverless_graph: Graph) -> None:
+    public = {
+        s.outputs["id"] for s in serverless_graph.by_type("aws:ec2/subnet:Subnet") if "public" in s.name
+    }
+    nats = serverless_graph.by_type("aws:ec2/natGateway:NatGateway")
+    assert len(public) == 2 and {n.inputs["subnetId"] for n in nats} == public
+
+
+def test_000_R21_001_R22_pay_per_use_managed_services(serverless_graph: Graph) -> None:
+    assert serverless_graph.one("aws:dynamodb/table:Table").inputs["billingMode"] == "PAY_PER_REQUEST"
+    stream = serverless_graph.one("aws:kinesis/stream:Stream").inputs
+    assert stream["streamModeDetails"]["streamMode"] == "ON_DEMAND" and "shardCount" not in stream
+    functions = serverless_graph.by_type("aws:lambda/function:Function")
+    assert len(functions) == 2 and all("reservedConcurrentExecutions" not in f.inputs for f in functions)
+
+
+def test_000_R23_001_R24_every_aws_resource_belongs_to_a_component(serverless_graph: Graph) -> None:
+    components = {r.urn for r in serverless_graph.resources if r.type.startswith("webstack:")}
+    loose = [
+        r.name for r in serverless_graph.resources if r.type.startswith("aws:") and r.parent not in components
+    ]
+    assert loose == []
+    assert {r.type for r in serverless_graph.resources if r.type.startswith("webstack:")} >= {
+        "webstack:network:Network",
+        "webstack:cdn:Cdn",
+        "webstack:api:ServerlessApi",
+        "webstack:streaming:Streaming",
+        "webstack:monitoring:Monitoring",
+    }
