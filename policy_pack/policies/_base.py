@@ -101,8 +101,14 @@ ResourceCheck = Callable[[ResourceValidationArgs], Iterable[str]]
 StackCheck = Callable[[StackValidationArgs], Iterable[tuple[str, str]]]
 
 
-def _schema(extra: Mapping[str, dict[str, Any]] | None) -> PolicyConfigSchema:
-    return PolicyConfigSchema(properties={"exemptions": EXEMPTIONS_SCHEMA, **(extra or {})})
+def _metadata(anchors: Anchors, config: Mapping[str, dict[str, Any]] | None) -> dict[str, Any]:
+    """What every policy carries besides its rule: anchor rules and the config schema."""
+    return {
+        "framework": anchors.framework(),
+        "tags": anchors.tags(),
+        "url": anchors.url(),
+        "config_schema": PolicyConfigSchema(properties={"exemptions": EXEMPTIONS_SCHEMA, **(config or {})}),
+    }
 
 
 def resource_policy(
@@ -136,10 +142,7 @@ def resource_policy(
         enforcement_level=level,
         severity=severity,
         remediation_steps=remediation,
-        framework=anchors.framework(),
-        tags=anchors.tags(),
-        url=anchors.url(),
-        config_schema=_schema(config),
+        **_metadata(anchors, config),
     )
 
 
@@ -169,10 +172,7 @@ def stack_policy(
         enforcement_level=level,
         severity=severity,
         remediation_steps=remediation,
-        framework=anchors.framework(),
-        tags=anchors.tags(),
-        url=anchors.url(),
-        config_schema=_schema(config),
+        **_metadata(anchors, config),
     )
 
 
