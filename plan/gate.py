@@ -370,6 +370,7 @@ def _analyze(
     )
     diagnostics: list[Diagnostic] = []
     exemptions: list[Exemption] = []
+    pending: list[tuple[str, Any]] = []
     stack_resources = []
     for resource in graph.resources:
         provider = _provider(graph, resource.provider)
@@ -382,13 +383,8 @@ def _analyze(
             options=options,
             provider=provider,
         )
-        response = stub.Analyze(request, timeout=RPC_TIMEOUT_S)
-        diagnostics += _diagnostics(response, resource.urn)
-        exemptions += [
-            Exemption(na.policy_name, resource.urn, na.reason.removeprefix(EXEMPTED).strip())
-            for na in response.not_applicable
-            if na.reason.startswith(EXEMPTED)
-        ]
+        # Issued without waiting: the pack (another process) works while the next request is built.
+        pending.append((resource.urn, stub.Analyze.future(request, timeout=RPC_TIMEOUT_S)))
         stack_resources.append(
             analyzer_pb2.AnalyzerResource(
                 type=resource.type,
@@ -405,10 +401,18 @@ def _analyze(
                 },
             )
         )
-    response = stub.AnalyzeStack(
+    stack_response = stub.AnalyzeStack.future(
         analyzer_pb2.AnalyzeStackRequest(resources=stack_resources), timeout=RPC_TIMEOUT_S
     )
-    diagnostics += _diagnostics(response)
+    for urn, future in pending:
+        response = future.result()
+        diagnostics += _diagnostics(response, urn)
+        exemptions += [
+            Exemption(na.policy_name, urn, na.reason.removeprefix(EXEMPTED).strip())
+            for na in response.not_applicable
+            if na.reason.startswith(EXEMPTED)
+        ]
+    diagnostics += _diagnostics(stack_response.result())
     diagnostics += retain_on_delete_diagnostics(graph, retain_level)
     policies = [
         PolicyInfo(

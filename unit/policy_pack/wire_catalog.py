@@ -1,0 +1,1655 @@
+"""A synthetic resource graph, in the engine's wire form, that violates every policy of the pack.
+
+Props are what the engine sends over the Analyzer protocol: camelCase names, policy documents and
+ECS container definitions as JSON strings, numbers as numbers. Relations between resources are
+property dependencies (``options["propertyDependencies"]``), as a program's captured graph holds
+them; stack policies match resources only through those.
+
+Each violator is a compliant baseline (the helpers below) with ONE field changed, or one companion
+resource dropped or changed, so a policy's finding can be traced to the one thing that draws it.
+:attr:`Catalog.expected` maps every policy to the URNs built to violate it; the baselines, and the
+controls that pass only through a relation (an SSE configuration, a dead-letter queue, a web ACL
+association...), must draw nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from plan.capture import CapturedResource, Graph
+from plan.gate import RETAIN_POLICY
+
+PROJECT, STACK, SUFFIX = "webstack", "wire", "dev"
+REGION, ACCOUNT = "us-west-2", "123456789012"
+STACK_CONFIG = {"webstack:environmentSuffix": SUFFIX, "aws:region": REGION}
+
+# -- type tokens --------------------------------------------------------------------------------
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+BUCKET_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+WEBSITE = "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration"
+KMS_KEY = "aws:kms/key:Key"
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+QUEUE = "aws:sqs/queue:Queue"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+LOG_DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
+TABLE = "aws:dynamodb/table:Table"
+STREAM = "aws:kinesis/stream:Stream"
+DB_CLUSTER = "aws:rds/cluster:Cluster"
+DB_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+DB_PROXY = "aws:rds/proxy:Proxy"
+SECRET = "aws:secretsmanager/secret:Secret"
+SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
+PARAMETER = "aws:ssm/parameter:Parameter"
+EBS_VOLUME = "aws:ebs/volume:Volume"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_POLICY = "aws:iam/policy:Policy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+PERMISSION = "aws:lambda/permission:Permission"
+FUNCTION = "aws:lambda/function:Function"
+MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+LISTENER = "aws:lb/listener:Listener"
+LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+VPC = "aws:ec2/vpc:Vpc"
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+SUBNET = "aws:ec2/subnet:Subnet"
+STAGE = "aws:apigateway/stage:Stage"
+METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+REPOSITORY = "aws:ecr/repository:Repository"
+ECR_LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+ECS_CLUSTER = "aws:ecs/cluster:Cluster"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+ECS_SERVICE = "aws:ecs/service:Service"
+
+
+# -- names, URNs, ARNs, documents ---------------------------------------------------------------
+
+
+def urn_of(type_token: str, name: str) -> str:
+    return f"urn:pulumi:{STACK}::{PROJECT}::{type_token}::{name}"
+
+
+def physical(purpose: str) -> str:
+    """The name program/naming.py would build: the purpose and the stack's suffix."""
+    return f"{purpose}-{SUFFIX}"
+
+
+def arn(service: str, resource: str, region: str = REGION) -> str:
+    return f"arn:aws:{service}:{region}:{ACCOUNT}:{resource}"
+
+
+def s3_arn(bucket: str) -> str:
+    return f"arn:aws:s3:::{bucket}"
+
+
+def document(*statements: Mapping[str, Any]) -> str:
+    """An IAM policy document as the engine carries it: a JSON string."""
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def deny_insecure_transport(action: str, resource: Any) -> dict[str, Any]:
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": action,
+        "Resource": resource,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def service_allow(service: str, action: str, resource: Any) -> dict[str, Any]:
+    """An Allow to an AWS service principal, narrowed to this account (no TLS deny)."""
+    return {
+        "Effect": "Allow",
+        "Principal": {"Service": f"{service}.amazonaws.com"},
+        "Action": action,
+        "Resource": resource,
+        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+    }
+
+
+def _edit(props: dict[str, Any], change: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``props`` with ``change`` applied: a key may be a dotted path (list steps are indices);
+    a value of None removes the key (the property is absent, so its AWS default applies)."""
+    result = copy.deepcopy(props)
+    for path, value in (change or {}).items():
+        *steps, last = path.split(".")
+        node: Any = result
+        for step in steps:
+            node = node[int(step)] if isinstance(node, list) else node[step]
+        if value is None:
+            del node[last]
+        elif isinstance(node, list):
+            node[int(last)] = copy.deepcopy(value)
+        else:
+            node[last] = copy.deepcopy(value)
+    return result
+
+
+# -- shared resources (compliant; built once, referenced by ARN and property dependency) --------
+
+KEY_ARN = arn("kms", "key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
+KEY_URN = urn_of(KMS_KEY, "data")
+LOGS_BUCKET = physical("logs")
+LOGS_BUCKET_URN = urn_of(BUCKET, "logs")
+DLQ_ARN = arn("sqs", physical("jobs-dlq"))
+DLQ_URN = urn_of(QUEUE, "jobs-dlq")
+ACCESS_LOGS_ARN = arn("logs", f"log-group:/webstack/{physical('api-access')}")
+ACCESS_LOGS_URN = urn_of(LOG_GROUP, "api-access")
+API_ACL_ARN = arn("wafv2", f"regional/webacl/{physical('api')}/4a5b6c7d-0000-1111-2222-333344445555")
+API_ACL_URN = urn_of(WEB_ACL, "api")
+EDGE_ACL_ARN = arn(
+    "wafv2", f"global/webacl/{physical('edge')}/9e8d7c6b-0000-1111-2222-333344445555", region="us-east-1"
+)
+EDGE_FUNCTION_URN = urn_of(FUNCTION, "edge-auth")
+TASK_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{physical('app-task')}"
+VPC_ID = "vpc-0a1b2c3d4e5f60001"
+MAIN_VPC_URN = urn_of(VPC, "main")
+PRIVATE_SUBNETS = ["subnet-0a1b2c3d4e5f60011", "subnet-0a1b2c3d4e5f60012"]
+ALB_SG_ID, APP_SG_ID = "sg-0a1b2c3d4e5f60021", "sg-0a1b2c3d4e5f60022"
+ALB_SG_URN, APP_SG_URN = urn_of(SECURITY_GROUP, "web-alb"), urn_of(SECURITY_GROUP, "app")
+TARGET_GROUP_ARN = arn("elasticloadbalancing", f"targetgroup/{physical('app')}/0123456789abcdef")
+CERTIFICATE_ARN = arn("acm", "certificate/11111111-2222-3333-4444-555555555555")
+
+
+# -- the catalog --------------------------------------------------------------------------------
+
+
+@dataclass
+class Catalog:
+    resources: list[CapturedResource] = field(default_factory=list)
+    # policy name -> URNs of the resources built to violate it (each must draw that policy)
+    expected: dict[str, set[str]] = field(default_factory=dict)
+    # (policy, URN) -> a phrase of the message that shows the finding came through a relation
+    phrases: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def add(
+        self,
+        type_token: str,
+        name: str,
+        props: Mapping[str, Any],
+        *,
+        deps: Mapping[str, Iterable[str]] | None = None,
+        outputs: Mapping[str, Any] | None = None,
+        options: Mapping[str, Any] | None = None,
+        violates: Iterable[str] = (),
+    ) -> str:
+        """Register a resource; inputs are ``props``, outputs ``props`` plus computed ``outputs``."""
+        urn = urn_of(type_token, name)
+        if any(resource.urn == urn for resource in self.resources):
+            raise ValueError(f"duplicate resource {urn}")
+        property_dependencies = {prop: list(urns) for prop, urns in (deps or {}).items()}
+        all_options = {
+            "protect": False,
+            "retainOnDelete": False,
+            "ignoreChanges": [],
+            "replaceOnChanges": [],
+            "customTimeouts": {},
+            "deleteBeforeReplace": None,
+            "additionalSecretOutputs": [],
+            "deletedWith": "",
+            "dependencies": sorted({u for urns in property_dependencies.values() for u in urns}),
+            "propertyDependencies": property_dependencies,
+            **(options or {}),
+        }
+        inputs = copy.deepcopy(dict(props))
+        self.resources.append(
+            CapturedResource(
+                urn=urn,
+                type=type_token,
+                name=name,
+                custom=True,
+                parent="",
+                provider="",
+                inputs=inputs,
+                outputs={**copy.deepcopy(inputs), **copy.deepcopy(dict(outputs or {}))},
+                options=all_options,
+            )
+        )
+        for policy in violates:
+            self.expect(policy, urn)
+        return urn
+
+    def expect(self, policy: str, urn: str, phrase: str = "") -> None:
+        self.expected.setdefault(policy, set()).add(urn)
+        if phrase:
+            self.phrases[(policy, urn)] = phrase
+
+    def graph(self) -> Graph:
+        known = {resource.urn for resource in self.resources}
+        dangling = sorted(
+            {
+                urn
+                for resource in self.resources
+                for urn in resource.options["dependencies"]
+                if urn not in known
+            }
+        )
+        if dangling:
+            raise ValueError(f"the catalog references resources it does not build: {dangling}")
+        return Graph(project=PROJECT, stack=STACK, preview=False, resources=copy.deepcopy(self.resources))
+
+
+# -- compliant baselines: each helper builds a resource (and its companions) that passes every
+# policy; `change` edits one field, `without` drops a companion, `companions` edits one.
+
+
+def bucket(
+    cat: Catalog,
+    purpose: str,
+    *,
+    change: Mapping[str, Any] | None = None,
+    without: Iterable[str] = (),
+    companions: Mapping[str, Mapping[str, Any]] | None = None,
+    violates: Iterable[str] = (),
+) -> dict[str, str]:
+    """A bucket and its companions: sse, tls (BucketPolicy), block, ownership, versioning,
+    lifecycle, logging. Returns their URNs by companion key."""
+    name = physical(purpose)
+    urns = {"bucket": cat.add(BUCKET, purpose, _edit({"bucket": name, "forceDestroy": True}, change))}
+    for policy in violates:
+        cat.expect(policy, urns["bucket"])
+    on_bucket = {"bucket": [urns["bucket"]]}
+    baselines: dict[str, tuple[str, dict[str, Any], dict[str, list[str]]]] = {
+        "sse": (
+            BUCKET_SSE,
+            {
+                "bucket": name,
+                "rules": [
+                    {
+                        "applyServerSideEncryptionByDefault": {
+                            "sseAlgorithm": "aws:kms",
+                            "kmsMasterKeyId": KEY_ARN,
+                        },
+                        "bucketKeyEnabled": True,
+                    }
+                ],
+            },
+            {**on_bucket, "rules": [KEY_URN]},
+        ),
+        "tls": (
+            BUCKET_POLICY,
+            {
+                "bucket": name,
+                "policy": document(deny_insecure_transport("s3:*", [s3_arn(name), f"{s3_arn(name)}/*"])),
+            },
+            on_bucket,
+        ),
+        "block": (
+            ACCESS_BLOCK,
+            {
+                "bucket": name,
+                "blockPublicAcls": True,
+                "blockPublicPolicy": True,
+                "ignorePublicAcls": True,
+                "restrictPublicBuckets": True,
+            },
+            on_bucket,
+        ),
+        "ownership": (
+            OWNERSHIP,
+            {"bucket": name, "rule": {"objectOwnership": "BucketOwnerEnforced"}},
+            on_bucket,
+        ),
+        "versioning": (
+            VERSIONING,
+            {"bucket": name, "versioningConfiguration": {"status": "Enabled"}},
+            on_bucket,
+        ),
+        "lifecycle": (
+            BUCKET_LIFECYCLE,
+            {
+                "bucket": name,
+                "rules": [
+                    {
+                        "id": "tidy",
+                        "status": "Enabled",
+                        "filter": {},
+                        "noncurrentVersionExpiration": {"noncurrentDays": 30},
+                        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7},
+                    }
+                ],
+            },
+            on_bucket,
+        ),
+        "logging": (
+            BUCKET_LOGGING,
+            {"bucket": name, "targetBucket": LOGS_BUCKET, "targetPrefix": f"s3/{name}/"},
+            {**on_bucket, "targetBucket": [LOGS_BUCKET_URN]},
+        ),
+    }
+    for key, (type_token, props, deps) in baselines.items():
+        if key not in without:
+            edited = _edit(props, (companions or {}).get(key))
+            urns[key] = cat.add(type_token, f"{purpose}-{key}", edited, deps=deps)
+    return urns
+
+
+def topic(
+    cat: Catalog,
+    purpose: str,
+    *,
+    change: Mapping[str, Any] | None = None,
+    topic_policy: str | None = None,
+    violates: Iterable[str] = (),
+) -> str:
+    """An SNS topic under the data key, with a TopicPolicy that denies sns:* without TLS."""
+    topic_arn = arn("sns", physical(purpose))
+    props = _edit({"name": physical(purpose), "kmsMasterKeyId": KEY_ARN}, change)
+    deps = {"kmsMasterKeyId": [KEY_URN]} if props.get("kmsMasterKeyId") == KEY_ARN else {}
+    urn = cat.add(TOPIC, purpose, props, deps=deps, outputs={"arn": topic_arn}, violates=violates)
+    policy = topic_policy or document(deny_insecure_transport("sns:*", topic_arn))
+    cat.add(TOPIC_POLICY, f"{purpose}-policy", {"arn": topic_arn, "policy": policy}, deps={"arn": [urn]})
+    return urn
+
+
+def queue(
+    cat: Catalog,
+    purpose: str,
+    *,
+    change: Mapping[str, Any] | None = None,
+    queue_policy: str | None = None,
+    violates: Iterable[str] = (),
+) -> str:
+    """An SSE-SQS queue redriven to the shared dead-letter queue, with a QueuePolicy that denies
+    sqs:* without TLS."""
+    queue_arn = arn("sqs", physical(purpose))
+    url = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{physical(purpose)}"
+    baseline = {
+        "name": physical(purpose),
+        "sqsManagedSseEnabled": True,
+        "visibilityTimeoutSeconds": 180,
+        "messageRetentionSeconds": 345600,
+        "redrivePolicy": json.dumps({"deadLetterTargetArn": DLQ_ARN, "maxReceiveCount": 5}),
+    }
+    props = _edit(baseline, change)
+    deps = {"redrivePolicy": [DLQ_URN]} if "redrivePolicy" in props else {}
+    urn = cat.add(QUEUE, purpose, props, deps=deps, outputs={"arn": queue_arn, "url": url}, violates=violates)
+    policy = queue_policy or document(deny_insecure_transport("sqs:*", queue_arn))
+    cat.add(QUEUE_POLICY, f"{purpose}-policy", {"queueUrl": url, "policy": policy}, deps={"queueUrl": [urn]})
+    return urn
+
+
+def function(
+    cat: Catalog, purpose: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
+) -> str:
+    """A regional Python Lambda function in the VPC's private subnets."""
+    baseline = {
+        "name": physical(purpose),
+        "runtime": "python3.13",
+        "handler": "handler.handler",
+        "role": TASK_ROLE_ARN,
+        "timeout": 30,
+        "memorySize": 256,
+        "architectures": ["arm64"],
+        "vpcConfig": {"subnetIds": PRIVATE_SUBNETS, "securityGroupIds": [APP_SG_ID]},
+        # A secret-looking name that carries a reference, not the secret: no finding.
+        "environment": {
+            "variables": {
+                "TABLE_NAME": physical("orders"),
+                "DB_SECRET_ARN": arn("secretsmanager", "secret:db"),
+            }
+        },
+    }
+    props = _edit(baseline, change)
+    return cat.add(
+        FUNCTION,
+        purpose,
+        props,
+        outputs={"arn": arn("lambda", f"function:{props['name']}")},
+        violates=violates,
+    )
+
+
+def log_group(
+    cat: Catalog,
+    logical: str,
+    name: str,
+    *,
+    change: Mapping[str, Any] | None = None,
+    violates: Iterable[str] = (),
+) -> str:
+    props = _edit({"name": name, "kmsKeyId": KEY_ARN, "retentionInDays": 30}, change)
+    deps = {"kmsKeyId": [KEY_URN]} if props.get("kmsKeyId") == KEY_ARN else {}
+    return cat.add(LOG_GROUP, logical, props, deps=deps, violates=violates)
+
+
+def kms_key(
+    cat: Catalog, logical: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
+) -> str:
+    props = {"description": f"webstack {logical} key", "enableKeyRotation": True, "deletionWindowInDays": 7}
+    return cat.add(KMS_KEY, logical, _edit(props, change), violates=violates)
+
+
+def table(
+    cat: Catalog, purpose: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
+) -> str:
+    baseline = {
+        "name": physical(purpose),
+        "billingMode": "PAY_PER_REQUEST",
+        "hashKey": "pk",
+        "attributes": [{"name": "pk", "type": "S"}],
+        "serverSideEncryption": {"enabled": True, "kmsKeyArn": KEY_ARN},
+        "pointInTimeRecovery": {"enabled": True},
+        "deletionProtectionEnabled": False,
+    }
+    return cat.add(
+        TABLE, purpose, _edit(baseline, change), deps={"serverSideEncryption": [KEY_URN]}, violates=violates
+    )
+
+
+def stream(
+    cat: Catalog, purpose: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
+) -> str:
+    baseline = {
+        "name": physical(purpose),
+        "encryptionType": "KMS",
+        "kmsKeyId": "alias/aws/kinesis",
+        "enforceConsumerDeletion": True,
+        "retentionPeriod": 24,
+        "streamModeDetails": {"streamMode": "ON_DEMAND"},
+    }
+    return cat.add(STREAM, purpose, _edit(baseline, change), violates=violates)
+
+
+def db_cluster(
+    cat: Catalog, purpose: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
+) -> str:
+    baseline = {
+        "clusterIdentifier": physical(purpose),
+        "engine": "aurora-postgresql",
+        "engineVersion": "16.4",
+        "masterUsername": "app",
+        "manageMasterUserPassword": True,
+        "storageEncrypted": True,
+        "kmsKeyId": KEY_ARN,
+        "deletionProtection": False,
+        "skipFinalSnapshot": True,
+        "backupRetentionPeriod": 7,
+        "preferredBackupWindow": "03:00-04:00",
+    }
+    timeouts = {"customTimeouts": {"create": "60m", "delete": "90m"}}
+    return cat.add(
+        DB_CLUSTER,
+        purpose,
+        _edit(baseline, change),
+        deps={"kmsKeyId": [KEY_URN]},
+        options=timeouts,
+        violates=violates,
+    )
+
+
+def secret(
+    cat: Catalog,
+    purpose: str,
+    *,
+    change: Mapping[str, Any] | None = None,
+    rotation_enabled: bool = True,
+    violates: Iterable[str] = (),
+) -> str:
+    """A secret under the data key, deleted at once on destroy, with a SecretRotation."""
+    secret_arn = arn("secretsmanager", f"secret:{physical(purpose)}-AbCdEf")
+    props = _edit({"name": physical(purpose), "kmsKeyId": KEY_ARN, "recoveryWindowInDays": 0}, change)
+    deps = {"kmsKeyId": [KEY_URN]} if props.get("kmsKeyId") == KEY_ARN else {}
+    urn = cat.add(SECRET, purpose, props, deps=deps, outputs={"arn": secret_arn}, violates=violates)
+    cat.add(
+        SECRET_ROTATION,
+        f"{purpose}-rotation",
+        {
+            "secretId": secret_arn,
+            "rotationLambdaArn": arn("lambda", f"function:{physical('rotator')}"),
+            "rotationRules": {"automaticallyAfterDays": 30},
+        },
+        deps={"secretId": [urn]},
+        outputs={"rotationEnabled": rotation_enabled},  # a computed output: stack policies read it
+    )
+    return urn
+
+
+def repository(
+    cat: Catalog,
+    purpose: str,
+    *,
+    change: Mapping[str, Any] | None = None,
+    lifecycle_policy: bool = True,
+    violates: Iterable[str] = (),
+) -> str:
+    baseline = {
+        "name": physical(purpose),
+        "forceDelete": True,
+        "imageTagMutability": "IMMUTABLE",
+        "imageScanningConfiguration": {"scanOnPush": True},
+        "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": KEY_ARN}],
+    }
+    urn = cat.add(REPOSITORY, purpose, _edit(baseline, change), violates=violates)
+    if lifecycle_policy:
+        rules = {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 10},
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+        cat.add(
+            ECR_LIFECYCLE,
+            f"{purpose}-lifecycle",
+            {"repository": physical(purpose), "policy": json.dumps(rules)},
+            deps={"repository": [urn]},
+        )
+    return urn
+
+
+def distribution(
+    cat: Catalog, logical: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
+) -> str:
+    """A CloudFront distribution: S3 through OAC, the API over HTTPS, the ALB over HTTP (its AWS
+    hostname cannot carry our certificate, deviation #30), a Lambda@Edge viewer-request function,
+    an ACM certificate with TLSv1.2_2021, a CLOUDFRONT web ACL and standard logging."""
+
+    def behaviour(origin: str, viewer: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "targetOriginId": origin,
+            "viewerProtocolPolicy": viewer,
+            "allowedMethods": ["GET", "HEAD"],
+            "cachedMethods": ["GET", "HEAD"],
+            "cachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+            "compress": True,
+            **extra,
+        }
+
+    def custom(policy: str) -> dict[str, Any]:
+        return {
+            "httpPort": 80,
+            "httpsPort": 443,
+            "originProtocolPolicy": policy,
+            "originSslProtocols": ["TLSv1.2"],
+        }
+
+    baseline = {
+        "enabled": True,
+        "isIpv6Enabled": True,
+        "defaultRootObject": "index.html",
+        "priceClass": "PriceClass_100",
+        "origins": [
+            {
+                "originId": "assets",
+                "domainName": f"{physical('assets')}.s3.{REGION}.amazonaws.com",
+                "originAccessControlId": "E2QWRUHAPOMQZL",
+            },
+            {
+                "originId": "api",
+                "domainName": f"a1b2c3d4e5.execute-api.{REGION}.amazonaws.com",
+                "originPath": "/v1",
+                "customOriginConfig": custom("https-only"),
+            },
+            {
+                "originId": "web",
+                "domainName": f"{physical('web')}-1234567890.{REGION}.elb.amazonaws.com",
+                "customOriginConfig": custom("http-only"),
+            },
+        ],
+        "defaultCacheBehavior": behaviour(
+            "assets",
+            "redirect-to-https",
+            lambdaFunctionAssociations=[
+                {
+                    "eventType": "viewer-request",
+                    "lambdaArn": arn("lambda", f"function:{physical('edge-auth')}:1", region="us-east-1"),
+                    "includeBody": False,
+                }
+            ],
+        ),
+        "orderedCacheBehaviors": [
+            {"pathPattern": "/api/*", **behaviour("api", "https-only")},
+            {"pathPattern": "/app/*", **behaviour("web", "redirect-to-https")},
+        ],
+        "restrictions": {"geoRestriction": {"restrictionType": "none"}},
+        "viewerCertificate": {
+            "acmCertificateArn": CERTIFICATE_ARN.replace(REGION, "us-east-1"),
+            "minimumProtocolVersion": "TLSv1.2_2021",
+            "sslSupportMethod": "sni-only",
+        },
+        "webAclId": EDGE_ACL_ARN,
+        "loggingConfig": {
+            "bucket": f"{LOGS_BUCKET}.s3.amazonaws.com",
+            "prefix": "cdn/",
+            "includeCookies": False,
+        },
+    }
+    return cat.add(
+        DISTRIBUTION,
+        logical,
+        _edit(baseline, change),
+        deps={"defaultCacheBehavior": [EDGE_FUNCTION_URN]},
+        outputs={"arn": f"arn:aws:cloudfront::{ACCOUNT}:distribution/E{logical.upper().replace('-', '')}"},
+        violates=violates,
+    )
+
+
+def stage(
+    cat: Catalog,
+    purpose: str,
+    *,
+    change: Mapping[str, Any] | None = None,
+    without: Iterable[str] = (),
+    method_settings: Mapping[str, Any] | None = None,
+    violates: Iterable[str] = (),
+) -> str:
+    """A REST API stage with access logs, MethodSettings '*/*' at INFO, and a web ACL association."""
+    stage_arn = f"arn:aws:apigateway:{REGION}::/restapis/a1b2c3d4e5/stages/{purpose}"
+    baseline = {
+        "restApi": "a1b2c3d4e5",
+        "deploymentId": "dep0123",
+        "stageName": purpose,
+        "xrayTracingEnabled": True,
+        "accessLogSettings": {
+            "destinationArn": ACCESS_LOGS_ARN,
+            "format": '{"requestId":"$context.requestId"}',
+        },
+    }
+    props = _edit(baseline, change)
+    deps = {"accessLogSettings": [ACCESS_LOGS_URN]} if "accessLogSettings" in props else {}
+    urn = cat.add(STAGE, purpose, props, deps=deps, outputs={"arn": stage_arn}, violates=violates)
+    if "method-settings" not in without:
+        settings = _edit(
+            {
+                "restApi": "a1b2c3d4e5",
+                "stageName": purpose,
+                "methodPath": "*/*",
+                "settings": {"loggingLevel": "INFO", "metricsEnabled": True, "dataTraceEnabled": False},
+            },
+            method_settings,
+        )
+        cat.add(METHOD_SETTINGS, f"{purpose}-method-settings", settings, deps={"stageName": [urn]})
+    if "waf" not in without:
+        association = {"resourceArn": stage_arn, "webAclArn": API_ACL_ARN}
+        deps = {"resourceArn": [urn], "webAclArn": [API_ACL_URN]}
+        cat.add(WEB_ACL_ASSOCIATION, f"{purpose}-waf", association, deps=deps)
+    return urn
+
+
+def load_balancer(
+    cat: Catalog,
+    purpose: str,
+    *,
+    change: Mapping[str, Any] | None = None,
+    without: Iterable[str] = (),
+    violates: Iterable[str] = (),
+) -> str:
+    """An internet-facing ALB (its security group opens 80/443 only) that logs to the log bucket
+    and sits behind the regional web ACL."""
+    lb_arn = arn("elasticloadbalancing", f"loadbalancer/app/{physical(purpose)}/0123456789abcdef")
+    baseline = {
+        "name": physical(purpose),
+        "loadBalancerType": "application",
+        "internal": False,
+        "securityGroups": [ALB_SG_ID],
+        "subnets": ["subnet-0a1b2c3d4e5f60031", "subnet-0a1b2c3d4e5f60032"],
+        "dropInvalidHeaderFields": True,
+        "enableDeletionProtection": False,
+        "accessLogs": {"enabled": True, "bucket": LOGS_BUCKET, "prefix": "alb"},
+    }
+    deps = {"securityGroups": [ALB_SG_URN]}
+    urn = cat.add(
+        LOAD_BALANCER, purpose, _edit(baseline, change), deps=deps, outputs={"arn": lb_arn}, violates=violates
+    )
+    if "waf" not in without:
+        association = {"resourceArn": lb_arn, "webAclArn": API_ACL_ARN}
+        cat.add(
+            WEB_ACL_ASSOCIATION,
+            f"{purpose}-waf",
+            association,
+            deps={"resourceArn": [urn], "webAclArn": [API_ACL_URN]},
+        )
+    return urn
+
+
+def web_acl(
+    cat: Catalog,
+    purpose: str,
+    *,
+    scope: str = "REGIONAL",
+    change: Mapping[str, Any] | None = None,
+    logged: bool = True,
+    violates: Iterable[str] = (),
+) -> str:
+    """A web ACL with the AWS common rule set, logging to an aws-waf-logs- log group."""
+    visibility = {"cloudwatchMetricsEnabled": True, "sampledRequestsEnabled": True, "metricName": purpose}
+    baseline = {
+        "name": physical(purpose),
+        "scope": scope,
+        "defaultAction": {"allow": {}},
+        "visibilityConfig": visibility,
+        "rules": [
+            {
+                "name": "common",
+                "priority": 1,
+                "overrideAction": {"none": {}},
+                "statement": {
+                    "managedRuleGroupStatement": {"name": "AWSManagedRulesCommonRuleSet", "vendorName": "AWS"}
+                },
+                "visibilityConfig": {**visibility, "metricName": f"{purpose}-common"},
+            }
+        ],
+    }
+    acl_arn = arn("wafv2", f"regional/webacl/{physical(purpose)}/0000")
+    urn = cat.add(WEB_ACL, purpose, _edit(baseline, change), outputs={"arn": acl_arn}, violates=violates)
+    if logged:
+        destination = arn("logs", f"log-group:aws-waf-logs-{physical(purpose)}")
+        cat.add(
+            WEB_ACL_LOGGING,
+            f"{purpose}-logging",
+            {"resourceArn": acl_arn, "logDestinationConfigs": [destination]},
+            deps={"resourceArn": [urn]},
+        )
+    return urn
+
+
+def vpc(cat: Catalog, purpose: str, *, without: Iterable[str] = (), violates: Iterable[str] = ()) -> str:
+    """A VPC whose default security group is adopted with no rules, with a flow log."""
+    props = {"cidrBlock": "10.0.0.0/16", "enableDnsHostnames": True, "enableDnsSupport": True}
+    urn = cat.add(VPC, purpose, props, outputs={"id": VPC_ID}, violates=violates)
+    if "default-sg" not in without:
+        cat.add(
+            DEFAULT_SECURITY_GROUP,
+            f"{purpose}-default-sg",
+            {"vpcId": VPC_ID, "ingress": [], "egress": []},
+            deps={"vpcId": [urn]},
+        )
+    if "flow-log" not in without:
+        flow_log = {
+            "vpcId": VPC_ID,
+            "trafficType": "ALL",
+            "logDestinationType": "cloud-watch-logs",
+            "logDestination": arn("logs", f"log-group:/webstack/{physical('flow-logs')}"),
+            "iamRoleArn": TASK_ROLE_ARN,
+        }
+        deps = {"vpcId": [urn], "logDestination": [urn_of(LOG_GROUP, "flow-logs")]}
+        cat.add(FLOW_LOG, f"{purpose}-flow-log", flow_log, deps=deps)
+    return urn
+
+
+def stream_mapping(
+    cat: Catalog, logical: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
+) -> str:
+    """A Kinesis event source mapping with an on-failure DLQ, bisection, capped retries and
+    partial batch responses."""
+    baseline = {
+        "eventSourceArn": arn("kinesis", f"stream/{physical('clicks')}"),
+        "functionName": arn("lambda", f"function:{physical('stream-consumer')}"),
+        "startingPosition": "LATEST",
+        "batchSize": 100,
+        "bisectBatchOnFunctionError": True,
+        "maximumRetryAttempts": 3,
+        "maximumRecordAgeInSeconds": 3600,
+        "functionResponseTypes": ["ReportBatchItemFailures"],
+        "destinationConfig": {"onFailure": {"destinationArn": DLQ_ARN}},
+    }
+    props = _edit(baseline, change)
+    deps = {
+        "eventSourceArn": [urn_of(STREAM, "clicks")],
+        "functionName": [urn_of(FUNCTION, "stream-consumer")],
+    }
+    if "destinationConfig" in props:
+        deps["destinationConfig"] = [DLQ_URN]
+    return cat.add(MAPPING, logical, props, deps=deps, violates=violates)
+
+
+def task_definition(
+    cat: Catalog, purpose: str, *, container: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
+) -> str:
+    """A Fargate task definition; its one container is read-only, unprivileged, logs to awslogs
+    and takes its password from Secrets Manager (`secrets`, not `environment`)."""
+    baseline = {
+        "name": "app",
+        "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{physical('app')}:3f2c1ab",
+        "essential": True,
+        "readonlyRootFilesystem": True,
+        "portMappings": [{"containerPort": 8080, "protocol": "tcp"}],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": f"/webstack/{physical('app')}",
+                "awslogs-region": REGION,
+                "awslogs-stream-prefix": "app",
+            },
+        },
+        "environment": [{"name": "LOG_LEVEL", "value": "info"}],
+        "secrets": [{"name": "DB_PASSWORD", "valueFrom": arn("secretsmanager", "secret:db")}],
+    }
+    props = {
+        "family": physical(purpose),
+        "requiresCompatibilities": ["FARGATE"],
+        "networkMode": "awsvpc",
+        "cpu": "256",
+        "memory": "512",
+        "executionRoleArn": TASK_ROLE_ARN,
+        "taskRoleArn": TASK_ROLE_ARN,
+        "containerDefinitions": json.dumps([_edit(baseline, container)]),
+    }
+    return cat.add(TASK_DEFINITION, purpose, props, violates=violates)
+
+
+def ecs_service(
+    cat: Catalog, purpose: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
+) -> str:
+    baseline = {
+        "name": physical(purpose),
+        "cluster": arn("ecs", f"cluster/{physical('app')}"),
+        "taskDefinition": arn("ecs", f"task-definition/{physical('app')}:1"),
+        "desiredCount": 2,
+        "launchType": "FARGATE",
+        "platformVersion": "LATEST",
+        "forceDelete": True,
+        "networkConfiguration": {
+            "subnets": PRIVATE_SUBNETS,
+            "securityGroups": [APP_SG_ID],
+            "assignPublicIp": False,
+        },
+    }
+    return cat.add(ECS_SERVICE, purpose, _edit(baseline, change), violates=violates)
+
+
+# -- the catalog, family by family ------------------------------------------------------------
+
+
+def _shared(cat: Catalog) -> None:
+    """Compliant resources the violators reference."""
+    kms_key(cat, "data")
+    bucket(cat, "logs", without=["logging"])  # the log target: exempt from its own access logs
+    queue(cat, "jobs-dlq", change={"redrivePolicy": None})  # a DLQ: named by redrive policies
+    log_group(cat, "api-access", f"/webstack/{physical('api-access')}")
+    log_group(cat, "flow-logs", f"/webstack/{physical('flow-logs')}")
+    web_acl(cat, "api")
+    web_acl(cat, "edge", scope="CLOUDFRONT")
+    # Lambda@Edge cannot run in a VPC: referenced by every distribution, so lambda-in-vpc skips it.
+    function(
+        cat,
+        "edge-auth",
+        change={"runtime": "nodejs22.x", "handler": "index.handler", "vpcConfig": None, "environment": None},
+    )
+    vpc(cat, "main")
+    cat.add(
+        SUBNET,
+        "private-a",
+        {
+            "vpcId": VPC_ID,
+            "cidrBlock": "10.0.1.0/24",
+            "availabilityZone": f"{REGION}a",
+            "mapPublicIpOnLaunch": False,
+        },
+        deps={"vpcId": [MAIN_VPC_URN]},
+    )
+    # The ALB's group may open 443/80 to the internet because a load balancer uses it.
+    web_ingress = [
+        {
+            "protocol": "tcp",
+            "fromPort": port,
+            "toPort": port,
+            "cidrBlocks": ["0.0.0.0/0"],
+            "ipv6CidrBlocks": ["::/0"],
+        }
+        for port in (80, 443)
+    ]
+    cat.add(
+        SECURITY_GROUP,
+        "web-alb",
+        {"name": physical("web-alb"), "vpcId": VPC_ID, "description": "web ALB", "ingress": web_ingress},
+        deps={"vpcId": [MAIN_VPC_URN]},
+    )
+    app_ingress = [{"protocol": "tcp", "fromPort": 8080, "toPort": 8080, "securityGroups": [ALB_SG_ID]}]
+    cat.add(
+        SECURITY_GROUP,
+        "app",
+        {"name": physical("app"), "vpcId": VPC_ID, "description": "app tasks", "ingress": app_ingress},
+        deps={"vpcId": [MAIN_VPC_URN], "ingress": [ALB_SG_URN]},
+    )
+    cat.add(
+        TARGET_GROUP,
+        "app",
+        {"name": physical("app"), "port": 8080, "protocol": "HTTP", "targetType": "ip", "vpcId": VPC_ID},
+        deps={"vpcId": [MAIN_VPC_URN]},
+    )
+
+
+def _iam(cat: Catalog) -> None:
+    # Controls: a service trust policy, scoped actions, and an unscopable action on Resource "*".
+    cat.add(
+        ROLE,
+        "app-task",
+        {
+            "name": physical("app-task"),
+            "assumeRolePolicy": document(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ),
+        },
+    )
+    scoped = document(
+        {
+            "Sid": "Orders",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
+            "Resource": arn("dynamodb", f"table/{physical('orders')}"),
+        },
+        {"Sid": "Traces", "Effect": "Allow", "Action": "xray:PutTraceSegments", "Resource": "*"},
+    )
+    cat.add(
+        ROLE_POLICY,
+        "app-task-data",
+        {"name": physical("app-task-data"), "role": physical("app-task"), "policy": scoped},
+    )
+
+    # iam-no-wildcard-actions: s3:* on the assets bucket
+    cat.add(
+        ROLE_POLICY,
+        "wildcard-action",
+        {
+            "name": physical("wildcard-action"),
+            "role": physical("app-task"),
+            "policy": document(
+                {
+                    "Sid": "Assets",
+                    "Effect": "Allow",
+                    "Action": "s3:*",
+                    "Resource": [s3_arn(physical("assets")), f"{s3_arn(physical('assets'))}/*"],
+                }
+            ),
+        },
+        violates=["iam-no-wildcard-actions"],
+    )
+    # iam-no-wildcard-resources: scopable DynamoDB actions on Resource "*"
+    cat.add(
+        ROLE_POLICY,
+        "wildcard-resource",
+        {
+            "name": physical("wildcard-resource"),
+            "role": physical("app-task"),
+            "policy": document(
+                {"Sid": "Orders", "Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": "*"}
+            ),
+        },
+        violates=["iam-no-wildcard-resources"],
+    )
+    # iam-no-wildcard-principals: a trust policy open to AWS "*", and a public Lambda permission
+    cat.add(
+        ROLE,
+        "open-trust",
+        {
+            "name": physical("open-trust"),
+            "assumeRolePolicy": document(
+                {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+            ),
+        },
+        violates=["iam-no-wildcard-principals"],
+    )
+    cat.add(
+        PERMISSION,
+        "public-invoke",
+        {"action": "lambda:InvokeFunction", "function": physical("worker"), "principal": "*"},
+        violates=["iam-no-wildcard-principals"],
+    )
+    # iam-no-aws-managed-policies: AdministratorAccess attached to the task role
+    cat.add(
+        ATTACHMENT,
+        "admin",
+        {"role": physical("app-task"), "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+        violates=["iam-no-aws-managed-policies"],
+    )
+
+
+def _encryption_at_rest(cat: Catalog) -> None:
+    # encryption-at-rest-s3: no BucketServerSideEncryptionConfiguration
+    bucket(cat, "no-sse", without=["sse"], violates=["encryption-at-rest-s3"])
+    # control: the deprecated inline configuration counts too
+    inline = {
+        "serverSideEncryptionConfiguration": {
+            "rule": {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
+        }
+    }
+    bucket(cat, "inline-sse", change=inline, without=["sse"])
+    # encryption-at-rest-dynamodb: the AWS owned key
+    table(
+        cat,
+        "owned-key",
+        change={"serverSideEncryption.enabled": False},
+        violates=["encryption-at-rest-dynamodb"],
+    )
+    # encryption-at-rest-kinesis: encryptionType NONE
+    stream(
+        cat,
+        "plain-stream",
+        change={"encryptionType": "NONE", "kmsKeyId": None},
+        violates=["encryption-at-rest-kinesis"],
+    )
+    # encryption-at-rest-sqs: SSE-SQS explicitly off, no KMS key
+    queue(
+        cat, "unencrypted-queue", change={"sqsManagedSseEnabled": False}, violates=["encryption-at-rest-sqs"]
+    )
+    # encryption-at-rest-sns: no kmsMasterKeyId
+    topic(cat, "plain-topic", change={"kmsMasterKeyId": None}, violates=["encryption-at-rest-sns"])
+    # encryption-at-rest-sns-alarm-key: an alarm publishes to a topic under alias/aws/sns
+    alarm_topic = topic(cat, "alarm-topic", change={"kmsMasterKeyId": "alias/aws/sns"})
+    cat.expect(
+        "encryption-at-rest-sns-alarm-key", alarm_topic, "receives notifications from CloudWatch alarms"
+    )
+    alerts = topic(cat, "alerts")  # control: the alarm topic under the CMK
+    for logical, target in (("errors", alarm_topic), ("throttles", alerts)):
+        target_arn = arn("sns", physical(target.rsplit("::", 1)[1]))
+        cat.add(
+            ALARM,
+            logical,
+            {
+                "name": physical(logical),
+                "namespace": "AWS/Lambda",
+                "metricName": logical.capitalize(),
+                "statistic": "Sum",
+                "period": 60,
+                "evaluationPeriods": 1,
+                "threshold": 1,
+                "comparisonOperator": "GreaterThanOrEqualToThreshold",
+                "alarmActions": [target_arn],
+                "okActions": [target_arn],
+            },
+            deps={"alarmActions": [target], "okActions": [target]},
+        )
+    # encryption-at-rest-rds: storageEncrypted false
+    db_cluster(
+        cat,
+        "plain-db",
+        change={"storageEncrypted": False, "kmsKeyId": None},
+        violates=["encryption-at-rest-rds"],
+    )
+    # encryption-at-rest-log-groups: no kmsKeyId
+    log_group(
+        cat,
+        "no-key-logs",
+        f"/webstack/{physical('no-key')}",
+        change={"kmsKeyId": None},
+        violates=["encryption-at-rest-log-groups"],
+    )
+    # encryption-at-rest-secrets-manager (advisory): the AWS managed aws/secretsmanager key
+    secret(
+        cat, "default-key-secret", change={"kmsKeyId": None}, violates=["encryption-at-rest-secrets-manager"]
+    )
+    # encryption-at-rest-ecr (advisory): AES256
+    repository(
+        cat,
+        "aes-repo",
+        change={"encryptionConfigurations": [{"encryptionType": "AES256"}]},
+        violates=["encryption-at-rest-ecr"],
+    )
+    # encryption-at-rest-ssm-secure-string: a password stored as a plain String
+    cat.add(
+        PARAMETER,
+        "db-password",
+        {"name": f"/webstack/{physical('db-password')}", "type": "String", "value": "hunter2"},
+        violates=["encryption-at-rest-ssm-secure-string"],
+    )
+    # control: a parameter that holds no secret may be a String
+    cat.add(
+        PARAMETER,
+        "api-url",
+        {"name": f"/webstack/{physical('api-url')}", "type": "String", "value": "https://api.example.com"},
+    )
+    # encryption-at-rest-kms-rotation: rotation off
+    kms_key(
+        cat, "static-key", change={"enableKeyRotation": False}, violates=["encryption-at-rest-kms-rotation"]
+    )
+    # encryption-at-rest-ebs: an unencrypted volume and an unencrypted launch-template device
+    cat.add(
+        EBS_VOLUME,
+        "scratch",
+        {"availabilityZone": f"{REGION}a", "size": 8, "type": "gp3", "encrypted": False},
+        violates=["encryption-at-rest-ebs"],
+    )
+    cat.add(
+        LAUNCH_TEMPLATE,
+        "bastion",
+        {
+            "imageId": "ami-0123456789abcdef0",
+            "instanceType": "t4g.micro",
+            "blockDeviceMappings": [
+                {"deviceName": "/dev/xvda", "ebs": {"volumeSize": 8, "encrypted": "false"}}
+            ],
+        },
+        violates=["encryption-at-rest-ebs"],
+    )
+
+
+def _encryption_in_transit(cat: Catalog) -> None:
+    # encryption-in-transit-s3: the bucket policy grants CloudFront but denies no plain HTTP
+    name = physical("plain-http")
+    reads = document(service_allow("cloudfront", "s3:GetObject", f"{s3_arn(name)}/*"))
+    urns = bucket(cat, "plain-http", companions={"tls": {"policy": reads}})
+    cat.expect("encryption-in-transit-s3", urns["bucket"], "has a policy that does not deny s3:*")
+    # encryption-in-transit-sns: the topic policy lets EventBridge publish, denies no plain HTTP
+    open_topic = topic(
+        cat,
+        "open-topic",
+        topic_policy=document(service_allow("events", "sns:Publish", arn("sns", physical("open-topic")))),
+    )
+    cat.expect("encryption-in-transit-sns", open_topic, "has a policy that does not deny sns:Publish")
+    # encryption-in-transit-sqs: the queue policy lets SNS send, denies no plain HTTP
+    open_queue = queue(
+        cat,
+        "open-queue",
+        queue_policy=document(service_allow("sns", "sqs:SendMessage", arn("sqs", physical("open-queue")))),
+    )
+    cat.expect("encryption-in-transit-sqs", open_queue, "has a policy that does not deny sqs:*")
+    # encryption-in-transit-cloudfront-viewer: the default behaviour allows plain HTTP viewers
+    distribution(
+        cat,
+        "http-viewer",
+        change={"defaultCacheBehavior.viewerProtocolPolicy": "allow-all"},
+        violates=["encryption-in-transit-cloudfront-viewer"],
+    )
+    # encryption-in-transit-cloudfront-origins: http-only to a hostname that can serve HTTPS
+    distribution(
+        cat,
+        "http-origin",
+        change={
+            "origins.1.domainName": "api.example.com",
+            "origins.1.customOriginConfig.originProtocolPolicy": "http-only",
+        },
+        violates=["encryption-in-transit-cloudfront-origins"],
+    )
+    # Load balancer "web" (compliant) with its HTTPS and redirecting HTTP listeners.
+    load_balancer(cat, "web")
+    web_lb = urn_of(LOAD_BALANCER, "web")
+    lb_arn = arn("elasticloadbalancing", f"loadbalancer/app/{physical('web')}/0123456789abcdef")
+    forward = [{"type": "forward", "targetGroupArn": TARGET_GROUP_ARN}]
+    https = {
+        "loadBalancerArn": lb_arn,
+        "port": 443,
+        "protocol": "HTTPS",
+        "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "certificateArn": CERTIFICATE_ARN,
+        "defaultActions": forward,
+    }
+    on_lb = {"loadBalancerArn": [web_lb]}
+    https_urn = cat.add(LISTENER, "web-https", https, deps=on_lb, outputs={"arn": f"{lb_arn}/https"})
+    redirect = {
+        "type": "redirect",
+        "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"},
+    }
+    http = {"loadBalancerArn": lb_arn, "port": 80, "protocol": "HTTP", "defaultActions": [redirect]}
+    http_urn = cat.add(LISTENER, "web-http", http, deps=on_lb, outputs={"arn": f"{lb_arn}/http"})
+    # encryption-in-transit-alb-listeners: an HTTPS listener whose policy accepts TLS 1.0
+    cat.add(
+        LISTENER,
+        "web-legacy-tls",
+        {**https, "port": 8443, "sslPolicy": "ELBSecurityPolicy-2016-08"},
+        deps=on_lb,
+        violates=["encryption-in-transit-alb-listeners"],
+    )
+    api_path = [{"pathPattern": {"values": ["/api/*"]}}]
+    # control: a forwarding rule on the HTTPS listener
+    cat.add(
+        LISTENER_RULE,
+        "api-over-https",
+        {"listenerArn": f"{lb_arn}/https", "priority": 10, "actions": forward, "conditions": api_path},
+        deps={"listenerArn": [https_urn]},
+    )
+    # encryption-in-transit-alb-listener-rules: a forwarding rule on the plain HTTP listener
+    rule = cat.add(
+        LISTENER_RULE,
+        "api-over-http",
+        {"listenerArn": f"{lb_arn}/http", "priority": 10, "actions": forward, "conditions": api_path},
+        deps={"listenerArn": [http_urn]},
+    )
+    cat.expect(
+        "encryption-in-transit-alb-listener-rules", rule, "is a rule of the plain HTTP listener web-http"
+    )
+    # encryption-in-transit-rds-proxy: requireTls false
+    cat.add(
+        DB_PROXY,
+        "catalog-proxy",
+        {
+            "name": physical("catalog-proxy"),
+            "engineFamily": "POSTGRESQL",
+            "requireTls": False,
+            "roleArn": TASK_ROLE_ARN,
+            "vpcSubnetIds": PRIVATE_SUBNETS,
+            "auths": [
+                {
+                    "authScheme": "SECRETS",
+                    "iamAuth": "REQUIRED",
+                    "secretArn": arn("secretsmanager", "secret:db"),
+                }
+            ],
+        },
+        violates=["encryption-in-transit-rds-proxy"],
+    )
+
+
+def _naming(cat: Catalog) -> None:
+    # naming-suffix: a name without the suffix, and an IAM policy left to auto-naming
+    cat.add(
+        DASHBOARD,
+        "ops",
+        {"dashboardName": "ops", "dashboardBody": json.dumps({"widgets": []})},
+        violates=["naming-suffix"],
+    )
+    scoped = document(
+        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": arn("sqs", physical("jobs"))}
+    )
+    cat.add(IAM_POLICY, "auto-named", {"policy": scoped}, violates=["naming-suffix"])
+
+
+def _destroyability(cat: Catalog) -> None:
+    body = json.dumps({"widgets": []})
+    # destroy-no-protect: the protect resource option
+    cat.add(
+        DASHBOARD,
+        "protected",
+        {"dashboardName": physical("protected"), "dashboardBody": body},
+        options={"protect": True},
+        violates=["destroy-no-protect"],
+    )
+    # no-retain-on-delete (the plan's own check): the retainOnDelete resource option
+    cat.add(
+        DASHBOARD,
+        "retained",
+        {"dashboardName": physical("retained"), "dashboardBody": body},
+        options={"retainOnDelete": True},
+        violates=[RETAIN_POLICY],
+    )
+    # destroy-no-deletion-protection: DynamoDB deletion protection on
+    table(
+        cat,
+        "guarded",
+        change={"deletionProtectionEnabled": True},
+        violates=["destroy-no-deletion-protection"],
+    )
+    # destroy-skip-final-snapshot: the cluster would take a final snapshot
+    db_cluster(
+        cat, "snapshotting-db", change={"skipFinalSnapshot": False}, violates=["destroy-skip-final-snapshot"]
+    )
+    # destroy-force-delete: a bucket, a repository and a service that refuse deletion while not empty
+    bucket(cat, "kept-objects", change={"forceDestroy": False}, violates=["destroy-force-delete"])
+    repository(cat, "kept-images", change={"forceDelete": False}, violates=["destroy-force-delete"])
+    ecs_service(cat, "draining", change={"forceDelete": False}, violates=["destroy-force-delete"])
+    # destroy-no-recovery-window: the 30-day default recovery window
+    secret(
+        cat, "reserved-secret", change={"recoveryWindowInDays": 30}, violates=["destroy-no-recovery-window"]
+    )
+    # destroy-kms-deletion-window: the 30-day default window
+    kms_key(
+        cat, "slow-delete-key", change={"deletionWindowInDays": 30}, violates=["destroy-kms-deletion-window"]
+    )
+    # destroy-no-skip-destroy: skipDestroy on a function and a log group
+    function(cat, "kept-fn", change={"skipDestroy": True}, violates=["destroy-no-skip-destroy"])
+    log_group(
+        cat,
+        "kept-logs",
+        f"/webstack/{physical('kept')}",
+        change={"skipDestroy": True},
+        violates=["destroy-no-skip-destroy"],
+    )
+    # destroy-cloudfront-no-retain: the distribution's own retainOnDelete property
+    distribution(
+        cat, "retained-cdn", change={"retainOnDelete": True}, violates=["destroy-cloudfront-no-retain"]
+    )
+    # destroy-kinesis-consumer-deletion: consumers would block the stream's deletion
+    stream(
+        cat,
+        "consumer-stream",
+        change={"enforceConsumerDeletion": False},
+        violates=["destroy-kinesis-consumer-deletion"],
+    )
+
+
+def _public_access(cat: Catalog) -> None:
+    # public-access-s3-block: restrictPublicBuckets off (reported on the access block)
+    urns = bucket(cat, "half-blocked", companions={"block": {"restrictPublicBuckets": False}})
+    cat.expect("public-access-s3-block", urns["block"], "leaves restrictPublicBuckets off")
+    # public-access-s3-ownership: ObjectWriter keeps ACLs enabled
+    urns = bucket(cat, "acl-enabled", companions={"ownership": {"rule.objectOwnership": "ObjectWriter"}})
+    cat.expect("public-access-s3-ownership", urns["ownership"])
+    # public-access-cloudfront-oac: the S3 origin reads through a legacy OAI
+    distribution(
+        cat,
+        "oai",
+        change={
+            "origins.0.originAccessControlId": None,
+            "origins.0.s3OriginConfig": {
+                "originAccessIdentity": "origin-access-identity/cloudfront/E1OAIEXAMPLE"
+            },
+        },
+        violates=["public-access-cloudfront-oac"],
+    )
+    # public-access-s3-website-hosting: website hosting on a bucket that blocks public access
+    urns = bucket(cat, "website")
+    website = cat.add(
+        WEBSITE,
+        "website-config",
+        {"bucket": physical("website"), "indexDocument": {"suffix": "index.html"}},
+        deps={"bucket": [urns["bucket"]]},
+    )
+    cat.expect("public-access-s3-website-hosting", website, "configures static website hosting")
+    # public-access-rds: a publicly accessible Aurora instance
+    cat.add(
+        DB_CLUSTER_INSTANCE,
+        "public-db-1",
+        {
+            "identifier": physical("public-db-1"),
+            "clusterIdentifier": physical("catalog"),
+            "instanceClass": "db.serverless",
+            "engine": "aurora-postgresql",
+            "publiclyAccessible": True,
+        },
+        violates=["public-access-rds"],
+    )
+    # public-access-ecs-public-ip: tasks get public IPs
+    ecs_service(
+        cat,
+        "public-ip",
+        change={"networkConfiguration.assignPublicIp": True},
+        violates=["public-access-ecs-public-ip"],
+    )
+
+
+def _network_exposure(cat: Catalog) -> None:
+    # network-no-open-ingress: SSH open to the internet inline, and Postgres through a standalone rule
+    cat.add(
+        SECURITY_GROUP,
+        "ssh-open",
+        {
+            "name": physical("ssh-open"),
+            "vpcId": VPC_ID,
+            "description": "ssh",
+            "ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}],
+        },
+        deps={"vpcId": [MAIN_VPC_URN]},
+        violates=["network-no-open-ingress"],
+    )
+    cat.add(
+        INGRESS_RULE,
+        "postgres-open",
+        {
+            "securityGroupId": APP_SG_ID,
+            "ipProtocol": "tcp",
+            "fromPort": 5432,
+            "toPort": 5432,
+            "cidrIpv4": "0.0.0.0/0",
+        },
+        deps={"securityGroupId": [APP_SG_URN]},
+        violates=["network-no-open-ingress"],
+    )
+    # network-default-sg-closed: a VPC whose default security group is not adopted
+    unadopted = vpc(cat, "unadopted", without=["default-sg"])
+    cat.expect("network-default-sg-closed", unadopted, "keeps its default security group")
+    # network-lambda-in-vpc: a regional function outside any VPC
+    function(cat, "outside-vpc", change={"vpcConfig": None}, violates=["network-lambda-in-vpc"])
+    # network-subnet-no-public-ip: public IPs on launch
+    cat.add(
+        SUBNET,
+        "public-a",
+        {
+            "vpcId": VPC_ID,
+            "cidrBlock": "10.0.101.0/24",
+            "availabilityZone": f"{REGION}a",
+            "mapPublicIpOnLaunch": True,
+        },
+        deps={"vpcId": [MAIN_VPC_URN]},
+        violates=["network-subnet-no-public-ip"],
+    )
+
+
+def _logging(cat: Catalog) -> None:
+    stage(cat, "v1")  # control: access logs, execution logs and a web ACL
+    # logging-api-stage-access-logs: no accessLogSettings
+    stage(
+        cat, "no-access-logs", change={"accessLogSettings": None}, violates=["logging-api-stage-access-logs"]
+    )
+    # logging-api-execution-logs: MethodSettings with logging OFF
+    quiet = stage(cat, "quiet", method_settings={"settings.loggingLevel": "OFF"})
+    cat.expect("logging-api-execution-logs", quiet, "has no execution logs")
+    # logging-alb-access-logs: no access logs
+    load_balancer(cat, "unlogged-alb", change={"accessLogs": None}, violates=["logging-alb-access-logs"])
+    # logging-vpc-flow-logs: no flow log
+    unlogged = vpc(cat, "unlogged", without=["flow-log"])
+    cat.expect("logging-vpc-flow-logs", unlogged, "has no flow log")
+    # logging-log-group-retention: logs kept forever
+    log_group(
+        cat,
+        "forever-logs",
+        f"/webstack/{physical('forever')}",
+        change={"retentionInDays": None},
+        violates=["logging-log-group-retention"],
+    )
+    # logging-waf-web-acl: no logging configuration
+    web_acl(cat, "unlogged-acl", logged=False, violates=["logging-waf-web-acl"])
+    # logging-cloudfront: no loggingConfig and no log delivery source
+    distribution(cat, "unlogged-cdn", change={"loggingConfig": None}, violates=["logging-cloudfront"])
+    # control: v2 logging, a LogDeliverySource computed from the distribution
+    v2 = distribution(cat, "v2-logged-cdn", change={"loggingConfig": None})
+    cat.add(
+        LOG_DELIVERY_SOURCE,
+        "cdn-access",
+        {
+            "name": physical("cdn-access"),
+            "logType": "ACCESS_LOGS",
+            "resourceArn": f"arn:aws:cloudfront::{ACCOUNT}:distribution/EV2",
+        },
+        deps={"resourceArn": [v2]},
+    )
+    # logging-s3-access-logs: no BucketLogging (and not itself a log target)
+    bucket(cat, "unlogged-bucket", without=["logging"], violates=["logging-s3-access-logs"])
+    # logging-ecs-container-insights: no containerInsights setting
+    cat.add(
+        ECS_CLUSTER,
+        "app",
+        {"name": physical("app"), "settings": [{"name": "containerInsights", "value": "enabled"}]},
+    )
+    cat.add(ECS_CLUSTER, "dark", {"name": physical("dark")}, violates=["logging-ecs-container-insights"])
+    # logging-ecs-container-logs: a container without logConfiguration
+    task_definition(cat, "app")  # control
+    task_definition(
+        cat, "unlogged-task", container={"logConfiguration": None}, violates=["logging-ecs-container-logs"]
+    )
+
+
+def _waf(cat: Catalog) -> None:
+    # waf-cloudfront: no webAclId
+    distribution(cat, "unprotected-cdn", change={"webAclId": None}, violates=["waf-cloudfront"])
+    # waf-api-stage: no WebAclAssociation
+    stage(cat, "unprotected-stage", without=["waf"], violates=["waf-api-stage"])
+    # waf-alb: no WebAclAssociation
+    load_balancer(cat, "unprotected-alb", without=["waf"], violates=["waf-alb"])
+    # waf-managed-rule-group: a rate-based rule only, no AWS managed rule group
+    rate_only = [
+        {
+            "name": "per-ip",
+            "priority": 1,
+            "action": {"block": {}},
+            "statement": {"rateBasedStatement": {"limit": 1000, "aggregateKeyType": "IP"}},
+            "visibilityConfig": {
+                "cloudwatchMetricsEnabled": True,
+                "sampledRequestsEnabled": True,
+                "metricName": "per-ip",
+            },
+        }
+    ]
+    web_acl(cat, "rate-only", change={"rules": rate_only}, violates=["waf-managed-rule-group"])
+
+
+def _backups(cat: Catalog) -> None:
+    table(cat, "orders")  # control
+    # backups-dynamodb-pitr: no point-in-time recovery
+    table(cat, "no-pitr", change={"pointInTimeRecovery": None}, violates=["backups-dynamodb-pitr"])
+    # backups-rds-retention: automated backups off
+    db_cluster(cat, "unbacked-db", change={"backupRetentionPeriod": 0}, violates=["backups-rds-retention"])
+
+
+def _lifecycle(cat: Catalog) -> None:
+    bucket(cat, "assets")  # control
+    # lifecycle-s3-versioning: versioning suspended
+    urns = bucket(
+        cat, "suspended", companions={"versioning": {"versioningConfiguration.status": "Suspended"}}
+    )
+    cat.expect("lifecycle-s3-versioning", urns["bucket"], "versioning status is 'Suspended'")
+    # lifecycle-s3-lifecycle-rules: no BucketLifecycleConfiguration
+    bucket(cat, "no-lifecycle", without=["lifecycle"], violates=["lifecycle-s3-lifecycle-rules"])
+    repository(cat, "app")  # control
+    # lifecycle-ecr-scan-on-push: scanning off
+    repository(
+        cat,
+        "unscanned",
+        change={"imageScanningConfiguration.scanOnPush": False},
+        violates=["lifecycle-ecr-scan-on-push"],
+    )
+    # lifecycle-ecr-immutable-tags: tags can be overwritten
+    repository(
+        cat, "mutable", change={"imageTagMutability": "MUTABLE"}, violates=["lifecycle-ecr-immutable-tags"]
+    )
+    # lifecycle-ecr-lifecycle-policy: no LifecyclePolicy
+    repository(cat, "unexpired", lifecycle_policy=False, violates=["lifecycle-ecr-lifecycle-policy"])
+
+
+def _async_failures(cat: Catalog) -> None:
+    stream(cat, "clicks")
+    function(cat, "stream-consumer")
+    stream_mapping(cat, "clicks-consumer")  # control
+    # async-esm-on-failure-destination: no on-failure destination
+    stream_mapping(
+        cat,
+        "no-destination",
+        change={"destinationConfig": None},
+        violates=["async-esm-on-failure-destination"],
+    )
+    # async-esm-bisect-batch: no bisection
+    stream_mapping(
+        cat, "whole-batch", change={"bisectBatchOnFunctionError": False}, violates=["async-esm-bisect-batch"]
+    )
+    # async-esm-retry-limit: -1 retries until the record expires
+    stream_mapping(
+        cat, "unlimited-retries", change={"maximumRetryAttempts": -1}, violates=["async-esm-retry-limit"]
+    )
+    # async-esm-partial-batch-response: no ReportBatchItemFailures
+    stream_mapping(
+        cat,
+        "whole-batch-retry",
+        change={"functionResponseTypes": None},
+        violates=["async-esm-partial-batch-response"],
+    )
+    # async-sqs-redrive: a work queue without a dead-letter queue
+    queue(cat, "no-dlq", change={"redrivePolicy": None}, violates=["async-sqs-redrive"])
+    # async-sqs-visibility-timeout: 30 s visibility for a 30 s function (needs 180 s)
+    function(cat, "worker")
+    for purpose, visibility in (("jobs", 180), ("slow", 30)):
+        queue_urn = queue(cat, purpose, change={"visibilityTimeoutSeconds": visibility})
+        cat.add(
+            MAPPING,
+            f"{purpose}-worker",
+            {
+                "eventSourceArn": arn("sqs", physical(purpose)),
+                "functionName": arn("lambda", f"function:{physical('worker')}"),
+                "batchSize": 10,
+                "functionResponseTypes": ["ReportBatchItemFailures"],
+            },
+            deps={"eventSourceArn": [queue_urn], "functionName": [urn_of(FUNCTION, "worker")]},
+        )
+    cat.expect(
+        "async-sqs-visibility-timeout", urn_of(QUEUE, "slow"), "less than 6 x the 30 s timeout of worker"
+    )
+
+
+def _secrets(cat: Catalog) -> None:
+    secret(cat, "db")  # control
+    # secrets-rotation: the SecretRotation reports rotation disabled
+    static = secret(cat, "static-secret", rotation_enabled=False)
+    cat.expect("secrets-rotation", static, "never rotates")
+    # secrets-no-plaintext-env: a password in a Lambda variable and in a container's environment
+    leaky_env = {"environment.variables": {"TABLE_NAME": physical("orders"), "DB_PASSWORD": "hunter2"}}
+    function(cat, "leaky", change=leaky_env, violates=["secrets-no-plaintext-env"])
+    leaky_container = {"environment": [{"name": "API_TOKEN", "value": "tok-123"}]}
+    task_definition(cat, "leaky-task", container=leaky_container, violates=["secrets-no-plaintext-env"])
+
+
+def _runtime(cat: Catalog) -> None:
+    # runtime-supported-lambda-runtime: nodejs18.x (deprecated 2025-09-01)
+    function(
+        cat,
+        "legacy",
+        change={"runtime": "nodejs18.x", "handler": "index.handler"},
+        violates=["runtime-supported-lambda-runtime"],
+    )
+    ecs_service(cat, "app")  # control
+    # runtime-fargate-platform-latest: a pinned platform version
+    ecs_service(
+        cat, "pinned", change={"platformVersion": "1.3.0"}, violates=["runtime-fargate-platform-latest"]
+    )
+    # runtime-ecs-readonly-root: a writable root filesystem
+    task_definition(
+        cat, "writable", container={"readonlyRootFilesystem": False}, violates=["runtime-ecs-readonly-root"]
+    )
+    # runtime-ecs-non-privileged: a privileged container
+    task_definition(
+        cat, "privileged", container={"privileged": True}, violates=["runtime-ecs-non-privileged"]
+    )
+    # runtime-lambda-tg-no-stickiness: stickiness on a lambda target group
+    cat.add(
+        TARGET_GROUP,
+        "api-fn",
+        {
+            "name": physical("api-fn"),
+            "targetType": "lambda",
+            "stickiness": {"type": "lb_cookie", "enabled": True},
+        },
+        violates=["runtime-lambda-tg-no-stickiness"],
+    )
+
+
+def build_catalog() -> Catalog:
+    cat = Catalog()
+    for section in (
+        _shared,
+        _iam,
+        _encryption_at_rest,
+        _encryption_in_transit,
+        _naming,
+        _destroyability,
+        _public_access,
+        _network_exposure,
+        _logging,
+        _waf,
+        _backups,
+        _lifecycle,
+        _async_failures,
+        _secrets,
+        _runtime,
+    ):
+        section(cat)
+    return cat
