@@ -3,8 +3,8 @@
 It owns the site bucket (a PrivateBucket reached only by this distribution through OAC, on its
 REST endpoint: 000-R1/R2, 001-R2/R3; no website configuration, which OAC cannot use), the site's
 objects, the OAC, a security-headers policy on every behaviour (002-R28), the CloudFront Functions
-and a CLOUDFRONT-scope WAF web ACL. Extra origins (an API Gateway stage, an ALB) get their own
-path-pattern behaviours, with custom headers, Origin Shield and a viewer-request function
+and a CLOUDFRONT-scope web ACL (a WebAcl, waf.py). Extra origins (an API Gateway stage, an ALB) get
+their own path-pattern behaviours, with custom headers, Origin Shield and a viewer-request function
 (002-R16/R19, 004-R20/R23); one of them may take the default behaviour (004: the ALB serves `/*`
 and the bucket only `/errors/*`).
 
@@ -20,9 +20,9 @@ is too: the distribution is created first from that domain, and the PrivateBucke
 grant naming `distribution.arn`. CloudFront checks the form of an S3 origin domain, not that the
 bucket exists yet (🔍 not verified against AWS), so no ordering is needed between the two.
 
-Not here: WAF logging. A CLOUDFRONT web ACL logs to a log group in us-east-1 whose name starts with
-`aws-waf-logs-`, and our log groups must be KMS-encrypted, so it would need a second CMK in
-us-east-1. CloudFront alarms (metrics live in us-east-1 only) need an AlarmSpec with a region.
+Not here: WAF logging. WebAcl can log, but a CLOUDFRONT ACL's `aws-waf-logs-` group must be in
+us-east-1 and our log groups must be KMS-encrypted, so it would need a second CMK in us-east-1.
+CloudFront alarms (metrics live in us-east-1 only) need an AlarmSpec with a region.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from program import iam_docs, naming
 from program.alarms import AlarmSpec, MetricRef
 from program.components import cdn_functions
 from program.components.bucket import PrivateBucket, PrivateBucketArgs
+from program.components.waf import WebAcl, WebAclArgs, check_rate
 
 SITE_DIR = Path(__file__).resolve().parents[2] / "site"
 SITE_ORIGIN = "site"
@@ -56,8 +57,6 @@ ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 CACHED_METHODS = ("GET", "HEAD")
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
-WAF_WINDOWS_S = (60, 120, 300, 600)
-WAF_MANAGED_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
 # Objects are not invalidated on deploy (that is an API call, not a resource), so a short max-age
 # makes a redeploy visible within minutes.
 SITE_CACHE_CONTROL = "public, max-age=300"
@@ -176,8 +175,7 @@ class CdnArgs:
                 raise ValueError(f"Cdn error page {page.page_path}: no behaviour routes it to the bucket")
         if self.price_class not in PRICE_CLASSES:
             raise ValueError(f"Cdn price_class {self.price_class!r}: one of {PRICE_CLASSES}")
-        if self.waf_rate_window_s not in WAF_WINDOWS_S or not 10 <= self.waf_rate_limit <= 2_000_000_000:
-            raise ValueError("Cdn WAF rate: limit 10..2e9 over a window of 60, 120, 300 or 600 s")
+        check_rate(self.waf_rate_limit, self.waf_rate_window_s)
         if self.aliases and self.acm_certificate_arn is None:
             raise ValueError("Cdn aliases need an acm_certificate_arn (in us-east-1)")
 
@@ -414,19 +412,17 @@ class Cdn(pulumi.ComponentResource):
             opts=self._child,
         )
 
-    def _web_acl(self) -> aws.wafv2.WebAcl:
-        waf = aws.wafv2
-        acl_name = naming.physical_name(f"{self._args.purpose}-edge", self._args.suffix, "waf")
-        return waf.WebAcl(
+    def _web_acl(self) -> WebAcl:
+        args = self._args
+        return WebAcl(
             f"{self._name}-waf",
-            name=acl_name,
-            description=f"CloudFront {self._args.purpose}: AWS managed rules and a per-IP rate limit",
-            scope="CLOUDFRONT",
-            region=EDGE_REGION,  # v7 per-resource region: CLOUDFRONT web ACLs exist only in us-east-1
-            default_action=waf.WebAclDefaultActionArgs(allow=waf.WebAclDefaultActionAllowArgs()),
-            rules=web_acl_rules(acl_name, self._args.waf_rate_limit, self._args.waf_rate_window_s),
-            visibility_config=waf.WebAclVisibilityConfigArgs(
-                cloudwatch_metrics_enabled=True, metric_name=acl_name, sampled_requests_enabled=True
+            WebAclArgs(
+                purpose=f"{args.purpose}-edge",
+                suffix=args.suffix,
+                description=f"CloudFront {args.purpose}: AWS managed rules and a per-IP rate limit",
+                scope="CLOUDFRONT",  # in us-east-1, whatever the stack's region
+                rate_limit=args.waf_rate_limit,
+                rate_window_s=args.waf_rate_window_s,
             ),
             opts=self._child,
         )
@@ -481,46 +477,6 @@ def _viewer_certificate(
         ssl_support_method="sni-only",
         minimum_protocol_version="TLSv1.2_2021",
     )
-
-
-def web_acl_rules(metric_prefix: str, rate_limit: int, window_s: int) -> list[aws.wafv2.WebAclRuleArgs]:
-    """AWS managed common and known-bad-inputs rules, then a per-IP rate limit (any WAFv2 scope)."""
-    waf = aws.wafv2
-
-    def visibility(metric: str) -> aws.wafv2.WebAclRuleVisibilityConfigArgs:
-        return waf.WebAclRuleVisibilityConfigArgs(
-            cloudwatch_metrics_enabled=True,
-            metric_name=f"{metric_prefix}-{metric}",
-            sampled_requests_enabled=True,
-        )
-
-    managed = [
-        waf.WebAclRuleArgs(
-            name=group,
-            priority=priority,
-            # The groups' own actions (block) apply; "none" means "do not override them".
-            override_action=waf.WebAclRuleOverrideActionArgs(none=waf.WebAclRuleOverrideActionNoneArgs()),
-            statement=waf.WebAclRuleStatementArgs(
-                managed_rule_group_statement=waf.WebAclRuleStatementManagedRuleGroupStatementArgs(
-                    name=group, vendor_name="AWS"
-                )
-            ),
-            visibility_config=visibility(group),
-        )
-        for priority, group in enumerate(WAF_MANAGED_GROUPS, start=1)
-    ]
-    rate = waf.WebAclRuleArgs(
-        name="rate-per-ip",
-        priority=len(managed) + 1,
-        action=waf.WebAclRuleActionArgs(block=waf.WebAclRuleActionBlockArgs()),
-        statement=waf.WebAclRuleStatementArgs(
-            rate_based_statement=waf.WebAclRuleStatementRateBasedStatementArgs(
-                limit=rate_limit, evaluation_window_sec=window_s, aggregate_key_type="IP"
-            )
-        ),
-        visibility_config=visibility("rate-per-ip"),
-    )
-    return [*managed, rate]
 
 
 def oac_grants(bucket_arn: str, distribution_arn: pulumi.Input[str]) -> list[dict[str, Any]]:

