@@ -70,6 +70,21 @@ class FunctionArgs:
             raise ValueError(f"Function code {self.code!r}: no lambdas/{self.code}/handler.py")
 
 
+def code_files(code: str, lambdas_dir: Path = LAMBDAS_DIR) -> dict[str, Path]:
+    """The files of lambdas/<code>/ that ship: sources, not caches (__pycache__, *.pyc)."""
+    root = lambdas_dir / code
+    return {
+        str(path.relative_to(root)): path
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    }
+
+
+def code_archive(code: str) -> pulumi.AssetArchive:
+    """The function's zip, built from code_files (a FileArchive would ship local caches too)."""
+    return pulumi.AssetArchive({name: pulumi.FileAsset(str(path)) for name, path in code_files(code).items()})
+
+
 class Function(pulumi.ComponentResource):
     """A Lambda function and everything it alone owns."""
 
@@ -114,7 +129,7 @@ class Function(pulumi.ComponentResource):
             architectures=[args.architecture],
             memory_size=args.memory_mb,
             timeout=args.timeout_s,
-            code=pulumi.FileArchive(str(LAMBDAS_DIR / args.code)),
+            code=code_archive(args.code),
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(args.environment))
             if args.environment
             else None,
