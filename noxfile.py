@@ -6,8 +6,6 @@ Each session is thin: it installs the pinned requirements once per venv and call
 from __future__ import annotations
 
 import hashlib
-import shutil
-import subprocess
 from pathlib import Path
 
 import nox
@@ -42,26 +40,11 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", "-n", "auto", *session.posargs)
 
 
-def pulumi_logged_in() -> bool:
-    if shutil.which("pulumi") is None:
-        return False
-    return subprocess.run(["pulumi", "whoami"], capture_output=True, check=False).returncode == 0
-
-
 @nox.session
 def preview(session: nox.Session) -> None:
-    """`pulumi preview --policy-pack policy_pack` with a logged-in CLI, else the offline plan."""
-    stack, *extra = session.posargs or [DEFAULT_STACK]
+    """`pulumi preview --policy-pack policy_pack` with a ready CLI, else the offline plan (it says which)."""
     install_dev(session)
-    if pulumi_logged_in():
-        session.log(f"pulumi CLI found and logged in: running `pulumi preview` of {stack} (real engine)")
-        session.run("pulumi", "install", external=True)
-        session.run(
-            "pulumi", "preview", "--stack", stack, "--policy-pack", "policy_pack", *extra, external=True
-        )
-        return
-    session.log(f"no logged-in pulumi CLI: running the offline plan of {stack} (no Pulumi engine)")
-    session.run("python", "-m", "plan", stack, *extra)
+    session.run("python", "-m", "tools.lifecycle", "preview", *(session.posargs or [DEFAULT_STACK]))
 
 
 def lifecycle(session: nox.Session, action: str) -> None:

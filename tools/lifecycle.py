@@ -1,5 +1,6 @@
 """Deploy lifecycle: deploy, integration probes, destroy, and the ephemeral CI run of all three.
 
+    python -m tools.lifecycle preview [STACK]     # pulumi preview with the pack, else the offline plan
     python -m tools.lifecycle deploy STACK        # pulumi up --policy-pack policy_pack, then outputs files
     python -m tools.lifecycle integration STACK   # the tenacity-retried probes in integration/
     python -m tools.lifecycle destroy STACK       # pulumi destroy, then pulumi stack rm
@@ -34,7 +35,7 @@ STATE_DIR = ROOT / ".pulumi-state"
 OUTPUTS_DIR = Path(os.environ.get("WEBSTACK_OUTPUTS_DIR", ROOT / "cfn-outputs"))
 PACK_DIR = ROOT / "policy_pack"
 EXIT_PREREQUISITE = 2
-DEFAULT_EPHEMERAL_SOURCE = "serverless-dev"
+DEFAULT_EPHEMERAL_SOURCE = DEFAULT_PREVIEW_STACK = "serverless-dev"
 MAX_SUFFIX = 16
 
 
@@ -142,6 +143,24 @@ def prepare(stack: str) -> Pulumi:
     return Pulumi(env)
 
 
+def preview(stack: str, extra: Sequence[str] = ()) -> int:
+    """`pulumi preview --policy-pack` when the CLI, a backend and credentials are there; otherwise
+    the offline plan. Either way, say which ran and why."""
+    try:
+        pulumi = prepare(stack)
+        pulumi.run("whoami")
+    except (MissingPrerequisiteError, subprocess.CalledProcessError) as why:
+        reason = why if isinstance(why, MissingPrerequisiteError) else "`pulumi whoami` failed"
+        print(f"running the offline plan of {stack} (no Pulumi engine): {reason}", flush=True)
+        return subprocess.run([sys.executable, "-m", "plan", stack, *extra], cwd=ROOT, check=False).returncode
+    print(f"running `pulumi preview` of {stack} with the policy pack (real engine)", flush=True)
+    pulumi.run("stack", "select", "--create", "--stack", stack)
+    pulumi.run("install")
+    pulumi.run("install", "--cwd", str(PACK_DIR))
+    pulumi.run("preview", "--stack", stack, "--policy-pack", str(PACK_DIR), *extra)
+    return 0
+
+
 def deploy(stack: str, config: Mapping[str, str] | None = None, policy_config: str | None = None) -> None:
     pulumi = prepare(stack)
     pulumi.run("stack", "select", "--create", "--stack", stack)
@@ -240,10 +259,16 @@ def ephemeral(source_stack: str = DEFAULT_EPHEMERAL_SOURCE, environ: Mapping[str
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.lifecycle", description=__doc__.split("\n\n")[0])
-    parser.add_argument("action", choices=("deploy", "integration", "destroy", "ephemeral", "teardown"))
+    parser.add_argument(
+        "action", choices=("preview", "deploy", "integration", "destroy", "ephemeral", "teardown")
+    )
     parser.add_argument("stack", nargs="?", help="stack name (ephemeral: the example stack to copy)")
     parser.add_argument("--policy-config", help="policy pack config JSON (pulumi --policy-pack-config)")
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.action != "preview":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.action == "preview":
+        return preview(args.stack or DEFAULT_PREVIEW_STACK, extra)
     if args.action not in ("ephemeral", "teardown") and not args.stack:
         parser.error(f"{args.action} needs a STACK, e.g. serverless-dev")
     try:

@@ -225,3 +225,29 @@ def test_flat_outputs_are_all_strings() -> None:
         "l": "[1]",
         "m": '{"k": true}',
     }
+
+
+def test_preview_runs_the_real_engine_when_cli_backend_and_credentials_are_there(
+    sandbox: dict[str, str],
+) -> None:
+    result = run(sandbox, "preview", "serverless-dev", "--diff")
+    assert result.returncode == 0, result.stderr
+    assert "real engine" in result.stdout
+    assert calls(sandbox) == [
+        ["whoami", NI],
+        ["stack", "select", "--create", "--stack", "serverless-dev", NI],
+        ["install", NI],
+        ["install", "--cwd", PACK, NI],
+        ["preview", "--stack", "serverless-dev", "--policy-pack", PACK, "--diff", NI],
+    ]
+
+
+def test_preview_falls_back_to_the_offline_plan_and_says_why(sandbox: dict[str, str], tmp_path: Path) -> None:
+    python_only = tmp_path / "python-only"
+    python_only.mkdir()
+    (python_only / "python3").symlink_to(sys.executable)
+    result = run({**sandbox, "PATH": str(python_only)}, "preview", "serverless-dev", "--no-tree")
+    assert result.returncode == 0, result.stderr
+    assert "offline plan of serverless-dev (no Pulumi engine): the pulumi CLI is not on PATH" in result.stdout
+    assert "0 mandatory" in result.stdout
+    assert calls(sandbox) == []
