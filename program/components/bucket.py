@@ -14,7 +14,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from program import iam_docs, naming
+from program import arns, iam_docs, naming
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,12 @@ class PrivateBucket(pulumi.ComponentResource):
     def __init__(self, name: str, args: PrivateBucketArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("webstack:storage:PrivateBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        bucket_name = naming.physical_name(args.purpose, args.suffix, "s3-bucket", account_id=args.account_id)
+        # Known before deploy, so the bucket policy is too (and the pack can judge it in preview).
+        self.known_arn = arns.s3_bucket(bucket_name)
         self.bucket = aws.s3.Bucket(
             name,
-            bucket=naming.physical_name(args.purpose, args.suffix, "s3-bucket", account_id=args.account_id),
+            bucket=bucket_name,
             force_destroy=True,
             opts=child,
         )
@@ -112,7 +115,7 @@ class PrivateBucket(pulumi.ComponentResource):
             f"{name}-policy",
             bucket=bucket_id,
             policy=pulumi.Output.json_dumps(
-                iam_docs.document(tls_only_statement(self.bucket.arn), *args.policy_statements)
+                iam_docs.document(tls_only_statement(self.known_arn), *args.policy_statements)
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[access_block]),
         )

@@ -18,7 +18,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from program import iam_docs, naming
+from program import arns, iam_docs, naming
 
 LAMBDAS_DIR = Path(__file__).resolve().parents[2] / "lambdas"
 HTTPS = 443
@@ -91,7 +91,7 @@ class Function(pulumi.ComponentResource):
     def __init__(self, name: str, args: FunctionArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("webstack:compute:Function", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        function_name = naming.physical_name(args.purpose, args.suffix, "lambda")
+        function_name = self._function_name = naming.physical_name(args.purpose, args.suffix, "lambda")
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=f"/aws/lambda/{function_name}",
@@ -184,7 +184,7 @@ class Function(pulumi.ComponentResource):
         )
 
     def _statements(self, args: FunctionArgs) -> list[dict[str, Any]]:
-        log_group_arn = self.log_group.arn
+        log_group_arn = arns.log_group(args.region, args.account_id, f"/aws/lambda/{self._function_name}")
         statements = [
             iam_docs.statement(
                 LOG_ACTIONS,

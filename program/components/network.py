@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from program import iam_docs, naming
+from program import arns, iam_docs, naming
 from program.config import NatMode
 
 ANYWHERE = "0.0.0.0/0"
@@ -231,6 +231,7 @@ class Network(pulumi.ComponentResource):
     def _flow_logs(self) -> None:
         args = self._args
         group_name = naming.physical_name("vpc-flow-logs", args.suffix, "log-group")
+        group_arn = arns.log_group(args.region, args.account_id, group_name)
         log_group = aws.cloudwatch.LogGroup(
             f"{self._name}-flow-logs",
             name=group_name,
@@ -258,7 +259,7 @@ class Network(pulumi.ComponentResource):
                 iam_docs.document(
                     iam_docs.statement(
                         FLOW_LOG_ACTIONS,
-                        [log_group.arn, pulumi.Output.concat(log_group.arn, ":log-stream:*")],
+                        [group_arn, f"{group_arn}:log-stream:*"],
                         sid="WriteFlowLogs",
                     )
                 )

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from program import iam_docs, naming
+from program import arns, iam_docs, naming
 from program.alarms import (
     AlarmSpec,
     MetricRef,
@@ -228,11 +228,14 @@ def kinesis_stream(
     )
 
 
-def dead_letter_queue(name: str, purpose: str, suffix: str, opts: pulumi.ResourceOptions) -> aws.sqs.Queue:
+def dead_letter_queue(
+    name: str, purpose: str, suffix: str, region: str, account_id: str, opts: pulumi.ResourceOptions
+) -> aws.sqs.Queue:
     """An encrypted queue for the metadata of batches a mapping gave up on; TLS only."""
+    queue_name = naming.physical_name(purpose, suffix, "sqs")
     queue = aws.sqs.Queue(
         name,
-        name=naming.physical_name(purpose, suffix, "sqs"),
+        name=queue_name,
         sqs_managed_sse_enabled=True,
         message_retention_seconds=DLQ_RETENTION_S,
         opts=opts,
@@ -244,7 +247,7 @@ def dead_letter_queue(name: str, purpose: str, suffix: str, opts: pulumi.Resourc
             iam_docs.document(
                 iam_docs.statement(
                     ["sqs:*"],
-                    [queue.arn],
+                    [arns.sqs_queue(region, account_id, queue_name)],
                     sid="DenyInsecureTransport",
                     effect="Deny",
                     principal={"AWS": "*"},
@@ -305,6 +308,8 @@ class Streaming(pulumi.ComponentResource):
         consumer_purpose = f"{args.stream.purpose}-consumer"
 
         stream = kinesis_stream(f"{name}-stream", args.stream, args.suffix, child)
+        stream_name = naming.physical_name(args.stream.purpose, args.suffix, "kinesis")
+        dlq_name = naming.physical_name(f"{consumer_purpose}-dlq", args.suffix, "sqs")
         bucket = PrivateBucket(
             f"{name}-results",
             PrivateBucketArgs(
@@ -317,7 +322,9 @@ class Streaming(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        dlq = dead_letter_queue(f"{name}-dlq", f"{consumer_purpose}-dlq", args.suffix, child)
+        dlq = dead_letter_queue(
+            f"{name}-dlq", f"{consumer_purpose}-dlq", args.suffix, args.region, args.account_id, child
+        )
         consumer = (
             fan_out_consumer(f"{name}-efo", f"{consumer_purpose}-efo", args.suffix, stream.arn, child)
             if args.mapping.enhanced_fan_out
@@ -332,11 +339,12 @@ class Streaming(pulumi.ComponentResource):
                 region=args.region,
                 code="stream_consumer",
                 log_kms_key_arn=args.log_kms_key_arn,
+                # ARNs from the names chosen here: the policy is known before deploy.
                 statements=consumer_statements(
                     args.region,
-                    stream.arn,
-                    bucket.arn,
-                    dlq.arn,
+                    arns.kinesis_stream(args.region, args.account_id, stream_name),
+                    bucket.known_arn,
+                    arns.sqs_queue(args.region, args.account_id, dlq_name),
                     consumer_arn=consumer.arn if consumer else None,
                     stream_key_arn=args.stream.kms_key_arn,
                     bucket_key_arn=args.bucket_kms_key_arn,
