@@ -108,13 +108,29 @@ class Function(pulumi.ComponentResource):
             opts=child,
         )
         self.security_group = self._security_group(name, args) if args.vpc else None
-        policy = aws.iam.RolePolicy(
-            f"{name}-policy",
-            name=naming.physical_name(f"{args.purpose}-fn", args.suffix, "iam-policy"),
-            role=self.role.id,
-            policy=pulumi.Output.json_dumps(iam_docs.document(*self._statements(args))),
-            opts=child,
-        )
+        policies = [
+            aws.iam.RolePolicy(
+                f"{name}-policy",
+                name=naming.physical_name(f"{args.purpose}-fn", args.suffix, "iam-policy"),
+                role=self.role.id,
+                policy=pulumi.Output.json_dumps(iam_docs.document(*self._statements(args))),
+                opts=child,
+            )
+        ]
+        if args.vpc and self.security_group:
+            # Apart from the rest: it names subnet and group ids AWS assigns, unknown in preview,
+            # and the owner's grants above should not wait for them to be judged.
+            policies.append(
+                aws.iam.RolePolicy(
+                    f"{name}-vpc-policy",
+                    name=naming.physical_name(f"{args.purpose}-fn-vpc", args.suffix, "iam-policy"),
+                    role=self.role.id,
+                    policy=pulumi.Output.json_dumps(
+                        iam_docs.document(*self._vpc_statements(args.vpc, self.security_group, args))
+                    ),
+                    opts=child,
+                )
+            )
         vpc_config = None
         if args.vpc and self.security_group:
             vpc_config = aws.lambda_.FunctionVpcConfigArgs(
@@ -141,7 +157,7 @@ class Function(pulumi.ComponentResource):
             replacement_security_group_ids=[args.vpc.replacement_security_group_id] if args.vpc else None,
             reserved_concurrent_executions=args.reserved_concurrency,
             # The role's policy must exist before Lambda validates the ENI permissions (003-R19).
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, self.log_group]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*policies, self.log_group]),
         )
         self.arn = self.function.arn
         self.name = self.function.name
@@ -185,26 +201,28 @@ class Function(pulumi.ComponentResource):
 
     def _statements(self, args: FunctionArgs) -> list[dict[str, Any]]:
         log_group_arn = arns.log_group(args.region, args.account_id, f"/aws/lambda/{self._function_name}")
-        statements = [
+        return [
             iam_docs.statement(
-                LOG_ACTIONS,
-                [log_group_arn, pulumi.Output.concat(log_group_arn, ":log-stream:*")],
-                sid="WriteOwnLogs",
+                LOG_ACTIONS, [log_group_arn, f"{log_group_arn}:log-stream:*"], sid="WriteOwnLogs"
             ),
             *args.statements,
         ]
-        if args.vpc and self.security_group:
-            ec2 = f"arn:aws:ec2:{args.region}:{args.account_id}"
-            statements += [
-                iam_docs.statement(
-                    ENI_SCOPED_ACTIONS,
-                    [
-                        f"{ec2}:network-interface/*",
-                        pulumi.Output.concat(f"{ec2}:security-group/", self.security_group.id),
-                        *[pulumi.Output.concat(f"{ec2}:subnet/", subnet) for subnet in args.vpc.subnet_ids],
-                    ],
-                    sid="ManageVpcEnis",
-                ),
-                iam_docs.statement(ENI_DESCRIBE_ACTIONS, ["*"], sid="DescribeVpcEnis"),
-            ]
-        return statements
+
+    @staticmethod
+    def _vpc_statements(
+        vpc: VpcPlacement, group: aws.ec2.SecurityGroup, args: FunctionArgs
+    ) -> list[dict[str, Any]]:
+        """What Lambda needs to attach the function's ENIs in its subnets (000-R5)."""
+        ec2 = f"arn:aws:ec2:{args.region}:{args.account_id}"
+        return [
+            iam_docs.statement(
+                ENI_SCOPED_ACTIONS,
+                [
+                    f"{ec2}:network-interface/*",
+                    pulumi.Output.concat(f"{ec2}:security-group/", group.id),
+                    *[pulumi.Output.concat(f"{ec2}:subnet/", subnet) for subnet in vpc.subnet_ids],
+                ],
+                sid="ManageVpcEnis",
+            ),
+            iam_docs.statement(ENI_DESCRIBE_ACTIONS, ["*"], sid="DescribeVpcEnis"),
+        ]

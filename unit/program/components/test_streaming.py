@@ -64,8 +64,12 @@ def graph(built: tuple[Graph, Streaming]) -> Graph:
 
 
 def role_statements(graph: Graph) -> list[dict[str, Any]]:
-    policy = graph.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"]
-    return list(json.loads(policy)["Statement"])
+    """Every statement of the consumer's role, across its policies (the ENI grants stand apart)."""
+    return [
+        statement
+        for policy in graph.by_type("aws:iam/rolePolicy:RolePolicy")
+        for statement in json.loads(policy.inputs["policy"])["Statement"]
+    ]
 
 
 def consumer_grants(graph: Graph) -> list[dict[str, Any]]:
@@ -112,8 +116,8 @@ def test_000_R9_001_R11_003_R36_mapping_feeds_the_consumer_from_the_stream(graph
 
 
 def test_003_R19_mapping_waits_for_the_role_policy(graph: Graph) -> None:
-    policy = graph.one("aws:iam/rolePolicy:RolePolicy").urn
-    assert policy in graph.one(MAPPING).options["dependencies"]
+    policies = {policy.urn for policy in graph.by_type("aws:iam/rolePolicy:RolePolicy")}
+    assert len(policies) == 2 and policies <= set(graph.one(MAPPING).options["dependencies"])
 
 
 def test_000_R10_001_R12_consumer_runs_in_the_private_subnets_without_ingress(graph: Graph) -> None:
@@ -217,7 +221,7 @@ def test_every_physical_name_ends_with_the_suffix(graph: Graph) -> None:
         graph.one(QUEUE).inputs["name"],
         graph.one(FUNCTION).inputs["name"],
         graph.one("aws:iam/role:Role").inputs["name"],
-        graph.one("aws:iam/rolePolicy:RolePolicy").inputs["name"],
+        *(policy.inputs["name"] for policy in graph.by_type("aws:iam/rolePolicy:RolePolicy")),
         graph.one("aws:s3/bucket:Bucket").inputs["bucket"],
     ]
     assert all(name.endswith("-dev") for name in names)
