@@ -6,7 +6,8 @@ objects, the OAC, a security-headers policy on every behaviour (002-R28), the Cl
 and a CLOUDFRONT-scope web ACL (a WebAcl, waf.py). Extra origins (an API Gateway stage, an ALB) get
 their own path-pattern behaviours, with custom headers, Origin Shield and a viewer-request function
 (002-R16/R19, 004-R20/R23); one of them may take the default behaviour (004: the ALB serves `/*`
-and the bucket only `/errors/*`).
+and the bucket only `/errors/*`). The plain parts live beside it: origins, behaviours, error pages
+and the OAC grant in cdn_origins.py, the site's objects and security headers in site.py.
 
 Edge code is CloudFront Functions (cloudfront-js-2.0), not Lambda@Edge (000-R3, 001-R4): an edge
 Lambda must live in us-east-1, run on x86_64 with a published version and no environment, and its
@@ -28,9 +29,6 @@ CloudFront alarms (metrics live in us-east-1 only) need an AlarmSpec with a regi
 from __future__ import annotations
 
 import fnmatch
-import hashlib
-import mimetypes
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,94 +37,31 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from program import iam_docs, naming
+from program import naming
 from program.alarms import AlarmSpec, MetricRef
 from program.components import cdn_functions
 from program.components.bucket import PrivateBucket, PrivateBucketArgs
+from program.components.cdn_origins import (
+    ALL_METHODS,
+    CACHING_OPTIMIZED,
+    DEFAULT_ERROR_PAGES,
+    READ_METHODS,
+    SITE_ORIGIN,
+    Behavior,
+    CdnOrigin,
+    ErrorPage,
+    custom_origin,
+    error_responses,
+    oac_grants,
+    site_origin,
+)
+from program.components.site import DEFAULT_CSP, SITE_DIR, security_headers_policy, upload_site
 from program.components.waf import WebAcl, WebAclArgs, check_rate
 
-SITE_DIR = Path(__file__).resolve().parents[2] / "site"
-SITE_ORIGIN = "site"
 # CloudFront's WAF, certificates and metrics live in us-east-1 whatever the stack's region.
 EDGE_REGION = "us-east-1"
-ORIGIN_VERIFY_HEADER = "x-origin-verify"
-CACHING_OPTIMIZED = "Managed-CachingOptimized"
-CACHING_DISABLED = "Managed-CachingDisabled"
-ALL_VIEWER_EXCEPT_HOST = "Managed-AllViewerExceptHostHeader"
-ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
-READ_METHODS = ("GET", "HEAD", "OPTIONS")
 CACHED_METHODS = ("GET", "HEAD")
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
-# Objects are not invalidated on deploy (that is an API call, not a resource), so a short max-age
-# makes a redeploy visible within minutes.
-SITE_CACHE_CONTROL = "public, max-age=300"
-# The static site loads nothing from another origin; the API is same-origin under /api/.
-DEFAULT_CSP = "; ".join(
-    (
-        "default-src 'self'",
-        "img-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "upgrade-insecure-requests",
-    )
-)
-_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-_HEADER = re.compile(r"^[A-Za-z0-9-]+$")
-# Python's built-in table only (no /etc/mime.types), so a file's type is the same on every machine.
-_MIME = mimetypes.MimeTypes()
-_MIME.add_type("font/woff2", ".woff2")
-_MIME.add_type("image/webp", ".webp")
-
-
-@dataclass(frozen=True)
-class CdnOrigin:
-    """An origin besides the site bucket, and the behaviour that routes `path_pattern` to it."""
-
-    id: str
-    domain_name: pulumi.Input[str]
-    path_pattern: str | None  # None only for the origin that takes the default behaviour
-    origin_path: str = ""  # e.g. "/prod": prepended to every request sent to the origin
-    custom_headers: Sequence[tuple[str, pulumi.Input[str]]] = ()
-    # "http-only" for an ALB without a certificate (002-R16, 004-R11): *.elb.amazonaws.com
-    # cannot carry an ACM certificate.
-    protocol_policy: Literal["https-only", "http-only"] = "https-only"
-    cache_policy: str = CACHING_DISABLED
-    origin_request_policy: str | None = ALL_VIEWER_EXCEPT_HOST
-    origin_shield_region: str | None = None  # 004-R23
-    viewer_request_code: str | None = None  # cloudfront-js-2.0 source defining handler(event)
-
-    def __post_init__(self) -> None:
-        if not _ID.match(self.id) or self.id == SITE_ORIGIN:
-            raise ValueError(f"origin id {self.id!r}: lowercase words and hyphens, not {SITE_ORIGIN!r}")
-        if isinstance(self.domain_name, str) and ("/" in self.domain_name or not self.domain_name):
-            raise ValueError(f"origin {self.id}: domain_name is a host name, got {self.domain_name!r}")
-        if self.path_pattern is not None and not self.path_pattern.startswith("/"):
-            raise ValueError(f"origin {self.id}: path_pattern must start with '/'")
-        if self.origin_path and not cdn_functions.is_path_prefix(self.origin_path):
-            raise ValueError(f"origin {self.id}: origin_path like '/prod' (no trailing slash)")
-        for header, _value in self.custom_headers:
-            if not _HEADER.match(header):
-                raise ValueError(f"origin {self.id}: bad custom header name {header!r}")
-        if self.viewer_request_code is not None:
-            cdn_functions.check_code(self.viewer_request_code)
-
-
-@dataclass(frozen=True)
-class ErrorPage:
-    """Serve `page_path` (from the site bucket) with `response_code` when an origin returns `code`."""
-
-    code: int
-    page_path: str
-    response_code: int
-    caching_ttl_s: int = 10  # short, so a fixed object or origin shows up quickly
-
-
-# S3 answers 404 for a missing key because the OAC may also list the bucket (see oac_grants).
-# 403 is left alone: the API's own 403s (and WAF blocks) must reach viewers unchanged. Error pages
-# apply to every behaviour: an API 404 under /api/* also gets this page (its status is kept).
-DEFAULT_ERROR_PAGES = (ErrorPage(404, "/404.html", 404),)
 
 
 @dataclass(frozen=True)
@@ -185,17 +120,6 @@ class CdnArgs:
         )
 
 
-@dataclass(frozen=True)
-class _Route:
-    """What one cache behaviour does, whichever origin it targets."""
-
-    origin_id: str
-    cache_policy: str
-    origin_request_policy: str | None
-    allowed_methods: Sequence[str]
-    function: aws.cloudfront.Function | None
-
-
 class Cdn(pulumi.ComponentResource):
     """A CloudFront distribution, its private site bucket and objects, edge functions and WAF."""
 
@@ -215,7 +139,9 @@ class Cdn(pulumi.ComponentResource):
             signing_protocol="sigv4",
             opts=self._child,
         )
-        self._headers = self._security_headers()
+        self._headers = security_headers_policy(
+            name, self._physical("security-headers"), args.content_security_policy, self._child
+        )
         self.web_acl = self._web_acl()
         routes = self._routes()
         default = routes[args.default_origin]
@@ -229,7 +155,7 @@ class Cdn(pulumi.ComponentResource):
             aliases=list(args.aliases) or None,
             # Only the bucket has an index document; an ALB default serves "/" itself.
             default_root_object="index.html" if args.default_origin == SITE_ORIGIN else None,
-            origins=[self._site_origin(bucket_name, oac), *map(_custom_origin, args.origins)],
+            origins=[site_origin(bucket_name, args.region, oac.id), *map(custom_origin, args.origins)],
             default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
                 **self._behavior(
                     default, aws.cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs
@@ -246,16 +172,7 @@ class Cdn(pulumi.ComponentResource):
                 for pattern, origin_id in self._ordered_patterns()
             ]
             or None,
-            custom_error_responses=[
-                aws.cloudfront.DistributionCustomErrorResponseArgs(
-                    error_code=page.code,
-                    response_code=page.response_code,
-                    response_page_path=page.page_path,
-                    error_caching_min_ttl=page.caching_ttl_s,
-                )
-                for page in args.error_pages
-            ]
-            or None,
+            custom_error_responses=error_responses(args.error_pages),
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(
                 geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(
                     restriction_type="none"
@@ -281,7 +198,7 @@ class Cdn(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
-        self._upload_site()
+        upload_site(name, self.bucket.name, Path(args.site_dir), self._child)
 
         self.distribution_id = self.distribution.id
         self.arn = self.distribution.arn
@@ -325,13 +242,13 @@ class Cdn(pulumi.ComponentResource):
             opts=self._child,
         )
 
-    def _routes(self) -> dict[str, _Route]:
+    def _routes(self) -> dict[str, Behavior]:
         index = (
             self._function("index", cdn_functions.directory_index(), "dir/ -> dir/index.html (001-R2)")
             if self._args.directory_index_function
             else None
         )
-        routes = {SITE_ORIGIN: _Route(SITE_ORIGIN, CACHING_OPTIMIZED, None, READ_METHODS, index)}
+        routes = {SITE_ORIGIN: Behavior(SITE_ORIGIN, CACHING_OPTIMIZED, None, READ_METHODS, index)}
         for origin in self._args.origins:
             function = (
                 self._function(
@@ -340,7 +257,7 @@ class Cdn(pulumi.ComponentResource):
                 if origin.viewer_request_code
                 else None
             )
-            routes[origin.id] = _Route(
+            routes[origin.id] = Behavior(
                 origin.id, origin.cache_policy, origin.origin_request_policy, ALL_METHODS, function
             )
         return routes
@@ -349,7 +266,7 @@ class Cdn(pulumi.ComponentResource):
         site = [(pattern, SITE_ORIGIN) for pattern in self._args.site_path_patterns]
         return site + [(o.path_pattern, o.id) for o in self._args.origins if o.path_pattern]
 
-    def _behavior(self, route: _Route, association: type[Any]) -> dict[str, Any]:
+    def _behavior(self, route: Behavior, association: type[Any]) -> dict[str, Any]:
         """Arguments every behaviour shares: HTTPS (000-R19), compression, the headers policy."""
         return {
             "target_origin_id": route.origin_id,
@@ -369,49 +286,6 @@ class Cdn(pulumi.ComponentResource):
             else None,
         }
 
-    def _site_origin(
-        self, bucket_name: str, oac: aws.cloudfront.OriginAccessControl
-    ) -> aws.cloudfront.DistributionOriginArgs:
-        # The REST endpoint (never the website endpoint: OAC cannot sign for it), built from the
-        # name so the distribution need not wait for the bucket (module docstring).
-        return aws.cloudfront.DistributionOriginArgs(
-            origin_id=SITE_ORIGIN,
-            domain_name=f"{bucket_name}.s3.{self._args.region}.amazonaws.com",
-            origin_access_control_id=oac.id,
-        )
-
-    def _security_headers(self) -> aws.cloudfront.ResponseHeadersPolicy:
-        sec = aws.cloudfront
-        return sec.ResponseHeadersPolicy(
-            f"{self._name}-security-headers",
-            name=self._physical("security-headers"),
-            comment="HSTS, CSP, nosniff, frame DENY, referrer policy (002-R28)",
-            security_headers_config=sec.ResponseHeadersPolicySecurityHeadersConfigArgs(
-                strict_transport_security=sec.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs(
-                    access_control_max_age_sec=63_072_000,
-                    include_subdomains=True,
-                    preload=False,
-                    override=True,
-                ),
-                content_type_options=sec.ResponseHeadersPolicySecurityHeadersConfigContentTypeOptionsArgs(
-                    override=True
-                ),
-                frame_options=sec.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs(
-                    frame_option="DENY", override=True
-                ),
-                referrer_policy=sec.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs(
-                    referrer_policy="strict-origin-when-cross-origin", override=True
-                ),
-                content_security_policy=sec.ResponseHeadersPolicySecurityHeadersConfigContentSecurityPolicyArgs(
-                    content_security_policy=self._args.content_security_policy, override=True
-                ),
-                xss_protection=sec.ResponseHeadersPolicySecurityHeadersConfigXssProtectionArgs(
-                    protection=True, mode_block=True, override=True
-                ),
-            ),
-            opts=self._child,
-        )
-
     def _web_acl(self) -> WebAcl:
         args = self._args
         return WebAcl(
@@ -427,44 +301,6 @@ class Cdn(pulumi.ComponentResource):
             opts=self._child,
         )
 
-    def _upload_site(self) -> None:
-        for key, path in site_files(Path(self._args.site_dir)):
-            aws.s3.BucketObjectv2(
-                f"{self._name}-object-{key}",
-                bucket=self.bucket.name,
-                key=key,
-                source=pulumi.FileAsset(str(path)),
-                content_type=content_type(path),
-                cache_control=SITE_CACHE_CONTROL,
-                # source_hash, not etag: it redeploys on change whatever the bucket's encryption.
-                source_hash=hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest(),
-                opts=self._child,
-            )
-
-
-def _custom_origin(origin: CdnOrigin) -> aws.cloudfront.DistributionOriginArgs:
-    return aws.cloudfront.DistributionOriginArgs(
-        origin_id=origin.id,
-        domain_name=origin.domain_name,
-        origin_path=origin.origin_path or None,
-        custom_headers=[
-            aws.cloudfront.DistributionOriginCustomHeaderArgs(name=header, value=value)
-            for header, value in origin.custom_headers
-        ]
-        or None,
-        custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
-            http_port=80,
-            https_port=443,
-            origin_protocol_policy=origin.protocol_policy,
-            origin_ssl_protocols=["TLSv1.2"],
-        ),
-        origin_shield=aws.cloudfront.DistributionOriginOriginShieldArgs(
-            enabled=True, origin_shield_region=origin.origin_shield_region
-        )
-        if origin.origin_shield_region
-        else None,
-    )
-
 
 def _viewer_certificate(
     certificate_arn: pulumi.Input[str] | None,
@@ -477,64 +313,6 @@ def _viewer_certificate(
         ssl_support_method="sni-only",
         minimum_protocol_version="TLSv1.2_2021",
     )
-
-
-def oac_grants(bucket_arn: str, distribution_arn: pulumi.Input[str]) -> list[dict[str, Any]]:
-    """This distribution, and no other, may read objects (000-R2) and list keys, so a missing key
-    is a 404 rather than a 403 (CloudFront OAC docs)."""
-    only_this_distribution = {"StringEquals": {"AWS:SourceArn": distribution_arn}}
-    principal = {"Service": "cloudfront.amazonaws.com"}
-    return [
-        iam_docs.statement(
-            ["s3:GetObject"],
-            [f"{bucket_arn}/*"],
-            sid="CloudFrontReadsObjects",
-            principal=principal,
-            conditions=only_this_distribution,
-        ),
-        iam_docs.statement(
-            ["s3:ListBucket"],
-            [bucket_arn],
-            sid="CloudFrontListsKeys",
-            principal=principal,
-            conditions=only_this_distribution,
-        ),
-    ]
-
-
-def rest_api_origin(
-    api_id: pulumi.Input[str],
-    region: str,
-    stage: str,
-    verify_secret: pulumi.Input[str],
-    prefix: str = "/api",
-) -> CdnOrigin:
-    """A REST API stage behind `<prefix>/*`: caching off, the prefix stripped, the stage as origin
-    path, and a secret header the API can require so only this distribution reaches it."""
-    return CdnOrigin(
-        id="api",
-        domain_name=pulumi.Output.concat(api_id, f".execute-api.{region}.amazonaws.com"),
-        path_pattern=f"{prefix}/*",
-        origin_path=f"/{stage}",
-        custom_headers=((ORIGIN_VERIFY_HEADER, verify_secret),),
-        viewer_request_code=cdn_functions.strip_prefix(prefix),
-    )
-
-
-def site_files(site_dir: Path) -> list[tuple[str, Path]]:
-    """(object key, file) for every file under `site_dir`, hidden files and folders left out."""
-    found = []
-    for path in sorted(site_dir.rglob("*")):
-        relative = path.relative_to(site_dir)
-        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
-            found.append((relative.as_posix(), path))
-    return found
-
-
-def content_type(path: Path) -> str:
-    kind = _MIME.guess_type(path.name)[0] or "application/octet-stream"
-    textual = kind.startswith("text/") or kind in ("application/json", "image/svg+xml")
-    return f"{kind}; charset=utf-8" if textual else kind
 
 
 def cdn_metrics(purpose: str, distribution_id: pulumi.Input[str]) -> list[MetricRef]:

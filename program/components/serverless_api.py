@@ -23,9 +23,7 @@ API Gateway logging needs the region-wide CloudWatch role setting: ``ApiGatewayA
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -34,6 +32,7 @@ import pulumi
 import pulumi_aws as aws
 
 from program import alarms, iam_docs, naming
+from program.components import rest_routes
 from program.components.api_account import ApiGatewayAccount, ApiGatewayAccountArgs
 from program.components.function import Function, FunctionArgs, VpcPlacement
 from program.components.waf import WebAcl, WebAclArgs, WebAclLogging, check_rate, require_header_rule
@@ -45,93 +44,6 @@ STREAM_ACTIONS = ("kinesis:PutRecord", "kinesis:PutRecords")
 STREAM_KEY_ACTIONS = ("kms:GenerateDataKey",)
 ORIGIN_VERIFY_HEADER = "x-origin-verify"
 WAF_RATE_WINDOW_S = 300
-STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-# API Gateway's JSON-schema dialect is draft 4. The handler checks the fields themselves.
-BODY_SCHEMA = {"$schema": "http://json-schema.org/draft-04/schema#", "title": "Item", "type": "object"}
-# $context.error.messageString is already a quoted JSON string.
-ERROR_TEMPLATE = '{"error":$context.error.messageString}'
-GATEWAY_RESPONSES: dict[str, tuple[str | None, str]] = {
-    "DEFAULT_4XX": (None, ERROR_TEMPLATE),
-    "DEFAULT_5XX": (None, ERROR_TEMPLATE),
-    # Unknown routes and methods: API Gateway says 403 "Missing Authentication Token".
-    "MISSING_AUTHENTICATION_TOKEN": ("404", '{"error":"no such route"}'),
-}
-ACCESS_LOG_FIELDS = {
-    "requestId": "$context.requestId",
-    "extendedRequestId": "$context.extendedRequestId",
-    "requestTime": "$context.requestTime",
-    "sourceIp": "$context.identity.sourceIp",
-    "userAgent": "$context.identity.userAgent",
-    "httpMethod": "$context.httpMethod",
-    "resourcePath": "$context.resourcePath",
-    "path": "$context.path",
-    "protocol": "$context.protocol",
-    "status": "$context.status",
-    "responseLength": "$context.responseLength",
-    "responseLatency": "$context.responseLatency",
-    "integrationStatus": "$context.integration.status",
-    "integrationLatency": "$context.integration.latency",
-    "wafResponseCode": "$context.wafResponseCode",
-    "error": "$context.error.message",
-}
-
-
-@dataclass(frozen=True)
-class Route:
-    """One method on one resource path; ``body`` methods get their JSON body validated."""
-
-    method: str
-    path: str
-    body: bool = False
-
-    def __post_init__(self) -> None:
-        if self.method not in HTTP_METHODS:
-            raise ValueError(f"Route {self.path}: method {self.method!r} is not one of {HTTP_METHODS}")
-        if not re.fullmatch(r"(/([A-Za-z0-9._-]+|\{[A-Za-z0-9_]+\}))+", self.path):
-            raise ValueError(f"Route path {self.path!r}: /segments or /{{parameters}}, no trailing slash")
-
-    @property
-    def parameters(self) -> list[str]:
-        return re.findall(r"\{([A-Za-z0-9_]+)\}", self.path)
-
-    @property
-    def slug(self) -> str:
-        return f"{self.method.lower()}{resource_slug(self.path)}"
-
-
-ITEM_ROUTES = (
-    Route("POST", "/items", body=True),
-    Route("GET", "/items/{id}"),
-    Route("PATCH", "/items/{id}", body=True),
-)
-
-
-def resource_paths(routes: Sequence[Route]) -> list[str]:
-    """Every resource path the routes need, parents before children: /items, /items/{id}."""
-    paths = {
-        "/".join(r.path.split("/")[: depth + 1]) for r in routes for depth in range(1, len(r.path.split("/")))
-    }
-    return sorted(paths, key=lambda p: (p.count("/"), p))
-
-
-def resource_slug(path: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", path.lower()).rstrip("-")
-
-
-def deployment_fingerprint(routes: Sequence[Route], function_name: str) -> str:
-    """A digest of everything a deployment snapshots; when it changes, Pulumi redeploys the API."""
-    config = {
-        "routes": sorted((r.method, r.path, r.body) for r in routes),
-        "integration": ["AWS_PROXY", "POST", function_name],
-        "schema": BODY_SCHEMA,
-        "responses": GATEWAY_RESPONSES,
-    }
-    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
-
-
-def access_log_format() -> str:
-    return json.dumps(ACCESS_LOG_FIELDS, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -145,7 +57,7 @@ class ServerlessApiArgs:
     stream_arn: pulumi.Input[str]
     origin_verify_secret: pulumi.Input[str]
     stream_kms_key_arn: pulumi.Input[str] | None = None  # None: the stream uses alias/aws/kinesis
-    routes: Sequence[Route] = ITEM_ROUTES
+    routes: Sequence[rest_routes.Route] = rest_routes.ITEM_ROUTES
     stage_name: str = "v1"
     xray_tracing: bool = False
     # A dev stack's ceiling; 10000/5000 is the account-wide default quota (002-R32).
@@ -161,10 +73,7 @@ class ServerlessApiArgs:
     function_timeout_s: int = 10
 
     def __post_init__(self) -> None:
-        if not STAGE_NAME.match(self.stage_name):
-            raise ValueError(f"stage_name {self.stage_name!r}: letters, digits, - and _ (1-128)")
-        if not self.routes or len({(r.method, r.path) for r in self.routes}) != len(self.routes):
-            raise ValueError("ServerlessApi needs at least one route and no duplicate method+path")
+        rest_routes.check_shape(self.routes, self.stage_name)
         if self.throttle_rate_limit <= 0 or self.throttle_burst_limit <= 0:
             raise ValueError("throttle_rate_limit and throttle_burst_limit must be positive")
         check_rate(self.waf_rate_limit, WAF_RATE_WINDOW_S)
@@ -273,10 +182,10 @@ class ServerlessApi(pulumi.ComponentResource):
         """Resources, validated methods with proxy integrations, JSON gateway responses, a deployment."""
         name, api, args = self._name, self.rest_api, self._args
         resources: dict[str, aws.apigateway.Resource] = {}
-        for path in resource_paths(args.routes):
+        for path in rest_routes.resource_paths(args.routes):
             parent, _, part = path.rpartition("/")
             resources[path] = aws.apigateway.Resource(
-                f"{name}-res{resource_slug(path)}",
+                f"{name}-res{rest_routes.resource_slug(path)}",
                 rest_api=api.id,
                 parent_id=resources[parent].id if parent else api.root_resource_id,
                 path_part=part,
@@ -296,7 +205,7 @@ class ServerlessApi(pulumi.ComponentResource):
             # Model names are alphanumeric only (no suffix possible) and local to this API.
             name="Item",
             content_type="application/json",
-            schema=json.dumps(BODY_SCHEMA),
+            schema=json.dumps(rest_routes.BODY_SCHEMA),
             opts=self._child,
         )
         wired: list[pulumi.Resource] = []
@@ -323,7 +232,7 @@ class ServerlessApi(pulumi.ComponentResource):
                 opts=self._child,
             )
             wired += [method, integration]
-        for response_type, (status, template) in GATEWAY_RESPONSES.items():
+        for response_type, (status, template) in rest_routes.GATEWAY_RESPONSES.items():
             wired.append(
                 aws.apigateway.Response(
                     f"{name}-{response_type.lower().replace('_', '-')}",
@@ -339,7 +248,7 @@ class ServerlessApi(pulumi.ComponentResource):
             f"{name}-deployment",
             rest_api=api.id,
             description="Managed by webstack; replaced whenever the routes change",
-            triggers={"redeployment": deployment_fingerprint(args.routes, function_name)},
+            triggers={"redeployment": rest_routes.deployment_fingerprint(args.routes, function_name)},
             opts=pulumi.ResourceOptions(parent=self, depends_on=wired),
         )
 
@@ -368,7 +277,7 @@ class ServerlessApi(pulumi.ComponentResource):
             stage_name=args.stage_name,
             xray_tracing_enabled=args.xray_tracing,
             access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(  # 000-R17
-                destination_arn=access_logs.arn, format=access_log_format()
+                destination_arn=access_logs.arn, format=rest_routes.access_log_format()
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=logging_ready),
         )

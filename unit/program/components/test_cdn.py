@@ -16,18 +16,9 @@ import pytest
 from plan.capture import CapturedResource, Graph
 from plan.mocks import MANAGED_CACHE_POLICIES, MANAGED_ORIGIN_REQUEST_POLICIES
 from program.components import cdn_functions
-from program.components.cdn import (
-    SITE_DIR,
-    Cdn,
-    CdnArgs,
-    CdnOrigin,
-    ErrorPage,
-    cdn_metrics,
-    content_type,
-    oac_grants,
-    rest_api_origin,
-    site_files,
-)
+from program.components.cdn import Cdn, CdnArgs, cdn_metrics
+from program.components.cdn_origins import CdnOrigin, ErrorPage, oac_grants, rest_api_origin
+from program.components.site import SITE_DIR
 from unit.conftest import capture_fn
 
 ACCOUNT = "123456789012"
@@ -376,30 +367,6 @@ def test_every_site_file_is_uploaded_with_its_type_and_hash(graph: Graph) -> Non
         assert inputs["sourceHash"] == hashlib.md5(data, usedforsecurity=False).hexdigest()
         assert inputs["source"]["path"] == str(SITE_DIR / key)
         assert inputs["bucket"] == graph.one(BUCKET).outputs["bucket"]
-
-
-def test_site_is_self_contained() -> None:
-    for key, path in site_files(SITE_DIR):
-        text = path.read_text()
-        assert "http://" not in text and "https://" not in text, key
-
-
-def test_content_types() -> None:
-    assert content_type(Path("a/app.js")).split(";")[0] in ("text/javascript", "application/javascript")
-    assert content_type(Path("logo.svg")) == "image/svg+xml; charset=utf-8"
-    assert content_type(Path("photo.png")) == "image/png"
-    assert content_type(Path("font.woff2")) == "font/woff2"
-    assert content_type(Path("blob.unknownext")) == "application/octet-stream"
-
-
-def test_site_files_skip_hidden_entries(tmp_path: Path) -> None:
-    (tmp_path / ".git").mkdir()
-    (tmp_path / ".git" / "config").write_text("x")
-    (tmp_path / ".DS_Store").write_text("x")
-    (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "b.html").write_text("x")
-    (tmp_path / "index.html").write_text("x")
-    assert [key for key, _ in site_files(tmp_path)] == ["a/b.html", "index.html"]
 
 
 # -- names, outputs, preview --------------------------------------------------------------------

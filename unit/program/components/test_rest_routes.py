@@ -1,0 +1,67 @@
+"""The REST API's shape as plain values (rest_routes.py): no Pulumi, no graph."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from program.components.rest_routes import (
+    ACCESS_LOG_FIELDS,
+    ITEM_ROUTES,
+    Route,
+    access_log_format,
+    check_shape,
+    deployment_fingerprint,
+    resource_paths,
+    resource_slug,
+)
+
+
+def test_resource_paths_lists_parents_before_children() -> None:
+    routes = [Route("GET", "/a/{id}/b"), Route("POST", "/a"), Route("GET", "/c")]
+    assert resource_paths(routes) == ["/a", "/c", "/a/{id}", "/a/{id}/b"]
+
+
+@pytest.mark.parametrize(("method", "path"), [("FETCH", "/items"), ("GET", "items"), ("GET", "/items/")])
+def test_routes_reject_bad_methods_and_paths(method: str, path: str) -> None:
+    with pytest.raises(ValueError):
+        Route(method, path)
+
+
+def test_deployment_fingerprint_changes_with_any_route_and_only_then() -> None:
+    base = deployment_fingerprint(ITEM_ROUTES, "api-dev")
+    assert base == deployment_fingerprint(tuple(reversed(ITEM_ROUTES)), "api-dev")
+    assert base != deployment_fingerprint((*ITEM_ROUTES, Route("DELETE", "/items/{id}")), "api-dev")
+    assert base != deployment_fingerprint((*ITEM_ROUTES[:2], Route("PATCH", "/items/{id}")), "api-dev")
+    assert base != deployment_fingerprint(ITEM_ROUTES, "api-prod")
+
+
+def test_route_slug_and_parameters_name_the_method_and_path() -> None:
+    route = Route("GET", "/items/{id}")
+    assert (route.slug, route.parameters) == ("get-items-id", ["id"])
+    assert resource_slug("/items/{id}") == "-items-id"
+
+
+@pytest.mark.parametrize(
+    ("routes", "stage", "message"),
+    [
+        (ITEM_ROUTES, "v 1", "stage_name"),
+        ((), "v1", "at least one route"),
+        ((Route("GET", "/items"), Route("GET", "/items")), "v1", "no duplicate"),
+    ],
+)
+def test_check_shape_rejects_bad_stages_and_route_sets(
+    routes: tuple[Route, ...], stage: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        check_shape(routes, stage)
+
+
+def test_check_shape_accepts_the_item_routes() -> None:
+    check_shape(ITEM_ROUTES, "v1")
+
+
+def test_000_R17_access_log_format_is_compact_json_of_the_context_fields() -> None:
+    text = access_log_format()
+    assert " " not in text and json.loads(text) == ACCESS_LOG_FIELDS
