@@ -88,7 +88,7 @@ def build(config: StackConfig) -> Mapping[str, pulumi.Input[object]]:
             vpc=placement("dynamodb"),
             log_kms_key_arn=base.logs_key.arn,
             stream_name=streaming.stream_name,
-            stream_arn=streaming.stream_arn,
+            stream_arn=streaming.known_stream_arn,
             origin_verify_secret=origin_secret.result,
         ),
         opts=base.opts,

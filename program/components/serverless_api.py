@@ -31,12 +31,13 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from program import alarms, iam_docs, naming
+from program import alarms, arns, iam_docs, naming
 from program.components import rest_routes
 from program.components.api_account import ApiGatewayAccount, ApiGatewayAccountArgs
 from program.components.function import Function, FunctionArgs, VpcPlacement
 from program.components.waf import WebAcl, WebAclArgs, WebAclLogging, check_rate, require_header_rule
 
+TABLE_PURPOSE = "items"
 TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 STREAM_ACTIONS = ("kinesis:PutRecord", "kinesis:PutRecords")
 # Kinesis SSE with a CMK: producers need GenerateDataKey on it; the AWS-managed alias/aws/kinesis
@@ -91,7 +92,7 @@ class ServerlessApi(pulumi.ComponentResource):
 
         table = aws.dynamodb.Table(
             f"{name}-table",
-            name=naming.physical_name("items", args.suffix, "dynamodb"),
+            name=naming.physical_name(TABLE_PURPOSE, args.suffix, "dynamodb"),
             billing_mode="PAY_PER_REQUEST",  # 000-R21
             hash_key="id",
             attributes=[aws.dynamodb.TableAttributeArgs(name="id", type="S")],
@@ -152,7 +153,18 @@ class ServerlessApi(pulumi.ComponentResource):
     def _function(self, table: aws.dynamodb.Table) -> Function:
         args = self._args
         statements = [
-            iam_docs.statement(TABLE_ACTIONS, [table.arn], sid="ReadWriteItems"),  # 000-R7: no index ARN
+            # 000-R7: the table only, no index ARN; built from its name so it is known in preview.
+            iam_docs.statement(
+                TABLE_ACTIONS,
+                [
+                    arns.dynamodb_table(
+                        args.region,
+                        args.account_id,
+                        naming.physical_name(TABLE_PURPOSE, args.suffix, "dynamodb"),
+                    )
+                ],
+                sid="ReadWriteItems",
+            ),
             iam_docs.statement(STREAM_ACTIONS, [args.stream_arn], sid="PublishItemEvents"),  # 001-R10
         ]
         if args.stream_kms_key_arn is not None:
@@ -254,9 +266,10 @@ class ServerlessApi(pulumi.ComponentResource):
 
     def _stage(self, deployment: aws.apigateway.Deployment) -> aws.apigateway.Stage:
         name, args = self._name, self._args
+        access_log_group_name = naming.physical_name("api-access", args.suffix, "log-group")
         access_logs = aws.cloudwatch.LogGroup(
             f"{name}-access-logs",
-            name=naming.physical_name("api-access", args.suffix, "log-group"),
+            name=access_log_group_name,
             retention_in_days=args.log_retention_days,
             kms_key_id=args.log_kms_key_arn,
             opts=self._child,
@@ -266,7 +279,12 @@ class ServerlessApi(pulumi.ComponentResource):
         if args.manage_account_logging_role:
             account = ApiGatewayAccount(
                 name,  # this API's name: the children keep theirs (api-logging-role, api-account)
-                ApiGatewayAccountArgs(args.suffix, args.account_id, args.region, access_logs.arn),
+                ApiGatewayAccountArgs(
+                    args.suffix,
+                    args.account_id,
+                    args.region,
+                    arns.log_group(args.region, args.account_id, access_log_group_name),
+                ),
                 opts=self._child,
             )
             logging_ready.append(account.account)

@@ -309,6 +309,8 @@ class Streaming(pulumi.ComponentResource):
 
         stream = kinesis_stream(f"{name}-stream", args.stream, args.suffix, child)
         stream_name = naming.physical_name(args.stream.purpose, args.suffix, "kinesis")
+        # What producers grant themselves (their policies are then known before deploy).
+        self.known_stream_arn = arns.kinesis_stream(args.region, args.account_id, stream_name)
         dlq_name = naming.physical_name(f"{consumer_purpose}-dlq", args.suffix, "sqs")
         bucket = PrivateBucket(
             f"{name}-results",
@@ -342,7 +344,7 @@ class Streaming(pulumi.ComponentResource):
                 # ARNs from the names chosen here: the policy is known before deploy.
                 statements=consumer_statements(
                     args.region,
-                    arns.kinesis_stream(args.region, args.account_id, stream_name),
+                    self.known_stream_arn,
                     bucket.known_arn,
                     arns.sqs_queue(args.region, args.account_id, dlq_name),
                     consumer_arn=consumer.arn if consumer else None,

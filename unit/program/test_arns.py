@@ -1,0 +1,56 @@
+"""program.arns builds the ARNs AWS assigns; the offline mocks (shaped after AWS) agree."""
+
+from __future__ import annotations
+
+from plan.capture import Graph
+from program import arns
+
+ACCOUNT, REGION = "123456789012", "us-west-2"
+
+
+def test_arns_match_what_the_resources_report(serverless_graph: Graph) -> None:
+    def arn_of(type_token: str, name: str) -> str:
+        return str(serverless_graph.one(type_token, name).outputs["arn"])
+
+    bucket = serverless_graph.one("aws:s3/bucket:Bucket", "streaming-results").inputs["bucket"]
+    assert arns.s3_bucket(bucket) == arn_of("aws:s3/bucket:Bucket", "streaming-results")
+    table = serverless_graph.one("aws:dynamodb/table:Table").inputs["name"]
+    assert (
+        arns.dynamodb_table(REGION, ACCOUNT, table)
+        == serverless_graph.one("aws:dynamodb/table:Table").outputs["arn"]
+    )
+    stream = serverless_graph.one("aws:kinesis/stream:Stream").inputs["name"]
+    assert (
+        arns.kinesis_stream(REGION, ACCOUNT, stream)
+        == serverless_graph.one("aws:kinesis/stream:Stream").outputs["arn"]
+    )
+    queue = serverless_graph.one("aws:sqs/queue:Queue").inputs["name"]
+    assert (
+        arns.sqs_queue(REGION, ACCOUNT, queue) == serverless_graph.one("aws:sqs/queue:Queue").outputs["arn"]
+    )
+    group = serverless_graph.one("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs").inputs["name"]
+    assert arns.log_group(REGION, ACCOUNT, group) == arn_of(
+        "aws:cloudwatch/logGroup:LogGroup", "network-flow-logs"
+    )
+
+
+def test_every_policy_document_is_known_in_preview() -> None:
+    from unit.conftest import capture_stack
+
+    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    # Only documents that name what AWS assigns at create time stay unknown: the distribution's
+    # ARN (the OAC grant) and the subnet and security-group ids (the VPC ENI grants).
+    inherent = {
+        ("cdn-bucket-policy", "policy"),
+        ("api-fn-vpc-policy", "policy"),
+        ("streaming-consumer-vpc-policy", "policy"),
+    }
+    graph = capture_stack("serverless-dev", preview=True)
+    documents = {
+        (r.name, prop)
+        for r in graph.resources
+        for prop in ("policy", "assumeRolePolicy")
+        if r.type.startswith(("aws:iam/", "aws:s3/bucketPolicy", "aws:sqs/", "aws:sns/", "aws:kms/"))
+        and r.inputs.get(prop) == unknown
+    }
+    assert documents == inherent
