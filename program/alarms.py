@@ -100,6 +100,20 @@ def stream_alarms(purpose: str, stream_name: pulumi.Input[str]) -> list[AlarmSpe
     ]
 
 
+def log_event_alarm(purpose: str, namespace: str, metric_name: str, description: str) -> AlarmSpec:
+    """Any occurrence of a metric a log metric filter counts (e.g. a logged failure)."""
+    return AlarmSpec(
+        purpose,
+        description,
+        namespace,
+        metric_name,
+        {},
+        1,
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+    )
+
+
 def queue_depth_alarm(purpose: str, queue_name: pulumi.Input[str]) -> AlarmSpec:
     """Any message in a dead-letter queue means a record was given up on."""
     return AlarmSpec(

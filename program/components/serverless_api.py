@@ -38,6 +38,8 @@ from program.components.function import Function, FunctionArgs, VpcPlacement
 from program.components.waf import WebAcl, WebAclArgs, WebAclLogging, check_rate, require_header_rule
 
 TABLE_PURPOSE = "items"
+METRICS_NAMESPACE = "webstack"
+PUBLISH_FAILED_METRIC = "ItemEventPublishFailed"
 TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 STREAM_ACTIONS = ("kinesis:PutRecord", "kinesis:PutRecords")
 # Kinesis SSE with a CMK: producers need GenerateDataKey on it; the AWS-managed alias/aws/kinesis
@@ -138,9 +140,16 @@ class ServerlessApi(pulumi.ComponentResource):
         self.origin_path = f"/{args.stage_name}"
         self.origin_verify_header = ORIGIN_VERIFY_HEADER
         self.web_acl_arn = self.web_acl.arn
+        self._publish_failures()
         self.alarms = [
             *alarms.lambda_alarms("api", self.function.name),
             *alarms.api_alarms("api", self.rest_api.name, self.stage.stage_name),
+            alarms.log_event_alarm(
+                "api-publish-failed",
+                METRICS_NAMESPACE,
+                PUBLISH_FAILED_METRIC,
+                "An item was written but its event never reached Kinesis",
+            ),
         ]
         self.metrics = [
             *alarms.lambda_metrics("api", self.function.name),
@@ -148,6 +157,20 @@ class ServerlessApi(pulumi.ComponentResource):
         ]
         self.register_outputs(
             {"api_id": self.api_id, "invoke_url": self.invoke_url, "table_name": self.table_name}
+        )
+
+    def _publish_failures(self) -> None:
+        """The handler answers 2xx when DynamoDB took a write but Kinesis refused its event (the table
+        is the source of truth) and logs `"event": "publish_failed"`; count those lines."""
+        aws.cloudwatch.LogMetricFilter(
+            f"{self._name}-publish-failed",
+            name=naming.physical_name("api-publish-failed", self._args.suffix, "generic"),
+            log_group_name=self.function.log_group.name,
+            pattern='{ $.event = "publish_failed" }',
+            metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
+                name=PUBLISH_FAILED_METRIC, namespace=METRICS_NAMESPACE, value="1", unit="Count"
+            ),
+            opts=self._child,
         )
 
     def _function(self, table: aws.dynamodb.Table) -> Function:

@@ -156,3 +156,18 @@ def test_000_R23_001_R24_every_aws_resource_belongs_to_a_component(serverless_gr
         "webstack:streaming:Streaming",
         "webstack:monitoring:Monitoring",
     }
+
+
+def test_the_publish_failure_alarm_watches_the_filter_metric(serverless_graph: Graph) -> None:
+    alarm = next(
+        a
+        for a in serverless_graph.by_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs["name"] == "api-publish-failed-dev"
+    ).inputs
+    metric_filter = serverless_graph.one("aws:cloudwatch/logMetricFilter:LogMetricFilter").inputs[
+        "metricTransformation"
+    ]
+    assert (alarm["namespace"], alarm["metricName"]) == (metric_filter["namespace"], metric_filter["name"])
+    assert alarm["threshold"] == 1 and alarm["alarmActions"] == [
+        serverless_graph.one("aws:sns/topic:Topic").outputs["arn"]
+    ]

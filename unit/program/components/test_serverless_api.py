@@ -450,7 +450,13 @@ def test_exposes_the_cloudfront_origin_and_alarm_specs(graph: Graph) -> None:
     assert outputs["originPath"] == "/v1" and outputs["originVerifyHeader"] == "x-origin-verify"
     assert outputs["invokeUrl"] == graph.one("aws:apigateway/stage:Stage").outputs["invokeUrl"]
     assert (outputs["tableName"], outputs["functionName"]) == ("items-dev", "api-dev")
-    assert set(outputs["alarms"]) == {"api-errors", "api-throttles", "api-5xx", "api-p99-latency"}
+    assert set(outputs["alarms"]) == {
+        "api-errors",
+        "api-throttles",
+        "api-5xx",
+        "api-p99-latency",
+        "api-publish-failed",
+    }
     assert ["AWS/ApiGateway", "Count"] in outputs["metrics"] and ["AWS/Lambda", "Invocations"] in outputs[
         "metrics"
     ]
@@ -460,3 +466,11 @@ def test_builds_in_preview_with_unknown_outputs() -> None:
     graph = api_graph(preview=True)
     assert len(graph.by_type(METHOD)) == 3
     assert graph.one("aws:wafv2/webAclAssociation:WebAclAssociation")
+
+
+def test_logged_publish_failures_are_counted_and_alarmed(graph: Graph) -> None:
+    metric_filter = graph.one("aws:cloudwatch/logMetricFilter:LogMetricFilter").inputs
+    assert metric_filter["logGroupName"] == "/aws/lambda/api-dev"
+    assert metric_filter["pattern"] == '{ $.event = "publish_failed" }'
+    transformation = metric_filter["metricTransformation"]
+    assert (transformation["namespace"], transformation["name"]) == ("webstack", "ItemEventPublishFailed")
