@@ -18,25 +18,37 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_random as random
 
+from program import arns, naming
 from program.blueprints.common import platform
 from program.components import cdn_functions
+from program.components.bucket import (
+    LifecycleRule,
+    PrivateBucket,
+    PrivateBucketArgs,
+    access_log_delivery_statement,
+)
 from program.components.cdn import Cdn, CdnArgs, CdnOrigin
 from program.components.function import VpcPlacement
+from program.components.kms import ServiceKey, ServiceKeyArgs, log_groups_grant
 from program.components.monitoring import Monitoring, MonitoringArgs
 from program.components.network import Network, NetworkArgs
 from program.components.serverless_api import ServerlessApi, ServerlessApiArgs
 from program.components.streaming import Streaming, StreamingArgs
+from program.components.waf import WebAclLogging
 from program.config import StackConfig
 
 # The API Lambda writes to Kinesis through the SDK; with egress limited to VPC endpoints (000-R16)
 # it needs the kinesis-streams interface endpoint (001-R10).
 INTERFACE_ENDPOINTS = ("kinesis-streams",)
+EDGE_REGION = "us-east-1"  # CloudFront's WAF, and so its logs
+ACCESS_LOG_DAYS = 90
 API_PATH = "/api"
 
 
 def build(config: StackConfig) -> Mapping[str, pulumi.Input[object]]:
     base = platform(config)
     suffix, account, region = config.environment_suffix, base.account_id, config.region
+    access_logs_name = naming.physical_name("access-logs", suffix, "s3-bucket", account_id=account)
 
     network = Network(
         "network",
@@ -65,6 +77,32 @@ def build(config: StackConfig) -> Mapping[str, pulumi.Input[object]]:
             egress_security_group_ids=[network.endpoint_security_group.id],
         )
 
+    # Server access logs of every other bucket (a log bucket does not log itself).
+    access_logs = PrivateBucket(
+        "access-logs",
+        PrivateBucketArgs(
+            purpose="access-logs",
+            suffix=suffix,
+            account_id=account,
+            lifecycle=(LifecycleRule("expire-logs", expire_days=ACCESS_LOG_DAYS),),
+            policy_statements=[access_log_delivery_statement(arns.s3_bucket(access_logs_name), account)],
+        ),
+        opts=base.opts,
+    )
+    # CloudFront's web ACL lives in us-east-1, so its logs do too, under a key of that region.
+    edge_logs_key = ServiceKey(
+        "edge-logs",
+        ServiceKeyArgs(
+            purpose="edge-logs",
+            suffix=suffix,
+            account_id=account,
+            description=f"Logs of webstack {config.blueprint} ({suffix}) kept in {EDGE_REGION}",
+            grants=(log_groups_grant(EDGE_REGION, account, suffix),),
+            region=EDGE_REGION,
+        ),
+        opts=base.opts,
+    )
+
     streaming = Streaming(
         "streaming",
         StreamingArgs(
@@ -73,6 +111,7 @@ def build(config: StackConfig) -> Mapping[str, pulumi.Input[object]]:
             region=region,
             log_kms_key_arn=base.logs_key.arn,
             vpc=placement("s3"),
+            access_log_bucket=access_logs.name,
         ),
         opts=base.opts,
     )
@@ -110,6 +149,8 @@ def build(config: StackConfig) -> Mapping[str, pulumi.Input[object]]:
                     viewer_request_code=cdn_functions.strip_prefix(API_PATH),
                 )
             ],
+            waf_logging=WebAclLogging(edge_logs_key.arn, account, EDGE_REGION),
+            access_log_bucket=access_logs.name,
         ),
         opts=base.opts,
     )

@@ -39,6 +39,21 @@ class PrivateBucketArgs:
     lifecycle: Sequence[LifecycleRule] = (LifecycleRule("noncurrent-versions"),)
     # Extra statements for the bucket policy, built by the owner (may hold Outputs).
     policy_statements: Sequence[dict[str, Any]] = field(default_factory=tuple)
+    # Where S3 writes this bucket's server access logs (a log bucket, same region and account).
+    access_log_bucket: pulumi.Input[str] | None = None
+
+
+def access_log_delivery_statement(log_bucket_arn: str, account_id: str) -> dict[str, Any]:
+    """S3's log delivery may write server access logs of this account's buckets (S3 docs: with
+    BucketOwnerEnforced the grant is a bucket policy, not an ACL)."""
+    return iam_docs.statement(
+        ["s3:PutObject"],
+        [f"{log_bucket_arn}/*"],
+        sid="S3ServerAccessLogs",
+        principal={"Service": "logging.s3.amazonaws.com"},
+        # Only for buckets of this account (the confused-deputy guard of the S3 docs).
+        conditions={"StringEquals": {"aws:SourceAccount": account_id}},
+    )
 
 
 def tls_only_statement(bucket_arn: pulumi.Input[str]) -> dict[str, Any]:
@@ -119,6 +134,14 @@ class PrivateBucket(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[access_block]),
         )
+        if args.access_log_bucket is not None:
+            aws.s3.BucketLogging(
+                f"{name}-access-logs",
+                bucket=bucket_id,
+                target_bucket=args.access_log_bucket,
+                target_prefix=f"{bucket_name}/",
+                opts=child,
+            )
         self.arn = self.bucket.arn
         self.name = self.bucket.bucket
         self.regional_domain_name = self.bucket.bucket_regional_domain_name

@@ -21,9 +21,9 @@ is too: the distribution is created first from that domain, and the PrivateBucke
 grant naming `distribution.arn`. CloudFront checks the form of an S3 origin domain, not that the
 bucket exists yet (🔍 not verified against AWS), so no ordering is needed between the two.
 
-Not here: WAF logging. WebAcl can log, but a CLOUDFRONT ACL's `aws-waf-logs-` group must be in
-us-east-1 and our log groups must be KMS-encrypted, so it would need a second CMK in us-east-1.
-CloudFront alarms (metrics live in us-east-1 only) need an AlarmSpec with a region.
+WAF logging (``waf_logging``) goes to an ``aws-waf-logs-`` group in us-east-1, where a CLOUDFRONT
+ACL lives, encrypted with a key there. Not here: CloudFront alarms (metrics live in us-east-1 only,
+and an alarm notifies a topic in its own region) and CloudFront access logs.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ from program.components.cdn_origins import (
     site_origin,
 )
 from program.components.site import DEFAULT_CSP, SITE_DIR, security_headers_policy, upload_site
-from program.components.waf import WebAcl, WebAclArgs, check_rate
+from program.components.waf import WebAcl, WebAclArgs, WebAclLogging, check_rate
 
 # CloudFront's WAF, certificates and metrics live in us-east-1 whatever the stack's region.
 EDGE_REGION = "us-east-1"
@@ -82,6 +82,9 @@ class CdnArgs:
     content_security_policy: str = DEFAULT_CSP
     waf_rate_limit: int = 2000  # requests per IP per window
     waf_rate_window_s: int = 300
+    waf_logging: WebAclLogging | None = None  # its region must be us-east-1
+    # Server access logs of the site bucket go to this bucket (same region and account).
+    access_log_bucket: pulumi.Input[str] | None = None
     # A custom domain: the certificate must be in us-east-1.
     acm_certificate_arn: pulumi.Input[str] | None = None
     aliases: Sequence[str] = ()
@@ -195,6 +198,7 @@ class Cdn(pulumi.ComponentResource):
                 # Not KMS: the key policy would need this distribution's ARN too (002-R44).
                 sse_algorithm="AES256",
                 policy_statements=oac_grants(f"arn:aws:s3:::{bucket_name}", self.distribution.arn),
+                access_log_bucket=args.access_log_bucket,
             ),
             opts=self._child,
         )
@@ -297,6 +301,7 @@ class Cdn(pulumi.ComponentResource):
                 scope="CLOUDFRONT",  # in us-east-1, whatever the stack's region
                 rate_limit=args.waf_rate_limit,
                 rate_window_s=args.waf_rate_window_s,
+                logging=args.waf_logging,
             ),
             opts=self._child,
         )

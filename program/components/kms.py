@@ -23,6 +23,8 @@ class ServiceKeyArgs:
     description: str
     # (service principal, actions, condition) triples, e.g. CloudWatch Logs for one log group.
     grants: Sequence[tuple[str, Sequence[str], Mapping[str, Any]]] = field(default_factory=tuple)
+    # Another region than the provider's (v7 per-resource region), e.g. us-east-1 for CloudFront's logs.
+    region: str | None = None
 
 
 class ServiceKey(pulumi.ComponentResource):
@@ -37,12 +39,14 @@ class ServiceKey(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=DELETION_WINDOW_DAYS,
             policy=pulumi.Output.json_dumps(iam_docs.key_policy(args.account_id, args.grants)),
+            region=args.region,
             opts=child,
         )
         aws.kms.Alias(
             f"{name}-alias",
             name=naming.physical_name(args.purpose, args.suffix, "kms-alias"),
             target_key_id=self.key.key_id,
+            region=args.region,
             opts=child,
         )
         self.arn = self.key.arn

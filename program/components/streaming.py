@@ -116,6 +116,7 @@ class StreamingArgs:
     bucket_purpose: str = "results"
     # A CMK for the results; None uses SSE-S3 (AES256).
     bucket_kms_key_arn: pulumi.Input[str] | None = None
+    access_log_bucket: pulumi.Input[str] | None = None  # server access logs of the results bucket
     data_expire_days: int = 90
     errors_expire_days: int = 30
     memory_mb: int = 512
@@ -321,6 +322,7 @@ class Streaming(pulumi.ComponentResource):
                 sse_algorithm="AES256" if args.bucket_kms_key_arn is None else "aws:kms",
                 kms_key_arn=args.bucket_kms_key_arn,
                 lifecycle=results_lifecycle(args.data_expire_days, args.errors_expire_days),
+                access_log_bucket=args.access_log_bucket,
             ),
             opts=child,
         )

@@ -171,3 +171,35 @@ def test_the_publish_failure_alarm_watches_the_filter_metric(serverless_graph: G
     assert alarm["threshold"] == 1 and alarm["alarmActions"] == [
         serverless_graph.one("aws:sns/topic:Topic").outputs["arn"]
     ]
+
+
+def test_000_R17_buckets_log_access_to_the_log_bucket(serverless_graph: Graph) -> None:
+    log_bucket = serverless_graph.one("aws:s3/bucket:Bucket", "access-logs")
+    loggings = serverless_graph.by_type("aws:s3/bucketLogging:BucketLogging")
+    logged = {
+        serverless_graph.get(item.options["propertyDependencies"]["bucket"][0]).name for item in loggings
+    }
+    assert logged == {"cdn-bucket", "streaming-results"}
+    assert {item.inputs["targetBucket"] for item in loggings} == {log_bucket.inputs["bucket"]}
+    policy = json.loads(
+        serverless_graph.one("aws:s3/bucketPolicy:BucketPolicy", "access-logs-policy").inputs["policy"]
+    )
+    grant = next(s for s in policy["Statement"] if s.get("Sid") == "S3ServerAccessLogs")
+    assert grant["Principal"] == {"Service": "logging.s3.amazonaws.com"} and grant["Action"] == [
+        "s3:PutObject"
+    ]
+    assert grant["Resource"] == [f"arn:aws:s3:::{log_bucket.inputs['bucket']}/*"]
+    assert grant["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+
+
+def test_000_R17_cdn_waf_logs_in_us_east_1_under_a_key_there(serverless_graph: Graph) -> None:
+    key = serverless_graph.one("aws:kms/key:Key", "edge-logs-key")
+    assert key.inputs["region"] == "us-east-1"
+    assert serverless_graph.one("aws:kms/alias:Alias", "edge-logs-alias").inputs["region"] == "us-east-1"
+    group = serverless_graph.one("aws:cloudwatch/logGroup:LogGroup", "cdn-waf-logs")
+    assert group.inputs["region"] == "us-east-1" and group.inputs["kmsKeyId"] == key.outputs["arn"]
+    assert group.inputs["name"].startswith("aws-waf-logs-")
+    logging = serverless_graph.one(
+        "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", "cdn-waf-logging"
+    )
+    assert logging.inputs["logDestinationConfigs"] == [group.outputs["arn"]]
