@@ -258,6 +258,10 @@ OUTPUTS: dict[str, Callable[[_Ctx], dict[str, Any]]] = {
     "aws:sns/topic:Topic": _named("sns", "{name}", id_is_arn=True),
     "aws:cloudwatch/logGroup:LogGroup": _named("logs", "log-group:{name}"),
     "aws:cloudwatch/metricAlarm:MetricAlarm": _named("cloudwatch", "alarm:{name}"),
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": _named("logs", "delivery-source:{name}"),
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": _named(
+        "logs", "delivery-destination:{name}"
+    ),
     "aws:secretsmanager/secret:Secret": _named("secretsmanager", "secret:{name}-AbCdEf", id_is_arn=True),
     "aws:ecs/cluster:Cluster": _named("ecs", "cluster/{name}", id_is_arn=True),
     "aws:ecr/repository:Repository": lambda c: {

@@ -150,6 +150,7 @@ def build(config: StackConfig) -> Mapping[str, pulumi.Input[object]]:
                 )
             ],
             waf_logging=WebAclLogging(edge_logs_key.arn, account, EDGE_REGION),
+            access_logging=WebAclLogging(edge_logs_key.arn, account, EDGE_REGION),
             access_log_bucket=access_logs.name,
         ),
         opts=base.opts,

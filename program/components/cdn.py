@@ -21,9 +21,9 @@ is too: the distribution is created first from that domain, and the PrivateBucke
 grant naming `distribution.arn`. CloudFront checks the form of an S3 origin domain, not that the
 bucket exists yet (🔍 not verified against AWS), so no ordering is needed between the two.
 
-WAF logging (``waf_logging``) goes to an ``aws-waf-logs-`` group in us-east-1, where a CLOUDFRONT
-ACL lives, encrypted with a key there. Not here: CloudFront alarms (metrics live in us-east-1 only,
-and an alarm notifies a topic in its own region) and CloudFront access logs.
+WAF logging (``waf_logging``) and access logs (``access_logging``, edge_logs.py) go to log groups
+in us-east-1, where CloudFront's ACL and vended logs live, encrypted with a key there. Not here:
+CloudFront alarms (metrics live in us-east-1 only, and an alarm notifies a topic in its region).
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ from program.components.cdn_origins import (
     oac_grants,
     site_origin,
 )
+from program.components.edge_logs import cloudfront_access_logs
 from program.components.site import DEFAULT_CSP, SITE_DIR, security_headers_policy, upload_site
 from program.components.waf import WebAcl, WebAclArgs, WebAclLogging, check_rate
 
@@ -83,6 +84,7 @@ class CdnArgs:
     waf_rate_limit: int = 2000  # requests per IP per window
     waf_rate_window_s: int = 300
     waf_logging: WebAclLogging | None = None  # its region must be us-east-1
+    access_logging: WebAclLogging | None = None  # CloudFront standard logging v2, us-east-1
     # Server access logs of the site bucket go to this bucket (same region and account).
     access_log_bucket: pulumi.Input[str] | None = None
     # A custom domain: the certificate must be in us-east-1.
@@ -203,6 +205,10 @@ class Cdn(pulumi.ComponentResource):
             opts=self._child,
         )
         upload_site(name, self.bucket.name, Path(args.site_dir), self._child)
+        if args.access_logging is not None:
+            cloudfront_access_logs(
+                name, args.purpose, args.suffix, self.distribution.arn, args.access_logging, self._child
+            )
 
         self.distribution_id = self.distribution.id
         self.arn = self.distribution.arn

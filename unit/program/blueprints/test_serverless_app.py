@@ -203,3 +203,33 @@ def test_000_R17_cdn_waf_logs_in_us_east_1_under_a_key_there(serverless_graph: G
         "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", "cdn-waf-logging"
     )
     assert logging.inputs["logDestinationConfigs"] == [group.outputs["arn"]]
+
+
+def test_000_R17_cloudfront_access_logs_are_delivered_to_an_encrypted_group(serverless_graph: Graph) -> None:
+    distribution = serverless_graph.one("aws:cloudfront/distribution:Distribution")
+    source = serverless_graph.one("aws:cloudwatch/logDeliverySource:LogDeliverySource").inputs
+    assert (source["logType"], source["resourceArn"], source["region"]) == (
+        "ACCESS_LOGS",
+        distribution.outputs["arn"],
+        "us-east-1",
+    )
+    group = serverless_graph.one("aws:cloudwatch/logGroup:LogGroup", "cdn-access-logs")
+    destination = serverless_graph.one("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination")
+    assert (
+        destination.inputs["deliveryDestinationConfiguration"]["destinationResourceArn"]
+        == group.outputs["arn"]
+    )
+    delivery = serverless_graph.one("aws:cloudwatch/logDelivery:LogDelivery").inputs
+    assert delivery["deliverySourceName"] == source["name"]
+    assert delivery["deliveryDestinationArn"] == destination.outputs["arn"]
+    assert group.inputs["kmsKeyId"] == serverless_graph.one("aws:kms/key:Key", "edge-logs-key").outputs["arn"]
+
+
+def test_the_whole_blueprint_passes_every_policy_offline() -> None:
+    from plan.gate import analyze
+    from unit.conftest import REPO_ROOT, capture_stack, stack_spec
+
+    verdict = analyze(
+        capture_stack("serverless-dev"), stack_spec("serverless-dev"), REPO_ROOT / "policy_pack"
+    )
+    assert verdict.diagnostics == []
