@@ -18,7 +18,8 @@ import requests
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_delay, wait_exponential_jitter
 
 T = TypeVar("T")
-DEFAULT_BUDGET_S = float(os.environ.get("WEBSTACK_PROBE_BUDGET_S", "300"))
+# CloudFront rolls a new distribution out in 5-15 minutes, and deploy does not wait for it.
+DEFAULT_BUDGET_S = float(os.environ.get("WEBSTACK_PROBE_BUDGET_S", "900"))
 HTTP_TIMEOUT_S = 10
 
 

@@ -94,10 +94,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
     report.render(graph, verdict, Console(highlight=False, soft_wrap=True), show_tree=not args.no_tree)
-    if args.json:
-        report.write_json(args.json, graph, verdict)
-    if args.mermaid:
-        args.mermaid.write_text(report.mermaid(graph), encoding="utf-8")
+    try:
+        if args.json:
+            report.write_json(args.json, graph, verdict)
+        if args.mermaid:
+            args.mermaid.write_text(report.mermaid(graph), encoding="utf-8")
+    except OSError as error:
+        err.print(f"error: cannot write the report: {error}", markup=False)
+        return EXIT_ERROR
     return EXIT_MANDATORY if verdict and verdict.mandatory else EXIT_OK
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -96,9 +97,9 @@ def _tree(graph: Graph, violations: Counter[str]) -> Tree:
             flag = f" [red]({violations[resource.urn]} mandatory)[/]" if violations[resource.urn] else ""
             style = "bold cyan" if not resource.custom else ""
             text = (
-                f"[{style}]{_short_type(resource.type)}[/] {resource.name}{flag}"
+                f"[{style}]{escape(_short_type(resource.type))}[/] {escape(resource.name)}{flag}"
                 if style
-                else (f"{_short_type(resource.type)} {resource.name}{flag}")
+                else (f"{escape(_short_type(resource.type))} {escape(resource.name)}{flag}")
             )
             add(branch.add(text), resource.urn)
 
@@ -121,7 +122,7 @@ def render(graph: Graph, verdict: Verdict | None, console: Console, show_tree: b
     console.print(counts)
 
     for warning in graph.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
     if verdict is None:
         console.print("policy pack: not run (--no-policy)")
         return
@@ -139,11 +140,15 @@ def render(graph: Graph, verdict: Verdict | None, console: Console, show_tree: b
         colour = "red" if level == "mandatory" else "yellow"
         for d in diagnostics:
             detail = d.message.split("\n", 1)[-1]
-            console.print(f"[{colour}]{level}[/] [bold]{d.policyName}[/] {d.urn or '(stack)'}\n    {detail}")
+            console.print(
+                f"[{colour}]{level}[/] [bold]{escape(d.policyName)}[/] {escape(d.urn or '(stack)')}\n"
+                f"    {escape(detail)}"
+            )
 
     for exemption in verdict.exemptions:
         console.print(
-            f"[cyan]exempted[/] [bold]{exemption.policyName}[/] {exemption.urn}\n    {exemption.reason}"
+            f"[cyan]exempted[/] [bold]{escape(exemption.policyName)}[/] {escape(exemption.urn)}\n"
+            f"    {escape(exemption.reason)}"
         )
 
     counts_line = summary(graph, verdict)

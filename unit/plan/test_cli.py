@@ -132,3 +132,29 @@ def test_a_broken_pack_exits_2(tmp_path: Path) -> None:
 def test_unknown_stack_and_bad_arguments_exit_2(tmp_path: Path) -> None:
     assert "no Pulumi.nope.yaml" in one_error_line(plan("nope"))
     assert plan("serverless-dev", "--frobnicate").returncode == 2
+
+
+def test_an_unwritable_report_path_exits_2(tmp_path: Path) -> None:
+    line = one_error_line(plan("serverless-dev", "--no-tree", "--json", tmp_path / "missing" / "r.json"))
+    assert "cannot write the report" in line
+
+
+def test_bracketed_text_is_printed_as_is(tmp_path: Path) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from plan import report
+    from plan.capture import Graph
+    from plan.gate import Diagnostic, Exemption, Verdict
+
+    verdict = Verdict(
+        "pack",
+        [],
+        [Diagnostic("p", "pack", "advisory", "urn:x", "description\nallows [s3:*] on [/] here")],
+        [Exemption("p", "urn:y", "legacy role [/] OPS-12")],
+    )
+    out = StringIO()
+    report.render(Graph("proj", "dev", False), verdict, Console(file=out, width=200), show_tree=False)
+    assert "allows [s3:*] on [/] here" in out.getvalue()
+    assert "legacy role [/] OPS-12" in out.getvalue()

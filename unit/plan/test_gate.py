@@ -168,3 +168,18 @@ def test_exemptions_skip_a_resource_and_carry_their_reason(violations: tuple[Sta
     assert exemption.policyName == "iam-no-wildcard-actions"
     assert exemption.urn == graph.one("aws:iam/rolePolicy:RolePolicy").urn
     assert exemption.reason == reason
+
+
+def test_a_packs_initial_all_level_applies_to_every_policy(
+    tmp_path: Path, violations: tuple[StackSpec, Graph]
+) -> None:
+    spec, graph = violations
+    pack = write_pack(
+        tmp_path / "pack",
+        FOREIGN_PACK.replace(
+            'initial_config={"short-bucket-names": {"enforcementLevel": EnforcementLevel.MANDATORY}}',
+            'initial_config={"all": EnforcementLevel.MANDATORY}',
+        ),
+    )
+    found = by_policy(analyze(graph, spec, pack))
+    assert found["short-bucket-names"][0].enforcementLevel == "mandatory"
