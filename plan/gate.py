@@ -151,7 +151,9 @@ def effective_config(
         )
     result: dict[str, tuple[str, dict[str, Any]]] = {}
     all_level, _ = _split_config(user["all"], "all") if "all" in user else (None, {})
-    initial_all = info.initialConfig["all"].enforcementLevel if "all" in info.initialConfig else 0
+    initial_all = (
+        info.initialConfig["all"].enforcementLevel if "all" in info.initialConfig else analyzer_pb2.ADVISORY
+    )
     for policy in info.policies:
         level = LEVELS[policy.enforcementLevel]
         if initial_all:  # the pack's own "all" (ADVISORY is 0 on the wire: indistinguishable from unset)
