@@ -35,6 +35,7 @@ STATE_DIR = ROOT / ".pulumi-state"
 OUTPUTS_DIR = Path(os.environ.get("WEBSTACK_OUTPUTS_DIR", ROOT / "cfn-outputs"))
 PACK_DIR = ROOT / "policy_pack"
 EXIT_PREREQUISITE = 2
+EXIT_CANCELLED = 130
 DEFAULT_EPHEMERAL_SOURCE = DEFAULT_PREVIEW_STACK = "serverless-dev"
 MAX_SUFFIX = 16
 
@@ -90,17 +91,20 @@ class Pulumi:
     def run(self, *args: str, capture: bool = False) -> str:
         command = ["pulumi", *args, "--non-interactive"]
         print("+ " + " ".join(command), flush=True)
-        result = subprocess.run(
-            command,
-            cwd=ROOT,
-            env=self.env,
-            text=True,
-            stdout=subprocess.PIPE if capture else None,
-            check=False,
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, text=True, stdout=subprocess.PIPE if capture else None
         )
-        if result.returncode != 0:
-            raise subprocess.CalledProcessError(result.returncode, command)
-        return result.stdout or ""
+        try:
+            stdout, _ = process.communicate()
+        except KeyboardInterrupt:
+            # Cancelled (Ctrl-C, or CI's SIGTERM turned into this): let pulumi stop cleanly, writing
+            # its state and releasing the stack lock, so the queued destroy can still run.
+            process.send_signal(signal.SIGINT)
+            process.wait()
+            raise
+        if process.returncode != 0:
+            raise subprocess.CalledProcessError(process.returncode, command)
+        return stdout or ""
 
 
 def example_config(stack: str) -> dict[str, str]:
@@ -109,15 +113,19 @@ def example_config(stack: str) -> dict[str, str]:
     if not path.is_file():
         raise MissingPrerequisiteError(f"no example stack {stack}: Pulumi.{stack}.yaml does not exist")
     config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
-    secure = [key for key, value in config.items() if isinstance(value, dict)]
+    secure = [key for key, value in config.items() if isinstance(value, dict) and set(value) == {"secure"}]
     if secure:
         raise MissingPrerequisiteError(
             f"Pulumi.{stack}.yaml: encrypted values ({', '.join(secure)}) cannot be copied"
         )
-    return {
-        str(key): str(value).lower() if isinstance(value, bool) else str(value)
-        for key, value in config.items()
-    }
+    return {str(key): _config_string(value) for key, value in config.items()}
+
+
+def _config_string(value: Any) -> str:
+    """A config value as `pulumi config set` takes it: structured values as JSON, as the engine does."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def flatten_outputs(outputs: Mapping[str, Any]) -> dict[str, str]:
@@ -143,7 +151,7 @@ def prepare(stack: str) -> Pulumi:
     return Pulumi(env)
 
 
-def preview(stack: str, extra: Sequence[str] = ()) -> int:
+def preview(stack: str, extra: Sequence[str] = (), policy_config: str | None = None) -> int:
     """`pulumi preview --policy-pack` when the CLI, a backend and credentials are there; otherwise
     the offline plan. Either way, say which ran and why."""
     try:
@@ -152,12 +160,16 @@ def preview(stack: str, extra: Sequence[str] = ()) -> int:
     except (MissingPrerequisiteError, subprocess.CalledProcessError) as why:
         reason = why if isinstance(why, MissingPrerequisiteError) else "`pulumi whoami` failed"
         print(f"running the offline plan of {stack} (no Pulumi engine): {reason}", flush=True)
-        return subprocess.run([sys.executable, "-m", "plan", stack, *extra], cwd=ROOT, check=False).returncode
+        offline = [sys.executable, "-m", "plan", stack, *extra]
+        if policy_config:
+            offline += ["--policy-config", policy_config]
+        return subprocess.run(offline, cwd=ROOT, check=False).returncode
     print(f"running `pulumi preview` of {stack} with the policy pack (real engine)", flush=True)
     pulumi.run("stack", "select", "--create", "--stack", stack)
     pulumi.run("install")
     pulumi.run("install", "--cwd", str(PACK_DIR))
-    pulumi.run("preview", "--stack", stack, "--policy-pack", str(PACK_DIR), *extra)
+    config = ["--policy-pack-config", policy_config] if policy_config else []
+    pulumi.run("preview", "--stack", stack, "--policy-pack", str(PACK_DIR), *config, *extra)
     return 0
 
 
@@ -168,7 +180,8 @@ def deploy(stack: str, config: Mapping[str, str] | None = None, policy_config: s
         pulumi.run("config", "set", "--stack", stack, key, value)
     pulumi.run("install")  # the program's virtualenv (.venv) and provider plugins
     pulumi.run("install", "--cwd", str(PACK_DIR))  # the policy pack's own venv (PulumiPolicy.yaml)
-    up = ["up", "--yes", "--skip-preview", "--stack", stack, "--policy-pack", str(PACK_DIR)]
+    # With its preview: a policy violation stops the update before anything is created.
+    up = ["up", "--yes", "--stack", stack, "--policy-pack", str(PACK_DIR)]
     if policy_config:
         up += ["--policy-pack-config", policy_config]
     pulumi.run(*up)
@@ -222,9 +235,12 @@ def teardown(source_stack: str = DEFAULT_EPHEMERAL_SOURCE) -> None:
     """Destroy this CI run's ephemeral stack if a killed job left it behind."""
     stack, _ = ephemeral_stack(source_stack, os.environ)
     pulumi = prepare(stack)
-    try:
-        pulumi.run("stack", "select", "--stack", stack)
-    except subprocess.CalledProcessError:
+    # Only a stack the backend does not list is absent; any other failure must surface.
+    stacks = {
+        entry["name"].rsplit("/", 1)[-1]
+        for entry in json.loads(pulumi.run("stack", "ls", "--json", capture=True))
+    }
+    if stack not in stacks:
         print(f"no stack {stack}: nothing to tear down", flush=True)
         return
     destroy(stack, keep_config=False)
@@ -267,11 +283,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra and args.action != "preview":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.action == "preview":
-        return preview(args.stack or DEFAULT_PREVIEW_STACK, extra)
-    if args.action not in ("ephemeral", "teardown") and not args.stack:
+    if args.action not in ("preview", "ephemeral", "teardown") and not args.stack:
         parser.error(f"{args.action} needs a STACK, e.g. serverless-dev")
     try:
+        if args.action == "preview":
+            return preview(args.stack or DEFAULT_PREVIEW_STACK, extra, args.policy_config)
         if args.action == "deploy":
             deploy(args.stack, policy_config=args.policy_config)
         elif args.action == "integration":
@@ -285,6 +301,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MissingPrerequisiteError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_PREREQUISITE
+    except KeyboardInterrupt:
+        print("error: cancelled", file=sys.stderr)
+        return EXIT_CANCELLED
     except subprocess.CalledProcessError as error:
         print(f"error: `{' '.join(error.cmd)}` failed with exit code {error.returncode}", file=sys.stderr)
         return error.returncode or 1

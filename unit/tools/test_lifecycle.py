@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +34,17 @@ with open(os.environ["FAKE_PULUMI_LOG"], "a") as log:
 verb = " ".join(a for a in args[:2] if not a.startswith("-"))
 if verb in os.environ.get("FAKE_PULUMI_FAIL", "").split(","):
     sys.exit(7)
+if verb in os.environ.get("FAKE_PULUMI_HANG", "").split(","):
+    import signal, time
+    def interrupted(*_):
+        with open(os.environ["FAKE_PULUMI_LOG"], "a") as log:
+            log.write(json.dumps(["<SIGINT>"]) + "\\n")
+        sys.exit(255)
+    signal.signal(signal.SIGINT, interrupted)
+    open(os.environ["FAKE_PULUMI_READY"], "w").close()
+    time.sleep(60)
+if verb == "stack ls":
+    print(os.environ.get("FAKE_PULUMI_STACKS", "[]"))
 if verb == "stack output":
     outputs = {{"cloudfrontUrl": "https://d1.cloudfront.net", "privateSubnetIds": ["subnet-1", "subnet-2"]}}
     print(json.dumps(outputs))
@@ -92,7 +105,7 @@ def deploy_calls(stack: str) -> list[list[str]]:
         ["stack", "select", "--create", "--stack", stack, NI],
         ["install", NI],
         ["install", "--cwd", PACK, NI],
-        ["up", "--yes", "--skip-preview", "--stack", stack, "--policy-pack", PACK, NI],
+        ["up", "--yes", "--stack", stack, "--policy-pack", PACK, NI],
         ["stack", "output", "--json", "--show-secrets", "--stack", stack, NI],
     ]
 
@@ -160,11 +173,53 @@ def test_ephemeral_destroys_after_a_failed_up(sandbox: dict[str, str]) -> None:
 
 
 def test_teardown_is_a_no_op_when_no_stack_is_left(sandbox: dict[str, str]) -> None:
-    env = {**sandbox, "FAKE_PULUMI_FAIL": "stack select", "GITHUB_RUN_ID": "9"}
+    env = {**sandbox, "FAKE_PULUMI_STACKS": '[{"name": "serverless-dev"}]', "GITHUB_RUN_ID": "9"}
     result = run(env, "teardown")
     assert result.returncode == 0
-    assert calls(env) == [["stack", "select", "--stack", "serverless-ci9-1", NI]]
+    assert calls(env) == [["stack", "ls", "--json", NI]]
     assert "nothing to tear down" in result.stdout
+
+
+def test_teardown_destroys_a_stack_a_killed_job_left(sandbox: dict[str, str]) -> None:
+    env = {
+        **sandbox,
+        "FAKE_PULUMI_STACKS": '[{"name": "organization/webstack/serverless-ci9-1"}]',
+        "GITHUB_RUN_ID": "9",
+    }
+    assert run(env, "teardown").returncode == 0
+    assert calls(env) == [
+        ["stack", "ls", "--json", NI],
+        *destroy_calls("serverless-ci9-1", keep_config=False),
+    ]
+
+
+def test_teardown_surfaces_a_backend_failure(sandbox: dict[str, str]) -> None:
+    env = {**sandbox, "FAKE_PULUMI_FAIL": "stack ls", "GITHUB_RUN_ID": "9"}
+    assert run(env, "teardown").returncode == 7
+
+
+def test_cancelling_an_ephemeral_run_stops_pulumi_cleanly_then_destroys(
+    sandbox: dict[str, str], tmp_path: Path
+) -> None:
+    ready = tmp_path / "up-started"
+    env = {**sandbox, "FAKE_PULUMI_HANG": "up", "FAKE_PULUMI_READY": str(ready), "GITHUB_RUN_ID": "5"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.lifecycle", "ephemeral"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)  # what CI sends on cancellation
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130 and "cancelled" in stderr
+    verbs = [call[0] for call in calls(env)]
+    # pulumi up got SIGINT (its graceful stop), then the queued teardown ran.
+    assert verbs[-4:] == ["up", "<SIGINT>", "destroy", "stack"]
 
 
 def exits_2_touching_nothing(env: dict[str, str], needle: str) -> None:
@@ -251,3 +306,42 @@ def test_preview_falls_back_to_the_offline_plan_and_says_why(sandbox: dict[str, 
     assert "offline plan of serverless-dev (no Pulumi engine): the pulumi CLI is not on PATH" in result.stdout
     assert "0 mandatory" in result.stdout
     assert calls(sandbox) == []
+
+
+def test_preview_passes_the_policy_config_to_the_cli(sandbox: dict[str, str]) -> None:
+    assert run(sandbox, "preview", "serverless-dev", "--policy-config", "pc.json").returncode == 0
+    (preview,) = [call for call in calls(sandbox) if call[0] == "preview"]
+    assert preview == [
+        "preview",
+        "--stack",
+        "serverless-dev",
+        "--policy-pack",
+        PACK,
+        "--policy-pack-config",
+        "pc.json",
+        NI,
+    ]
+
+
+def test_a_failing_pulumi_preview_reports_its_exit_code(sandbox: dict[str, str]) -> None:
+    result = run({**sandbox, "FAKE_PULUMI_FAIL": "preview"}, "preview", "serverless-dev")
+    assert result.returncode == 7 and "Traceback" not in result.stderr
+    assert "`pulumi preview" in result.stderr
+
+
+def test_example_config_copies_structured_values_as_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "Pulumi.x.yaml").write_text(
+        "config:\n  webstack:publicSubnetCidrs: [10.0.0.0/24, 10.0.1.0/24]\n  webstack:flag: true\n"
+        "  webstack:nested: {a: 1}\n"
+    )
+    monkeypatch.setattr(lifecycle, "ROOT", tmp_path)
+    assert lifecycle.example_config("x") == {
+        "webstack:publicSubnetCidrs": '["10.0.0.0/24", "10.0.1.0/24"]',
+        "webstack:flag": "true",
+        "webstack:nested": '{"a": 1}',
+    }
+    (tmp_path / "Pulumi.y.yaml").write_text("config:\n  webstack:dbPassword:\n    secure: v1:abc\n")
+    with pytest.raises(lifecycle.MissingPrerequisiteError, match="encrypted"):
+        lifecycle.example_config("y")
