@@ -11,7 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import requests
@@ -195,20 +195,23 @@ def storage_encrypted(
         raise ProbeError(f"topic {topic_arn} has no KMS key")
 
 
-def alarms_notify_topic(cloudwatch: Any, topic_arn: str, suffix: str, minimum: int) -> list[str]:
-    """The stack's alarms exist and each notifies the topic (000-R18)."""
-    alarms = [
-        alarm
-        for page in cloudwatch.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"])
+def alarms_notify_topic(cloudwatch: Any, topic_arn: str, names: Sequence[str]) -> None:
+    """Each of the stack's alarms (by name, so other stacks' alarms never count) exists and
+    notifies the topic (000-R18)."""
+    found = {
+        alarm["AlarmName"]: alarm
+        for start in range(0, len(names), 100)  # DescribeAlarms takes at most 100 names
+        for page in cloudwatch.get_paginator("describe_alarms").paginate(
+            AlarmNames=list(names[start : start + 100])
+        )
         for alarm in page["MetricAlarms"]
-        if alarm["AlarmName"].endswith(f"-{suffix}")
-    ]
-    if len(alarms) < minimum:
-        raise ProbeError(f"{len(alarms)} alarms end in -{suffix}; expected at least {minimum}")
-    silent = [a["AlarmName"] for a in alarms if topic_arn not in a.get("AlarmActions", [])]
+    }
+    missing = sorted(set(names) - set(found))
+    if missing:
+        raise ProbeError(f"alarms {missing} do not exist")
+    silent = sorted(name for name, alarm in found.items() if topic_arn not in alarm.get("AlarmActions", []))
     if silent:
         raise ProbeError(f"alarms {silent} do not notify {topic_arn}")
-    return [a["AlarmName"] for a in alarms]
 
 
 def api_waf_associated(wafv2: Any, stage_arn: str, web_acl_arn: str) -> None:

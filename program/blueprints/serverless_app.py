@@ -149,6 +149,9 @@ def build(config: StackConfig) -> Mapping[str, pulumi.Input[object]]:
                     viewer_request_code=cdn_functions.strip_prefix(API_PATH),
                 )
             ],
+            # CloudFront's custom error responses apply to every origin: a 404 page would replace
+            # the API's JSON 404s under /api/* with HTML. The site answers S3's own 404 instead.
+            error_pages=(),
             waf_logging=WebAclLogging(edge_logs_key.arn, account, EDGE_REGION),
             access_logging=WebAclLogging(edge_logs_key.arn, account, EDGE_REGION),
             access_log_bucket=access_logs.name,

@@ -233,3 +233,10 @@ def test_the_whole_blueprint_passes_every_policy_offline() -> None:
         capture_stack("serverless-dev"), stack_spec("serverless-dev"), REPO_ROOT / "policy_pack"
     )
     assert verdict.diagnostics == []
+
+
+def test_api_errors_reach_clients_as_json(serverless_graph: Graph) -> None:
+    # Custom error responses are distribution-wide; any would rewrite the API's JSON errors.
+    assert not serverless_graph.one("aws:cloudfront/distribution:Distribution").inputs.get(
+        "customErrorResponses"
+    )
