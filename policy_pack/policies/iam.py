@@ -88,14 +88,23 @@ def supports_resource_scoping(action: str) -> bool:
     return action.lower() not in _wildcard_only(service.lower())
 
 
+def is_all_resources(resource: str) -> bool:
+    """`*`, or an ARN whose resource part is only `*` (`arn:aws:s3:::*`, `arn:aws:logs:*:*:*`).
+
+    A pattern inside one resource (`bucket/*`, `log-group:name:*`) is scoped, not a wildcard.
+    """
+    return resource == "*" or (resource.startswith("arn:") and resource.split(":", 5)[-1] == "*")
+
+
 def wildcard_resources(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """(statement, value) for `Resource: "*"` granted to scopable actions, and every NotResource."""
+    """(statement, value) for all-resource grants to scopable actions, and every NotResource."""
     for sid, statement in allows(document):
-        resources = [str(r) for r in as_list(statement.get("Resource"))]
-        if "*" in resources:
+        for resource in [str(r) for r in as_list(statement.get("Resource"))]:
+            if not is_all_resources(resource):
+                continue
             scopable = [str(a) for a in as_list(statement.get("Action")) if supports_resource_scoping(str(a))]
             if scopable:
-                yield sid, f'Resource "*" for {", ".join(scopable)}'
+                yield sid, f'Resource "{resource}" for {", ".join(scopable)}'
         for resource in as_list(statement.get("NotResource")):
             yield sid, f"NotResource {resource}"
 

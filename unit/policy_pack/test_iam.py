@@ -180,3 +180,21 @@ def test_exemptions_skip_with_their_reason() -> None:
     outcome = run_resource(iam.no_wildcard_actions, ROLE_POLICY, broad, name="legacy-role", config=config)
     assert outcome.not_applicable == "exempted: migrating off the legacy role in Q3"
     assert run_resource(iam.no_wildcard_actions, ROLE_POLICY, broad, name="other", config=config).messages
+
+
+@pytest.mark.parametrize(
+    ("resource", "flagged"),
+    [
+        ("arn:aws:s3:::*", True),
+        ("arn:aws:logs:*:*:*", True),
+        ("arn:aws:s3:::results-dev/*", False),
+        ("arn:aws:logs:us-west-2:123456789012:log-group:/aws/lambda/api-dev:log-stream:*", False),
+        ("arn:aws:ec2:us-west-2:123456789012:network-interface/*", False),
+    ],
+)
+def test_an_arn_for_every_resource_is_a_wildcard_too(resource: str, flagged: bool) -> None:
+    document = doc(allow(["s3:PutObject"], [resource]))
+    outcome = run_resource(iam.no_wildcard_resources, ROLE_POLICY, {"policy": document})
+    assert bool(outcome.messages) is flagged
+    if flagged:
+        assert f'Resource "{resource}" for s3:PutObject' in outcome.messages[0]
