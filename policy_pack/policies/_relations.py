@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
@@ -110,3 +110,30 @@ def containers(props: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
         for index, container in enumerate(as_list(parsed))
         if isinstance(container, Mapping)
     ]
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def decide_each(items: Iterable[T], decide: Callable[[T], Iterable[R]]) -> Iterator[R]:
+    """Every finding that known values allow, then the first unknown value (if any) raised.
+
+    In a stack rule, an unknown value read while deciding one resource would end the whole rule
+    and hide the findings on the resources after it. Each item is decided on its own; the first
+    unknown is re-raised at the end, which the SDK reports as its advisory "can't run during
+    preview" note, so nothing passes silently.
+    """
+    unknown: UnknownValueError | None = None
+    for item in items:
+        try:
+            yield from decide(item)
+        except UnknownValueError as error:
+            unknown = unknown or error
+    if unknown is not None:
+        raise unknown
+
+
+def state_of(value: Any) -> str:
+    """A property value for a message: its repr, or "not set"."""
+    return "not set" if value is None else repr(value)

@@ -43,14 +43,24 @@ the SDK reports "can't run during preview" instead of passing silently.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, TypeVar
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
 from ._base import ADVISORY, MANDATORY, Anchors, as_list, of_type, referenced, resource_policy, stack_policy
-from ._relations import BUCKETS, ECR_REPOSITORY, QUEUE, dependencies, dig, is_set, referrers
+from ._relations import (
+    BUCKETS,
+    ECR_REPOSITORY,
+    QUEUE,
+    decide_each,
+    dependencies,
+    dig,
+    is_set,
+    referrers,
+    state_of,
+)
 
 BUCKET_SSE_CONFIGURATIONS = (
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
@@ -70,33 +80,6 @@ EBS_VOLUME = "aws:ebs/volume:Volume"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 ALARMS = ("aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm")
 ALARM_ACTION_PROPS = ("alarmActions", "okActions", "insufficientDataActions")
-
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-def decide_each(items: Iterable[T], decide: Callable[[T], Iterable[R]]) -> Iterator[R]:
-    """Every finding that known values allow, then the first unknown value (if any) raised.
-
-    In a stack rule, an unknown value read while deciding one resource would end the whole rule
-    and hide the findings on the resources after it. Each item is decided on its own; the first
-    unknown is re-raised at the end, which the SDK reports as its advisory "can't run during
-    preview" note, so nothing passes silently.
-    """
-    unknown: UnknownValueError | None = None
-    for item in items:
-        try:
-            yield from decide(item)
-        except UnknownValueError as error:
-            unknown = unknown or error
-    if unknown is not None:
-        raise unknown
-
-
-def state_of(value: Any) -> str:
-    """A property value for a message: its repr, or "not set"."""
-    return "not set" if value is None else repr(value)
-
 
 # -- S3 ---------------------------------------------------------------------------------------
 

@@ -44,8 +44,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
 from ._base import MANDATORY, Anchors, as_list, of_type, resource_policy, stack_policy
-from ._relations import BUCKETS, DISTRIBUTION, QUEUE, dig, is_set, referrers
-from .encryption_at_rest import decide_each, state_of
+from ._relations import BUCKETS, DISTRIBUTION, QUEUE, decide_each, dig, is_set, referrers, state_of
 from .iam import parse_document, statements
 
 TOPIC = "aws:sns/topic:Topic"

@@ -9,6 +9,7 @@ from pulumi_policy import EnforcementLevel, PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
 from policy_pack.policies import encryption_at_rest as rest
+from policy_pack.policies._relations import decide_each
 from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -140,11 +141,11 @@ def test_decide_each_reports_every_known_finding_then_raises_the_first_unknown()
 
     seen: list[str] = []
     with pytest.raises(UnknownValueError) as raised:
-        for finding in rest.decide_each(["bad-1", "?x", "ok", "bad-2", "?y"], decide):
+        for finding in decide_each(["bad-1", "?x", "ok", "bad-2", "?y"], decide):
             seen.append(finding)
     assert seen == ["bad-1", "bad-2"]
     assert raised.value.props == ["?x"]
-    assert list(rest.decide_each(["ok", "bad"], decide)) == ["bad"]
+    assert list(decide_each(["ok", "bad"], decide)) == ["bad"]
 
 
 # -- DynamoDB and DAX -------------------------------------------------------------------------
