@@ -10,22 +10,12 @@ from typing import Any
 
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 
 from integration import probes
 from integration.probes import ProbeError
 from unit.integration.stand_in import REGION, StandIn
 
 BUDGET_S = 8.0  # short retry budgets keep the broken cases quick
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,9 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from tools import lifecycle
 
@@ -51,17 +49,8 @@ if verb == "stack output":
 """
 
 
-@pytest.fixture(scope="module")
-def sts() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def sandbox(tmp_path: Path, sts: str) -> dict[str, str]:
+def sandbox(tmp_path: Path, moto_url: str) -> dict[str, str]:
     """An environment with the fake pulumi first on PATH, fake AWS credentials, a passphrase."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -76,7 +65,7 @@ def sandbox(tmp_path: Path, sts: str) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-west-2",
-        "AWS_ENDPOINT_URL_STS": sts,
+        "AWS_ENDPOINT_URL_STS": moto_url,
         "PULUMI_CONFIG_PASSPHRASE": "test-passphrase",
         "WEBSTACK_OUTPUTS_DIR": str(tmp_path / "cfn-outputs"),
         "WEBSTACK_PROBE_BUDGET_S": "2",
