@@ -66,20 +66,11 @@ def run_resource(
     config: Mapping[str, Any] | None = None,
     opts: PolicyResourceOptions | None = None,
 ) -> Outcome:
-    outcome = Outcome()
     urn = f"urn:pulumi:dev::webstack::{resource_type}::{name}"
     args = ResourceValidationArgs(
         resource_type, _props(props), urn, name, opts or options(), None, config_of(policy, config)
     )
-    try:
-        policy.validate(
-            args, lambda message, urn=None: (outcome.messages.append(message), outcome.urns.append(urn))
-        )
-    except _NotApplicableError as error:
-        outcome.not_applicable = error.reason
-    except UnknownValueError:
-        outcome.unknown = True
-    return outcome
+    return _validate(policy, args)
 
 
 def resource(
@@ -99,8 +90,15 @@ def resource(
 def run_stack(
     policy: StackValidationPolicy, resources: list[PolicyResource], config: Mapping[str, Any] | None = None
 ) -> Outcome:
+    return _validate(policy, StackValidationArgs(resources, config_of(policy, config)))
+
+
+def _validate(
+    policy: ResourceValidationPolicy | StackValidationPolicy,
+    args: ResourceValidationArgs | StackValidationArgs,
+) -> Outcome:
+    """Run the policy as the servicer does: findings, not-applicable, or unknown in preview."""
     outcome = Outcome()
-    args = StackValidationArgs(resources, config_of(policy, config))
     try:
         policy.validate(
             args, lambda message, urn=None: (outcome.messages.append(message), outcome.urns.append(urn))
