@@ -14,7 +14,7 @@ from pathlib import Path
 import pulumi
 from rich.console import Console
 
-from plan import report
+from plan import deploy_model, report
 from plan.capture import ProgramError, capture
 from plan.gate import PackError, analyze, load_policy_config
 from plan.project import UsageError, load_stack
@@ -49,6 +49,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--mermaid", type=Path, metavar="FILE", help="write a Mermaid diagram to FILE")
     p.add_argument("--no-tree", action="store_true", help="leave the resource tree out of the report")
     p.add_argument("--debug", action="store_true", help="show the program's traceback when it fails")
+    p.add_argument(
+        "--deploy-model",
+        action="store_true",
+        help="also model create/destroy time and AWS API throttling (a model, not a measurement)",
+    )
+    p.add_argument(
+        "--parallel",
+        type=deploy_model.parallel_arg,
+        metavar="N",
+        help="engine parallelism for --deploy-model (default: as `pulumi up`, 4 x CPUs or PULUMI_PARALLEL)",
+    )
     return p
 
 
@@ -94,9 +105,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
     report.render(graph, verdict, Console(highlight=False, soft_wrap=True), show_tree=not args.no_tree)
+    modelled = deploy_model.model(graph, args.parallel) if args.deploy_model or args.parallel else None
+    if modelled:
+        deploy_model.render(modelled, Console(highlight=False, soft_wrap=True))
     try:
         if args.json:
             report.write_json(args.json, graph, verdict)
+            if modelled:
+                deploy_model.add_to_json(args.json, modelled)
         if args.mermaid:
             args.mermaid.write_text(report.mermaid(graph), encoding="utf-8")
     except OSError as error:
