@@ -228,7 +228,12 @@ def nodes_from_graph(graph: Graph, data: Data, drop: frozenset[tuple[str, str]] 
             nodes.append(Node(resource.urn, resource.type, unique, seconds, seconds, explicit=explicit))
             continue
         entry, known = _durations(resource.type, resource.inputs, data)
-        calls = entry.get("calls", {})
+        calls = {key: list(entry.get("calls", {}).get(key, ())) for key in ("create", "delete")}
+        for extra in entry.get("extraCalls", []):
+            # Some inputs cost calls of their own (reserved concurrency: PutFunctionConcurrency).
+            if resource.inputs.get(extra["input"]) not in (None, "", [], {}):
+                calls["create"] += extra["create"]
+                calls["delete"] += extra["delete"]
         poll = entry.get("poll", {})
         timeouts = options.get("customTimeouts", {})
         nodes.append(
@@ -238,8 +243,8 @@ def nodes_from_graph(graph: Graph, data: Data, drop: frozenset[tuple[str, str]] 
                 deps=unique,
                 create=float(entry["create"]),
                 delete=float(entry["delete"]),
-                create_calls=tuple(calls.get("create", ())),
-                delete_calls=tuple(calls.get("delete", ())),
+                create_calls=tuple(calls["create"]),
+                delete_calls=tuple(calls["delete"]),
                 poll_api=poll.get("api", ""),
                 poll_every=float(poll.get("everySeconds", 0)),
                 create_timeout=duration_seconds(timeouts["create"]) if timeouts.get("create") else None,
@@ -643,6 +648,7 @@ def model(graph: Graph, parallel: int | None = None, data: Data | None = None) -
             },
         },
         "typesWithoutData": unknown,
+        "notModelled": list(data.raw["notModelled"]),
         "defaultDurations": {k: data.default[k] for k in ("create", "update", "delete")},
         "steps": len(nodes),
     }
@@ -752,6 +758,7 @@ def render(result: Mapping[str, Any], console: Console) -> None:
         ]
         if free:
             console.print(f"    {len(free)} edges cost nothing (off the critical path): " + ", ".join(free))
+    console.print("  not modelled: " + "; ".join(result["notModelled"]))
     if result["typesWithoutData"]:
         d = result["defaultDurations"]
         console.print(

@@ -379,3 +379,16 @@ def test_cli_refuses_parallel_zero_with_a_clear_line(capsys: pytest.CaptureFixtu
         cli.main(["serverless-dev", "--deploy-model", "--parallel", "0"])
     assert exit_.value.code == 2
     assert "--parallel must be a whole number >= 1, got '0'" in capsys.readouterr().err
+
+
+def test_reserved_concurrency_costs_a_put_function_concurrency_call() -> None:
+    plain = resource("plain", "aws:lambda/function:Function")
+    reserved = resource(
+        "reserved", "aws:lambda/function:Function", inputs={"reservedConcurrentExecutions": 100}
+    )
+    nodes = {n.urn: n for n in dm.nodes_from_graph(graph_of(plain, reserved), dm.Data.load())}
+    assert "lambda:PutFunctionConcurrency" not in nodes[plain.urn].create_calls
+    assert nodes[reserved.urn].create_calls[-2:] == (
+        "lambda:PutFunctionConcurrency",
+        "lambda:GetFunctionConcurrency",
+    )
