@@ -263,8 +263,16 @@ def eni_release_nodes(graph: Graph, nodes: Sequence[Node], data: Data) -> tuple[
     held: set[str] = set()
     for function in graph.by_type("aws:lambda/function:Function"):
         vpc = function.inputs.get("vpcConfig") or {}
-        for key in ("subnetIds", "securityGroupIds"):
-            held.update(by_id[i] for i in vpc.get(key, []) if isinstance(i, str) and i in by_id)
+        # replaceSecurityGroupsOnDestroy swaps the function's groups for the VPC default before the
+        # delete, so its own groups go free at once; the ENIs still sit in the subnets.
+        swapped = function.inputs.get("replaceSecurityGroupsOnDestroy") in (True, "true")
+        ids = [*vpc.get("subnetIds", [])]
+        ids += (
+            function.inputs.get("replacementSecurityGroupIds", [])
+            if swapped
+            else vpc.get("securityGroupIds", [])
+        )
+        held.update(by_id[i] for i in ids if isinstance(i, str) and i in by_id)
     applies = set(release["appliesTo"])
     out = [
         replace(n, delete=n.delete + float(release["seconds"])) if n.urn in held and n.type in applies else n
@@ -511,6 +519,13 @@ def _short(urn: str) -> str:
     return urn.split("::")[-1]
 
 
+def _kind(urn: str) -> str:
+    """The URN's own type, short (``aws:s3/bucket:Bucket`` is ``s3.Bucket``)."""
+    token = urn.split("::")[2].split("$")[-1] if urn.count("::") >= 3 else urn
+    package, module, kind = [*token.split(":"), "", ""][:3]
+    return f"{module.split('/')[0]}.{kind}" if package == "aws" else (kind or token)
+
+
 def model(graph: Graph, parallel: int | None = None, data: Data | None = None) -> dict[str, Any]:
     """The whole deploy-time report for ``graph`` as a JSON-ready dict (the `deployModel` object)."""
     data = data or Data.load()
@@ -678,9 +693,10 @@ def render(result: Mapping[str, Any], console: Console) -> None:
         title=f"critical path (create), {_minutes(result['criticalPathSeconds'])}", title_justify="left"
     )
     path.add_column("resource", overflow="fold")
+    path.add_column("type", overflow="fold")
     path.add_column("seconds", justify="right")
     for step in result["criticalPath"]:
-        path.add_row(escape(step["urn"].split("::", 3)[-1]), f"{step['seconds']:.0f}")
+        path.add_row(escape(_short(step["urn"])), _kind(step["urn"]), f"{step['seconds']:.0f}")
     console.print(path)
 
     buckets = sorted(result["peakBucketRates"], key=_load)

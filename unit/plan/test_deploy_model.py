@@ -392,3 +392,20 @@ def test_reserved_concurrency_costs_a_put_function_concurrency_call() -> None:
         "lambda:PutFunctionConcurrency",
         "lambda:GetFunctionConcurrency",
     )
+
+
+def test_replace_security_groups_on_destroy_frees_the_groups_but_not_the_subnets() -> None:
+    subnet = resource("sub", "aws:ec2/subnet:Subnet", outputs={"id": "subnet-1"})
+    group = resource("sg", "aws:ec2/securityGroup:SecurityGroup", outputs={"id": "sg-1"})
+    fn = resource(
+        "fn",
+        "aws:lambda/function:Function",
+        deps=(subnet.urn, group.urn),
+        inputs={
+            "vpcConfig": {"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]},
+            "replaceSecurityGroupsOnDestroy": True,
+        },
+    )
+    eni = dm.model(graph_of(subnet, group, fn), parallel=8)["whatIf"]["destroyWithEniRelease"]
+    assert eni["heldResources"] == [subnet.urn]
+    assert eni["destroySeconds"] == 1208.0  # function 5 s, then the subnet's 3 s plus 1200 s
