@@ -150,6 +150,7 @@ class Node:
     delete_timeout: float | None = None
     explicit: tuple[str, ...] = ()
     known: bool = True
+    basis: str = "estimate"
 
 
 def _provider_urn(reference: str) -> str:
@@ -225,7 +226,9 @@ def nodes_from_graph(graph: Graph, data: Data, drop: frozenset[tuple[str, str]] 
             seconds = float(
                 data.raw["engine"]["componentSeconds" if not resource.custom else "providerSeconds"]
             )
-            nodes.append(Node(resource.urn, resource.type, unique, seconds, seconds, explicit=explicit))
+            nodes.append(
+                Node(resource.urn, resource.type, unique, seconds, seconds, explicit=explicit, basis="engine")
+            )
             continue
         entry, known = _durations(resource.type, resource.inputs, data)
         calls = {key: list(entry.get("calls", {}).get(key, ())) for key in ("create", "delete")}
@@ -251,6 +254,7 @@ def nodes_from_graph(graph: Graph, data: Data, drop: frozenset[tuple[str, str]] 
                 delete_timeout=duration_seconds(timeouts["delete"]) if timeouts.get("delete") else None,
                 explicit=explicit,
                 known=known,
+                basis=str(entry.get("basis", "estimate")) if known else "default",
             )
         )
     return nodes
@@ -542,6 +546,7 @@ def model(graph: Graph, parallel: int | None = None, data: Data | None = None) -
 
     create, destroy = run(nodes, n, CREATE), run(nodes, n, DESTROY)
     path = critical_path(nodes, CREATE)
+    basis = {x.urn: x.basis for x in nodes}
     destroy_path = critical_path(nodes, DESTROY)
 
     rates = []
@@ -627,9 +632,9 @@ def model(graph: Graph, parallel: int | None = None, data: Data | None = None) -
         "parallelSource": data.raw["sources"]["pulumi-parallel"]["url"],
         "createSeconds": round(create.seconds, 1),
         "destroySeconds": round(destroy.seconds, 1),
-        "criticalPath": [{"urn": u, "seconds": s} for u, s in path],
+        "criticalPath": [{"urn": u, "seconds": s, "basis": basis[u]} for u, s in path],
         "criticalPathSeconds": round(sum(s for _, s in path), 1),
-        "destroyCriticalPath": [{"urn": u, "seconds": s} for u, s in destroy_path],
+        "destroyCriticalPath": [{"urn": u, "seconds": s, "basis": basis[u]} for u, s in destroy_path],
         "peakCallRates": rates,
         "peakBucketRates": bucket_rates,
         "predictedThrottles": throttles,
@@ -695,8 +700,9 @@ def render(result: Mapping[str, Any], console: Console) -> None:
     path.add_column("resource", overflow="fold")
     path.add_column("type", overflow="fold")
     path.add_column("seconds", justify="right")
+    path.add_column("basis")
     for step in result["criticalPath"]:
-        path.add_row(escape(_short(step["urn"])), _kind(step["urn"]), f"{step['seconds']:.0f}")
+        path.add_row(escape(_short(step["urn"])), _kind(step["urn"]), f"{step['seconds']:.0f}", step["basis"])
     console.print(path)
 
     buckets = sorted(result["peakBucketRates"], key=_load)

@@ -371,7 +371,8 @@ def test_cli_prints_the_model_and_writes_deploy_model_json(
     ):
         assert key in model
     assert model["parallel"] == 4
-    assert set(model["criticalPath"][0]) == {"urn", "seconds"}
+    assert set(model["criticalPath"][0]) == {"urn", "seconds", "basis"}
+    assert "measured" in {step["basis"] for step in model["criticalPath"]}  # the CloudFront distribution
 
 
 def test_cli_refuses_parallel_zero_with_a_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -409,3 +410,9 @@ def test_replace_security_groups_on_destroy_frees_the_groups_but_not_the_subnets
     eni = dm.model(graph_of(subnet, group, fn), parallel=8)["whatIf"]["destroyWithEniRelease"]
     assert eni["heldResources"] == [subnet.urn]
     assert eni["destroySeconds"] == 1208.0  # function 5 s, then the subnet's 3 s plus 1200 s
+
+
+def test_without_the_flag_the_json_report_has_no_deploy_model(tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    assert cli.main(["serverless-dev", "--no-policy", "--no-tree", "--json", str(out)]) == 0
+    assert "deployModel" not in json.loads(out.read_text(encoding="utf-8"))
