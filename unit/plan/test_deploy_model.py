@@ -416,3 +416,20 @@ def test_without_the_flag_the_json_report_has_no_deploy_model(tmp_path: Path) ->
     out = tmp_path / "plan.json"
     assert cli.main(["serverless-dev", "--no-policy", "--no-tree", "--json", str(out)]) == 0
     assert "deployModel" not in json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_every_figure_in_the_data_file_names_a_source_that_exists() -> None:
+    sources = DATA["sources"]
+    for token, entry in DATA["types"].items():
+        assert entry["basis"] in {"measured", "ceiling", "estimate"}, token
+        assert entry["source"] and all(s in sources for s in entry["source"]), token
+        assert all(entry[k] >= 0 for k in ("create", "update", "delete")), token
+        if "poll" in entry:
+            assert entry["poll"]["source"] in sources and entry["poll"]["everySeconds"] > 0, token
+        if entry["basis"] == "measured":
+            assert entry["calibration"]["source"] in sources, token
+    for limit in DATA["limits"]:
+        assert limit["source"] in sources and limit["burst"] >= 1 and limit["refillPerSecond"] > 0
+    assert DATA["retry"]["maxRetriesSource"] in sources and DATA["retry"]["backoffSource"] in sources
+    assert all(s in sources for s in DATA["eniRelease"]["source"])
+    assert all(sources[s]["says"] for s in sources)
