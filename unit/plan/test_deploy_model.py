@@ -277,17 +277,20 @@ def test_the_retry_budget_comes_from_the_provider_in_the_graph_else_the_default_
     assert dm.provider_max_retries(Graph("p", "t", False, []), data)[0] == 25
 
 
-def test_destroy_with_eni_release_holds_the_functions_subnets_and_security_groups() -> None:
+def vpc_function(**inputs: Any) -> tuple[CapturedResource, CapturedResource, CapturedResource]:
+    """A subnet, a security group and a function in both (the function's other inputs from ``inputs``)."""
     subnet = resource("sub", "aws:ec2/subnet:Subnet", outputs={"id": "subnet-1"})
     group = resource("sg", "aws:ec2/securityGroup:SecurityGroup", outputs={"id": "sg-1"})
-    other = resource("other", "aws:ec2/securityGroup:SecurityGroup", outputs={"id": "sg-2"})
+    vpc = {"vpcConfig": {"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]}}
     fn = resource(
-        "fn",
-        "aws:lambda/function:Function",
-        deps=(subnet.urn, group.urn),
-        prop_deps={"vpcConfig": [subnet.urn, group.urn]},
-        inputs={"vpcConfig": {"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]}},
+        "fn", "aws:lambda/function:Function", deps=(subnet.urn, group.urn), inputs={**vpc, **inputs}
     )
+    return subnet, group, fn
+
+
+def test_destroy_with_eni_release_holds_the_functions_subnets_and_security_groups() -> None:
+    subnet, group, fn = vpc_function()
+    other = resource("other", "aws:ec2/securityGroup:SecurityGroup", outputs={"id": "sg-2"})
     graph = graph_of(subnet, group, other, fn)
     result = dm.model(graph, parallel=8)
     eni = result["whatIf"]["destroyWithEniRelease"]
@@ -396,17 +399,7 @@ def test_reserved_concurrency_costs_a_put_function_concurrency_call() -> None:
 
 
 def test_replace_security_groups_on_destroy_frees_the_groups_but_not_the_subnets() -> None:
-    subnet = resource("sub", "aws:ec2/subnet:Subnet", outputs={"id": "subnet-1"})
-    group = resource("sg", "aws:ec2/securityGroup:SecurityGroup", outputs={"id": "sg-1"})
-    fn = resource(
-        "fn",
-        "aws:lambda/function:Function",
-        deps=(subnet.urn, group.urn),
-        inputs={
-            "vpcConfig": {"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]},
-            "replaceSecurityGroupsOnDestroy": True,
-        },
-    )
+    subnet, group, fn = vpc_function(replaceSecurityGroupsOnDestroy=True)
     eni = dm.model(graph_of(subnet, group, fn), parallel=8)["whatIf"]["destroyWithEniRelease"]
     assert eni["heldResources"] == [subnet.urn]
     assert eni["destroySeconds"] == 1208.0  # function 5 s, then the subnet's 3 s plus 1200 s
