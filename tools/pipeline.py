@@ -127,6 +127,8 @@ def run_stage(stage: Stage, action: Callable[[], int], verdicts: Mapping[int, st
         stage.code, stage.result = 1, f"failed: {error}"
     finally:
         stage.seconds = time.monotonic() - start
+    if stage.code:
+        print(f"error: {stage.name} {stage.result}", file=sys.stderr, flush=True)
     return stage.passed
 
 
@@ -144,11 +146,10 @@ def by_hand(stack: str, pulumi: lifecycle.Pulumi) -> str:
 
 
 def summary(source: str, stack: str, stages: Sequence[Stage]) -> str:
-    width = max(len(stage.result) for stage in stages)
-    lines = [f"pipeline {source} (deployed as {stack}):", f"  {'stage':<14} {'result':<{width}}  time"]
+    lines = [f"pipeline {source} (deployed as {stack}):", f"  {'stage':<14} {'time':>8}  result"]
     for stage in stages:
         seconds = "-" if stage.seconds is None else f"{stage.seconds:.1f} s"
-        lines.append(f"  {stage.name:<14} {stage.result:<{width}}  {seconds}")
+        lines.append(f"  {stage.name:<14} {seconds:>8}  {stage.result}")
     return "\n".join(lines)
 
 
