@@ -78,8 +78,9 @@ def run_pipeline(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def pipeline(session: nox.Session) -> None:
-    """`nox -s pipeline -- STACK`: unit tests -> offline gate -> deploy a suffixed copy -> probes ->
-    destroy (tools/pipeline.py); nothing is deployed unless tests and gate pass."""
+    """`nox -s pipeline -- STACK`: tests -> offline gate -> deploy a suffixed copy -> probes -> destroy.
+
+    tools/pipeline.py: nothing is deployed unless the tests and the gate pass."""
     run_pipeline(session)
 
 

@@ -53,6 +53,7 @@ class Stage:
     result: str = "not run"
     code: int | None = None
     seconds: float | None = None
+    note: str = ""  # said beside "passed", e.g. that there was nothing to destroy
 
     @property
     def passed(self) -> bool:
@@ -111,7 +112,7 @@ def run_stage(stage: Stage, action: Callable[[], int], verdicts: Mapping[int, st
     try:
         stage.code = action()
         if stage.code == 0:
-            stage.result = "passed"
+            stage.result = f"passed ({stage.note})" if stage.note else "passed"
         else:
             why = (verdicts or {}).get(stage.code, "")
             stage.result = f"failed (exit {stage.code}{': ' + why if why else ''})"
@@ -187,6 +188,17 @@ def pipeline(source: str, policy_config: str | None = None, environ: Mapping[str
 
     def destroy() -> int:
         assert pulumi is not None
+        if not stages["deploy"].passed and not pulumi.forced_stop:
+            # A deploy that failed early (stack select, install) created no stack: say so rather
+            # than report a failed destroy of nothing. If the backend cannot tell, destroy anyway.
+            try:
+                listed = stack in lifecycle.listed_stacks(pulumi)
+            except (subprocess.CalledProcessError, UnexpectedOutputError):
+                listed = True
+            if not listed:
+                print(f"no stack {stack}: the deploy created nothing, nothing to destroy", flush=True)
+                stages["destroy"].note = "nothing to destroy"
+                return 0
         lifecycle.destroy(stack, keep_config=False, pulumi=pulumi)
         return 0
 

@@ -152,15 +152,33 @@ def test_the_real_probes_fail_on_unreachable_outputs_and_the_copy_is_destroyed(
     assert summary_rows(result.stdout)["probes"] == "failed (exit 1)"
 
 
+LISTED = json.dumps([{"name": "organization/webstack/serverless-se42-1"}])
+
+
 def test_a_failed_up_is_destroyed_and_skips_the_probes(sandbox: dict[str, str]) -> None:
-    env = {**with_stand_ins(sandbox), "FAKE_PULUMI_FAIL": "up"}
+    env = {**with_stand_ins(sandbox), "FAKE_PULUMI_FAIL": "up", "FAKE_PULUMI_STACKS": LISTED}
     result = run(env, "serverless-dev")
     assert result.returncode == 7
-    verbs = [call[0] for call in calls(env)]
-    assert verbs[-3:] == ["up", "destroy", "stack"] and "<probes>" not in verbs
+    recorded = calls(env)
+    assert recorded[-3:] == [
+        ["stack", "ls", "--json", NI],  # did the failed deploy create the stack? It did.
+        *destroy_calls("serverless-se42-1", keep_config=False),
+    ]
+    assert recorded[-4][0] == "up" and ["<probes>"] not in recorded
     rows = summary_rows(result.stdout)
     assert rows["deploy"] == "failed: `pulumi up --yes` exited 7"
     assert (rows["probes"], rows["destroy"]) == ("skipped", "passed")
+
+
+def test_a_deploy_that_failed_before_creating_the_stack_has_nothing_to_destroy(
+    sandbox: dict[str, str],
+) -> None:
+    env = {**with_stand_ins(sandbox), "FAKE_PULUMI_FAIL": "stack select"}
+    result = run(env, "serverless-dev")
+    assert result.returncode == 7
+    assert [call[:2] for call in calls(env)][-2:] == [["stack", "select"], ["stack", "ls"]]
+    assert "did not finish" not in result.stderr
+    assert summary_rows(result.stdout)["destroy"] == "passed (nothing to destroy)"
 
 
 def test_a_failing_destroy_names_the_stack_and_the_commands_to_finish_it(sandbox: dict[str, str]) -> None:
@@ -221,7 +239,12 @@ def test_cancelling_during_up_stops_pulumi_cleanly_then_destroys(
     sandbox: dict[str, str], tmp_path: Path
 ) -> None:
     ready = tmp_path / "up-started"
-    env = {**with_stand_ins(sandbox), "FAKE_PULUMI_HANG": "up", "FAKE_PULUMI_READY": str(ready)}
+    env = {
+        **with_stand_ins(sandbox),
+        "FAKE_PULUMI_HANG": "up",
+        "FAKE_PULUMI_READY": str(ready),
+        "FAKE_PULUMI_STACKS": LISTED,
+    }
     process = start(env)
     wait_for(ready)
     process.send_signal(signal.SIGTERM)  # what CI sends on cancellation
@@ -229,7 +252,7 @@ def test_cancelling_during_up_stops_pulumi_cleanly_then_destroys(
     assert process.returncode == 130 and "cancelled" in stderr
     verbs = [call[0] for call in calls(env)]
     # pulumi up got SIGINT (its graceful stop), then the queued destroy ran; no cancel was needed.
-    assert verbs[-4:] == ["up", "<SIGINT>", "destroy", "stack"]
+    assert verbs[-5:] == ["up", "<SIGINT>", "stack", "destroy", "stack"]
     assert summary_rows(stdout)["deploy"] == "cancelled"
 
 
