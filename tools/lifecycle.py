@@ -149,9 +149,10 @@ class Pulumi:
                 continue  # interrupted again while waiting: the next, harder signal now
 
     def cancel(self, stack: str) -> None:
-        """Clear a stale lock before a destroy: `pulumi cancel` deletes a file/S3 backend's lock
-        files (none is no error), and cancels Pulumi Cloud's active update (an update that already
-        ended is an error, which is harmless here)."""
+        """Clear a stale lock before a destroy. `pulumi cancel` on a file/S3 (DIY) backend deletes
+        every lock file of the stack, and no lock is no error (pkg/backend/diy CancelCurrentUpdate);
+        on Pulumi Cloud it cancels the stack's active update, and with nothing to cancel it may
+        fail, which is harmless here: the destroy that follows says whether the stack is free."""
         try:
             self.run("cancel", "--yes", "--stack", stack)
         except subprocess.CalledProcessError as error:
@@ -209,23 +210,26 @@ def clear_outputs() -> None:
 
 
 def write_outputs(outputs: Mapping[str, Any]) -> None:
-    """Both files from one value, each written whole (temp file + rename) or not at all."""
+    """Both files from one value, each written whole (temp file + rename); if either cannot be put
+    in place, neither is left, so the two never disagree."""
     texts = {
         "outputs.json": json.dumps(outputs, indent=2, sort_keys=True) + "\n",
         "flat-outputs.json": json.dumps(flatten_outputs(outputs), indent=2, sort_keys=True) + "\n",
     }
     OUTPUTS_DIR.mkdir(parents=True, exist_ok=True)
-    staged = []
+    staged: list[tuple[Path, Path]] = []
     try:
         for name, text in texts.items():
-            handle, temp = tempfile.mkstemp(dir=OUTPUTS_DIR, prefix=f".{name}.")
-            staged.append((Path(temp), OUTPUTS_DIR / name))
+            handle, temp_name = tempfile.mkstemp(dir=OUTPUTS_DIR, prefix=f".{name}.")
+            staged.append((Path(temp_name), OUTPUTS_DIR / name))
             with os.fdopen(handle, "w") as file:
                 file.write(text)
-        # Both are complete on disk before either is visible; the probes read flat-outputs.json,
-        # renamed last, so they never see it beside a missing or older outputs.json.
+        # Both are complete on disk before either is renamed into place.
         for temp, final in staged:
             os.replace(temp, final)
+    except BaseException:
+        clear_outputs()
+        raise
     finally:
         for temp, _ in staged:
             temp.unlink(missing_ok=True)
