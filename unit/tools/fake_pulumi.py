@@ -48,7 +48,7 @@ if listed("FAKE_PULUMI_STUBBORN"):
     signal.signal(signal.SIGINT, ignored)
     signal.signal(signal.SIGTERM, ignored)
     open(os.environ["FAKE_PULUMI_READY"], "w").close()
-    time.sleep(300)
+    time.sleep(90)  # longer than any test waits; SIGKILL ends it sooner
 if verb == "stack ls":
     print(os.environ.get("FAKE_PULUMI_STACKS", "[]"))
 if verb == "stack output":

@@ -273,7 +273,7 @@ def test_a_pulumi_that_ignores_sigint_is_terminated_killed_and_still_destroyed(
     began = time.monotonic()
     process.send_signal(signal.SIGTERM)
     try:
-        _, stderr = process.communicate(timeout=60)  # the stubborn fake sleeps 300 s
+        _, stderr = process.communicate(timeout=60)  # the stubborn fake sleeps 90 s
     finally:
         process.kill()
     assert time.monotonic() - began < 60
