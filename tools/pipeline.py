@@ -167,6 +167,14 @@ def pipeline(source: str, policy_config: str | None = None, environ: Mapping[str
         replaced.update(stand_ins(environ))
         config.update(lifecycle.example_config(source))
         config["webstack:environmentSuffix"] = suffix
+        built = built_blueprints()
+        blueprint = config.get("webstack:blueprint", "")
+        if blueprint not in built:
+            # Said now, not after minutes of tests, by a gate that would only say the same.
+            raise MissingPrerequisiteError(
+                f"Pulumi.{source}.yaml: blueprint {blueprint or '(none)'} is not built yet "
+                f"(built: {', '.join(sorted(built))})"
+            )
         pulumi = lifecycle.prepare(stack)
         return 0
 

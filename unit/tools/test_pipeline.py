@@ -331,3 +331,18 @@ def test_the_gate_command_plans_the_copy_with_its_own_config(tmp_path: Path) -> 
     assert yaml.safe_load((tmp_path / "Pulumi.serverless-se42-1.yaml").read_text()) == {"config": config}
     project = yaml.safe_load((tmp_path / "Pulumi.yaml").read_text())
     assert project["name"] == "webstack" and project["main"] == str(ROOT / "program")
+
+
+def test_a_blueprint_that_is_not_built_stops_before_the_tests(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(pipeline, "built_blueprints", lambda: frozenset({"catalog-api"}))
+    monkeypatch.setattr(pipeline.signal, "signal", lambda *_: None)  # leave pytest's handlers alone
+    monkeypatch.setattr(pipeline.lifecycle, "prepare", lambda _stack: pytest.fail("prepare ran"))
+    assert pipeline.pipeline("serverless-dev", environ=RUN) == 2
+    out = capsys.readouterr()
+    assert (
+        "error: prerequisites failed: Pulumi.serverless-dev.yaml: blueprint serverless-app is not built yet "
+        "(built: catalog-api)"
+    ) in out.err
+    assert summary_rows(out.out)["tests"] == "skipped"
