@@ -71,15 +71,28 @@ def destroy(session: nox.Session) -> None:
     lifecycle(session, "destroy")
 
 
+def run_pipeline(session: nox.Session) -> None:
+    install_dev(session)
+    session.run("python", "-m", "tools.pipeline", *session.posargs)
+
+
+@nox.session(default=False)
+def pipeline(session: nox.Session) -> None:
+    """`nox -s pipeline -- STACK`: tests -> offline gate -> deploy a suffixed copy -> probes -> destroy.
+
+    tools/pipeline.py: nothing is deployed unless the tests and the gate pass."""
+    run_pipeline(session)
+
+
 @nox.session(default=False)
 def ephemeral(session: nox.Session) -> None:
-    """CI: a uniquely suffixed stack; deploy -> probes -> destroy, destroy whatever fails."""
-    lifecycle(session, "ephemeral")
+    """The same as `nox -s pipeline` (its former name)."""
+    run_pipeline(session)
 
 
 @nox.session(default=False)
 def teardown(session: nox.Session) -> None:
-    """CI backstop after a killed job: destroy this run's ephemeral stack if it is left."""
+    """CI backstop after a killed job: cancel a stale lock, destroy this run's copy if it is left."""
     lifecycle(session, "teardown")
 
 

@@ -87,8 +87,25 @@ def direct_object_access_denied(
     eventually(check, "direct S3 access is denied", budget_s)
 
 
+def _json_body(response: requests.Response) -> dict[str, Any]:
+    """The JSON object a response carries, or {} (an edge's HTML error page, a non-object)."""
+    if not response.headers.get("Content-Type", "").startswith("application/json"):
+        return {}
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 def api_round_trip(session: requests.Session, api_url: str, budget_s: float = DEFAULT_BUDGET_S) -> str:
-    """POST, GET and PATCH an item through the API (000-R4); returns the item id."""
+    """POST, GET and PATCH an item through the API (000-R4); returns the item id.
+
+    Each call is retried while the CDN may still be rolling out (an edge that is not updated yet
+    answers 403/502 to a request another edge served). The PATCH names the version it is based on,
+    so a retry after an attempt that was applied but whose response was lost gets 409, and the
+    item is then read back: it counts if it is exactly what that PATCH made.
+    """
     base = api_url.rstrip("/")
 
     def create() -> dict[str, Any]:
@@ -99,13 +116,33 @@ def api_round_trip(session: requests.Session, api_url: str, budget_s: float = DE
 
     item = eventually(create, "the API creates an item", budget_s)
     item_id = str(item["id"])
-    fetched = _get(session, f"{base}/items/{item_id}")
-    if fetched.status_code != 200 or fetched.json().get("name") != "probe":
-        raise ProbeError(f"GET {base}/items/{item_id} -> {fetched.status_code} {fetched.text[:120]!r}")
-    patched = session.patch(f"{base}/items/{item_id}", json={"count": 2}, timeout=HTTP_TIMEOUT_S)
-    body = patched.json() if patched.headers.get("Content-Type", "").startswith("application/json") else {}
-    if patched.status_code != 200 or body.get("count") != 2 or body.get("version") != 2:
-        raise ProbeError(f"PATCH {base}/items/{item_id} -> {patched.status_code} {patched.text[:120]!r}")
+    url = f"{base}/items/{item_id}"
+
+    def fetch() -> dict[str, Any]:
+        response = _get(session, url)
+        body = _json_body(response)
+        if response.status_code != 200 or body.get("name") != "probe":
+            raise ProbeError(f"GET {url} -> {response.status_code} {response.text[:120]!r}")
+        return body
+
+    fetched = eventually(fetch, f"the API returns item {item_id}", budget_s)
+
+    def patched_once(body: dict[str, Any]) -> bool:
+        return body.get("count") == 2 and body.get("version") == int(fetched.get("version", 1)) + 1
+
+    def patch() -> dict[str, Any]:
+        based_on = int(fetched.get("version", 1))
+        response = session.patch(url, json={"count": 2, "version": based_on}, timeout=HTTP_TIMEOUT_S)
+        body = _json_body(response)
+        if response.status_code == 409:
+            current = fetch()
+            if patched_once(current):
+                return current
+        if response.status_code != 200 or not patched_once(body):
+            raise ProbeError(f"PATCH {url} -> {response.status_code} {response.text[:120]!r}")
+        return body
+
+    eventually(patch, f"the API updates item {item_id}", budget_s)
     return item_id
 
 

@@ -1,16 +1,18 @@
-"""Deploy lifecycle: deploy, integration probes, destroy, and the ephemeral CI run of all three.
+"""Deploy lifecycle: deploy, integration probes, destroy, and the CI backstop teardown.
 
     python -m tools.lifecycle preview [STACK]     # pulumi preview with the pack, else the offline plan
     python -m tools.lifecycle deploy STACK        # pulumi up --policy-pack policy_pack, then outputs files
     python -m tools.lifecycle integration STACK   # the tenacity-retried probes in integration/
     python -m tools.lifecycle destroy STACK       # pulumi destroy, then pulumi stack rm
-    python -m tools.lifecycle ephemeral [EXAMPLE]  # unique suffix; deploy -> probes -> destroy, always
-    python -m tools.lifecycle teardown [EXAMPLE]   # CI backstop: destroy this run's ephemeral stack
+    python -m tools.lifecycle teardown [EXAMPLE]  # CI backstop: cancel a stale lock, destroy this run's copy
 
+The whole sequence (tests, offline gate, deploy, probes, destroy) is tools/pipeline.py.
 This needs the Pulumi CLI and AWS credentials; nothing in the offline tests runs it against a
 cloud. Every prerequisite is checked before anything is touched: no `pulumi` on PATH, no
-credentials (STS GetCallerIdentity), or no passphrase for the local state backend give one
-clear line with the fix and exit 2.
+credentials (STS GetCallerIdentity), no passphrase for the local state backend, or a CI run
+without a remote backend give one clear line with the fix and exit 2. Output of the CLI that is
+not what it should be (garbage from `stack output --json` or `stack ls --json`) is one line and
+exit 1, never a traceback.
 """
 
 from __future__ import annotations
@@ -22,32 +24,49 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import yaml
+from tools.stacks import StackFileError, read_stack_file, stack_tag
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / ".pulumi-state"
 OUTPUTS_DIR = Path(os.environ.get("WEBSTACK_OUTPUTS_DIR", ROOT / "cfn-outputs"))
+OUTPUT_FILES = ("outputs.json", "flat-outputs.json")
 PACK_DIR = ROOT / "policy_pack"
 EXIT_PREREQUISITE = 2
 EXIT_CANCELLED = 130
 DEFAULT_EPHEMERAL_SOURCE = DEFAULT_PREVIEW_STACK = "serverless-dev"
 MAX_SUFFIX = 16
+# A cancelled pulumi gets SIGINT (its graceful stop: finish in-flight operations, write the state,
+# release the lock), then SIGTERM, then SIGKILL, each after a bounded wait, so a CLI that ignores
+# SIGINT can never keep the queued destroy from running.
+STOP_GRACE_S = float(os.environ.get("WEBSTACK_PULUMI_STOP_S", "120"))
+TERM_GRACE_S = float(os.environ.get("WEBSTACK_PULUMI_TERM_S", "15"))
 
 
 class MissingPrerequisiteError(Exception):
-    """Something the user must install or set first; the message says what."""
+    """Something the user must install, set or fix first; the message says what (exit 2)."""
+
+
+class UnexpectedOutputError(Exception):
+    """The CLI printed something that is not what its command documents (exit 1)."""
 
 
 def backend_env(environ: Mapping[str, str]) -> dict[str, str]:
     """The environment every pulumi command runs with: an explicit backend, never a prompt."""
     env = dict(environ)
     if not env.get("PULUMI_BACKEND_URL"):
+        if env.get("CI", "").lower() == "true":
+            # A runner's disk is thrown away with the job: state there cannot destroy anything later.
+            raise MissingPrerequisiteError(
+                "CI runs need a remote state backend: set PULUMI_BACKEND_URL (s3://BUCKET, "
+                "https://api.pulumi.com, ...); a local .pulumi-state/ is lost with the runner"
+            )
         # A local file backend inside the repo (git-ignored); no Pulumi Cloud account needed.
         env["PULUMI_BACKEND_URL"] = STATE_DIR.as_uri()
         if not (env.get("PULUMI_CONFIG_PASSPHRASE") or env.get("PULUMI_CONFIG_PASSPHRASE_FILE")):
@@ -87,6 +106,9 @@ class Pulumi:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
+        # Set once a pulumi had to be terminated or killed: its stack lock (file/S3 backends) or its
+        # "update in progress" (Pulumi Cloud) is left behind, and only `pulumi cancel` clears it.
+        self.forced_stop = False
 
     def run(self, *args: str, capture: bool = False) -> str:
         command = ["pulumi", *args, "--non-interactive"]
@@ -97,14 +119,59 @@ class Pulumi:
         try:
             stdout, _ = process.communicate()
         except KeyboardInterrupt:
-            # Cancelled (Ctrl-C, or CI's SIGTERM turned into this): let pulumi stop cleanly, writing
-            # its state and releasing the stack lock, so the queued destroy can still run.
-            process.send_signal(signal.SIGINT)
-            process.wait()
+            # Cancelled (Ctrl-C, or CI's SIGTERM turned into this): stop pulumi within a bounded
+            # time, so the queued destroy can still run.
+            self._stop(process)
             raise
         if process.returncode != 0:
             raise subprocess.CalledProcessError(process.returncode, command)
         return stdout or ""
+
+    def _stop(self, process: subprocess.Popen[str]) -> None:
+        steps: list[tuple[signal.Signals, float | None]] = [
+            (signal.SIGINT, STOP_GRACE_S),
+            (signal.SIGTERM, TERM_GRACE_S),
+            (signal.SIGKILL, None),
+        ]
+        for signum, grace in steps:
+            if process.poll() is not None:
+                return
+            if signum is not signal.SIGINT:
+                self.forced_stop = True
+                print(f"pulumi did not stop; sending {signum.name}", file=sys.stderr, flush=True)
+            process.send_signal(signum)
+            try:
+                process.wait(timeout=grace)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+            except KeyboardInterrupt:
+                continue  # interrupted again while waiting: the next, harder signal now
+
+    def cancel(self, stack: str) -> None:
+        """Clear a stale lock before a destroy. `pulumi cancel` on a file/S3 (DIY) backend deletes
+        every lock file of the stack, and no lock is no error (pkg/backend/diy CancelCurrentUpdate);
+        on Pulumi Cloud it cancels the stack's active update, and with nothing to cancel it may
+        fail, which is harmless here: the destroy that follows says whether the stack is free."""
+        try:
+            self.run("cancel", "--yes", "--stack", stack)
+        except subprocess.CalledProcessError as error:
+            print(f"note: `pulumi cancel` exited {error.returncode}: no update to cancel", flush=True)
+
+
+def parse_json(text: str, command: str, kind: type[dict[str, Any]] | type[list[Any]]) -> Any:
+    """``command``'s --json output as ``kind``, or UnexpectedOutputError naming what came instead."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        shown = text.strip()[:60] or "nothing"
+        raise UnexpectedOutputError(f"`{command}` printed {shown!r}, not JSON") from None
+    if not isinstance(value, kind):
+        raise UnexpectedOutputError(
+            f"`{command}` printed a JSON {type(value).__name__}; expected a JSON "
+            f"{'object' if kind is dict else 'array'}"
+        )
+    return value
 
 
 def example_config(stack: str) -> dict[str, str]:
@@ -112,7 +179,10 @@ def example_config(stack: str) -> dict[str, str]:
     path = ROOT / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         raise MissingPrerequisiteError(f"no example stack {stack}: Pulumi.{stack}.yaml does not exist")
-    config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+    try:
+        config = read_stack_file(path)
+    except StackFileError as error:
+        raise MissingPrerequisiteError(str(error)) from None
     secure = [key for key, value in config.items() if isinstance(value, dict) and set(value) == {"secure"}]
     if secure:
         raise MissingPrerequisiteError(
@@ -133,12 +203,44 @@ def flatten_outputs(outputs: Mapping[str, Any]) -> dict[str, str]:
     return {key: value if isinstance(value, str) else json.dumps(value) for key, value in outputs.items()}
 
 
+def clear_outputs() -> None:
+    """A deploy starts with no outputs files: a failed one can never leave another's behind."""
+    for name in OUTPUT_FILES:
+        (OUTPUTS_DIR / name).unlink(missing_ok=True)
+
+
 def write_outputs(outputs: Mapping[str, Any]) -> None:
-    OUTPUTS_DIR.mkdir(exist_ok=True)
-    (OUTPUTS_DIR / "outputs.json").write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n")
-    (OUTPUTS_DIR / "flat-outputs.json").write_text(
-        json.dumps(flatten_outputs(outputs), indent=2, sort_keys=True) + "\n"
-    )
+    """Both files from one value, each written whole (temp file + rename); if either cannot be put
+    in place, neither is left, so the two never disagree."""
+    texts = {
+        "outputs.json": json.dumps(outputs, indent=2, sort_keys=True) + "\n",
+        "flat-outputs.json": json.dumps(flatten_outputs(outputs), indent=2, sort_keys=True) + "\n",
+    }
+    OUTPUTS_DIR.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, text in texts.items():
+            handle, temp_name = tempfile.mkstemp(dir=OUTPUTS_DIR, prefix=f".{name}.")
+            staged.append((Path(temp_name), OUTPUTS_DIR / name))
+            with os.fdopen(handle, "w") as file:
+                file.write(text)
+        # Both are complete on disk before either is renamed into place.
+        for temp, final in staged:
+            os.replace(temp, final)
+    except BaseException:
+        clear_outputs()
+        raise
+    finally:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+
+
+def shown(path: Path) -> str:
+    """A path as the user should read it: relative to the repo when inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def prepare(stack: str) -> Pulumi:
@@ -173,8 +275,14 @@ def preview(stack: str, extra: Sequence[str] = (), policy_config: str | None = N
     return 0
 
 
-def deploy(stack: str, config: Mapping[str, str] | None = None, policy_config: str | None = None) -> None:
-    pulumi = prepare(stack)
+def deploy(
+    stack: str,
+    config: Mapping[str, str] | None = None,
+    policy_config: str | None = None,
+    pulumi: Pulumi | None = None,
+) -> None:
+    pulumi = pulumi or prepare(stack)
+    clear_outputs()
     pulumi.run("stack", "select", "--create", "--stack", stack)
     for key, value in (config or {}).items():
         pulumi.run("config", "set", "--stack", stack, key, value)
@@ -185,23 +293,25 @@ def deploy(stack: str, config: Mapping[str, str] | None = None, policy_config: s
     if policy_config:
         up += ["--policy-pack-config", policy_config]
     pulumi.run(*up)
-    write_outputs(
-        json.loads(pulumi.run("stack", "output", "--json", "--show-secrets", "--stack", stack, capture=True))
-    )
+    output = ["stack", "output", "--json", "--show-secrets", "--stack", stack]
+    write_outputs(parse_json(pulumi.run(*output, capture=True), "pulumi stack output --json", dict))
 
 
-def integration(stack: str) -> int:
+def integration(stack: str, command: Sequence[str] | None = None) -> int:
     flat = OUTPUTS_DIR / "flat-outputs.json"
     if not flat.is_file():
-        raise MissingPrerequisiteError(f"no {flat.relative_to(ROOT)}: run `nox -s deploy -- {stack}` first")
+        raise MissingPrerequisiteError(f"no {shown(flat)}: run `nox -s deploy -- {stack}` first")
     env = {**os.environ, "WEBSTACK_OUTPUTS": str(flat), "WEBSTACK_STACK": stack}
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "integration", "-v"], cwd=ROOT, env=env, check=False
-    ).returncode
+    probes = list(command or [sys.executable, "-m", "pytest", "integration", "-v"])
+    return subprocess.run(probes, cwd=ROOT, env=env, check=False).returncode
 
 
-def destroy(stack: str, keep_config: bool = True) -> None:
-    pulumi = prepare(stack)
+def destroy(
+    stack: str, keep_config: bool = True, pulumi: Pulumi | None = None, cancel_first: bool = False
+) -> None:
+    pulumi = pulumi or prepare(stack)
+    if cancel_first or pulumi.forced_stop:
+        pulumi.cancel(stack)
     pulumi.run("destroy", "--yes", "--skip-preview", "--stack", stack)
     rm = ["stack", "rm", "--yes", stack]
     if keep_config:
@@ -210,25 +320,38 @@ def destroy(stack: str, keep_config: bool = True) -> None:
     pulumi.run(*rm)
 
 
-def ephemeral_suffix(environ: Mapping[str, str], now: float | None = None) -> str:
-    """A suffix unique to this CI run (or, locally, to this minute), valid for every AWS name."""
+def ephemeral_suffix(environ: Mapping[str, str], now: float | None = None, tag: str = "") -> str:
+    """A suffix unique to this CI run (or, locally, to this minute) and to the copied stack (its
+    tag), valid for every AWS name: <tag><run>-<attempt>, or <tag>e<yymmddHHMM> locally."""
     run_id, attempt = environ.get("GITHUB_RUN_ID"), environ.get("GITHUB_RUN_ATTEMPT", "1")
     if run_id and run_id.isdigit() and attempt.isdigit():
-        suffix = f"ci{run_id}-{attempt}"
+        rest = f"{run_id}-{attempt}"
     else:
-        suffix = "e" + time.strftime("%y%m%d%H%M", time.gmtime(now))
-    return suffix[-MAX_SUFFIX:].lstrip("-")
+        rest = "e" + time.strftime("%y%m%d%H%M", time.gmtime(now))
+    # Long run ids lose their leading digits, never the tag or the attempt.
+    return tag + rest[-(MAX_SUFFIX - len(tag)) :].lstrip("-")
 
 
-def _raise_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+def raise_on_sigterm(signum: int, _frame: FrameType | None) -> None:
     # CI cancellation sends SIGTERM; turn it into an exception so `finally` still destroys.
     raise KeyboardInterrupt(f"signal {signum}")
 
 
 def ephemeral_stack(source_stack: str, environ: Mapping[str, str]) -> tuple[str, str]:
-    """(stack name, suffix) of this run's copy of ``source_stack``, e.g. serverless-ci4242-1."""
-    suffix = ephemeral_suffix(environ)
+    """(stack name, suffix) of this run's copy of ``source_stack``, e.g. serverless-se4242-1."""
+    suffix = ephemeral_suffix(environ, tag=stack_tag(source_stack))
     return f"{source_stack.rsplit('-', 1)[0]}-{suffix}", suffix
+
+
+def listed_stacks(pulumi: Pulumi) -> set[str]:
+    """The stack names the backend lists (`pulumi stack ls --json`: an array of {name, ...})."""
+    entries = parse_json(pulumi.run("stack", "ls", "--json", capture=True), "pulumi stack ls --json", list)
+    names = set()
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise UnexpectedOutputError(f"`pulumi stack ls --json` listed {entry!r}, not a stack with a name")
+        names.add(entry["name"].rsplit("/", 1)[-1])
+    return names
 
 
 def teardown(source_stack: str = DEFAULT_EPHEMERAL_SOURCE) -> None:
@@ -236,54 +359,23 @@ def teardown(source_stack: str = DEFAULT_EPHEMERAL_SOURCE) -> None:
     stack, _ = ephemeral_stack(source_stack, os.environ)
     pulumi = prepare(stack)
     # Only a stack the backend does not list is absent; any other failure must surface.
-    stacks = {
-        entry["name"].rsplit("/", 1)[-1]
-        for entry in json.loads(pulumi.run("stack", "ls", "--json", capture=True))
-    }
-    if stack not in stacks:
+    if stack not in listed_stacks(pulumi):
         print(f"no stack {stack}: nothing to tear down", flush=True)
         return
-    destroy(stack, keep_config=False)
-
-
-def ephemeral(source_stack: str = DEFAULT_EPHEMERAL_SOURCE, environ: Mapping[str, str] | None = None) -> int:
-    """Deploy a uniquely suffixed copy of an example stack, probe it, and always destroy it."""
-    environ = os.environ if environ is None else environ
-    config = example_config(source_stack)
-    stack, suffix = ephemeral_stack(source_stack, environ)
-    config["webstack:environmentSuffix"] = suffix
-    prepare(stack)  # every prerequisite before the teardown is queued: nothing to tear down yet
-    signal.signal(signal.SIGTERM, _raise_on_sigterm)
-    print(f"ephemeral stack {stack} (suffix {suffix}); destroy is queued before up", flush=True)
-    result = 1
-    try:
-        deploy(stack, config)
-        result = integration(stack)
-    except subprocess.CalledProcessError as error:
-        print(f"error: `{' '.join(error.cmd)}` failed with exit code {error.returncode}", file=sys.stderr)
-        result = error.returncode or 1
-    finally:
-        try:
-            destroy(stack, keep_config=False)
-        except subprocess.CalledProcessError as error:
-            print(
-                f"error: teardown of {stack} failed ({error.returncode}); destroy it by hand", file=sys.stderr
-            )
-            result = result or error.returncode or 1
-    return result
+    # The stack is left only when the job was killed or its destroy failed: a killed pulumi may
+    # still hold the stack's lock, which would refuse the destroy.
+    destroy(stack, keep_config=False, pulumi=pulumi, cancel_first=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.lifecycle", description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "action", choices=("preview", "deploy", "integration", "destroy", "ephemeral", "teardown")
-    )
-    parser.add_argument("stack", nargs="?", help="stack name (ephemeral: the example stack to copy)")
+    parser.add_argument("action", choices=("preview", "deploy", "integration", "destroy", "teardown"))
+    parser.add_argument("stack", nargs="?", help="stack name (teardown: the example stack that was copied)")
     parser.add_argument("--policy-config", help="policy pack config JSON (pulumi --policy-pack-config)")
     args, extra = parser.parse_known_args(argv)
     if extra and args.action != "preview":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.action not in ("preview", "ephemeral", "teardown") and not args.stack:
+    if args.action not in ("preview", "teardown") and not args.stack:
         parser.error(f"{args.action} needs a STACK, e.g. serverless-dev")
     try:
         if args.action == "preview":
@@ -294,13 +386,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return integration(args.stack)
         elif args.action == "destroy":
             destroy(args.stack)
-        elif args.action == "teardown":
-            teardown(args.stack or DEFAULT_EPHEMERAL_SOURCE)
         else:
-            return ephemeral(args.stack or DEFAULT_EPHEMERAL_SOURCE)
+            teardown(args.stack or DEFAULT_EPHEMERAL_SOURCE)
     except MissingPrerequisiteError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_PREREQUISITE
+    except UnexpectedOutputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("error: cancelled", file=sys.stderr)
         return EXIT_CANCELLED

@@ -87,6 +87,11 @@ class Behaviour:
     redirect: bool = True
     bucket_public: bool = False
     api_broken: bool = False
+    # A CDN still rolling out: an edge that is not updated yet answers 502 to GET/PATCH of an item
+    # this many times (per method), although the POST went through.
+    item_failures_left: dict[str, int] = field(default_factory=dict)
+    # PATCHes that reach the API and are applied, but whose response is lost on the way back.
+    patch_responses_lost: int = 0
     consumer_running: bool = True
     requests_seen: list[str] = field(default_factory=list)
 
@@ -337,10 +342,14 @@ class StandIn:
                 return self._send(behaviour.site_status, INDEX if behaviour.site_status == 200 else "error")
 
             def _api(self, path: str) -> None:
-                if stand_in.behaviour.api_broken:
+                behaviour = stand_in.behaviour
+                if behaviour.api_broken:
                     return self._send(
                         500, json.dumps({"message": "Internal server error"}), "application/json"
                     )
+                if path.startswith("/items/") and behaviour.item_failures_left.get(self.command, 0) > 0:
+                    behaviour.item_failures_left[self.command] -= 1
+                    return self._send(502, "<html><body>502 Bad Gateway</body></html>")
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode() if length else None
                 event = {
@@ -354,6 +363,9 @@ class StandIn:
                     "requestContext": {"requestId": "stand-in", "stage": "v1"},
                 }
                 result = stand_in.api.handler(event, None)
+                if self.command == "PATCH" and behaviour.patch_responses_lost > 0:
+                    behaviour.patch_responses_lost -= 1
+                    return self._send(502, "<html><body>502 Bad Gateway</body></html>")
                 self._send(
                     result["statusCode"],
                     result.get("body") or "",

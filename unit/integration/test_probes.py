@@ -104,6 +104,38 @@ def test_api_round_trip_and_kinesis_to_s3_through_the_real_handlers(
     assert key.startswith(f"data/{out['streamName']}/")
 
 
+def test_api_round_trip_retries_get_and_patch_while_the_cdn_rolls_out(
+    healthy: Any, session: requests.Session
+) -> None:
+    """issue 9 A.8: the POST went through one edge; GET and PATCH hit edges not updated yet."""
+    stand_in, out = healthy
+    stand_in.behaviour.item_failures_left = {"GET": 2, "PATCH": 2}
+    item_id = probes.api_round_trip(session, out["apiUrl"], 60)
+    seen = stand_in.behaviour.requests_seen
+    assert seen.count(f"GET /api/items/{item_id}") == 3
+    assert seen.count(f"PATCH /api/items/{item_id}") == 3
+
+
+def test_a_patch_applied_but_answered_502_is_not_applied_twice(
+    healthy: Any, session: requests.Session
+) -> None:
+    stand_in, out = healthy
+    stand_in.behaviour.patch_responses_lost = 1
+    item_id = probes.api_round_trip(session, out["apiUrl"], 60)
+    # The retry was refused (409: based on version 1), and the read-back shows exactly one update.
+    item = session.get(f"{out['apiUrl']}/items/{item_id}", timeout=10).json()
+    assert (item["count"], item["version"]) == (2, 2)
+
+
+def test_a_patch_that_never_applies_still_fails_within_its_budget(
+    healthy: Any, session: requests.Session
+) -> None:
+    stand_in, out = healthy
+    stand_in.behaviour.item_failures_left = {"PATCH": 10_000}
+    with pytest.raises(ProbeError, match=r"updates item .*: still false .* last observed: PATCH .* -> 502"):
+        probes.api_round_trip(session, out["apiUrl"], 3)
+
+
 def test_api_probes_notice_a_broken_api(healthy: Any, session: requests.Session) -> None:
     stand_in, out = healthy
     probes.api_rejects_bad_input(session, out["apiUrl"])

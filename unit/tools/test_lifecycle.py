@@ -1,117 +1,34 @@
-"""The deploy lifecycle's orchestration, with a fake `pulumi` on PATH recording every call.
+"""The deploy lifecycle's commands, with a fake `pulumi` on PATH recording every call.
 
 STS is answered by moto's server on 127.0.0.1, so the credential check is real boto3 code.
-Nothing here reaches AWS or a Pulumi backend.
+Nothing here reaches AWS or a Pulumi backend. The whole sequence is tested in test_pipeline.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
 from tools import lifecycle
-
-ROOT = Path(__file__).resolve().parents[2]
-PACK = str(ROOT / "policy_pack")
-NI = "--non-interactive"
-
-FAKE_PULUMI = """\
-#!{python}
-import json, os, sys
-args = sys.argv[1:]
-with open(os.environ["FAKE_PULUMI_LOG"], "a") as log:
-    log.write(json.dumps(args) + "\\n")
-verb = " ".join(a for a in args[:2] if not a.startswith("-"))
-if verb in os.environ.get("FAKE_PULUMI_FAIL", "").split(","):
-    sys.exit(7)
-if verb in os.environ.get("FAKE_PULUMI_HANG", "").split(","):
-    import signal, time
-    def interrupted(*_):
-        with open(os.environ["FAKE_PULUMI_LOG"], "a") as log:
-            log.write(json.dumps(["<SIGINT>"]) + "\\n")
-        sys.exit(255)
-    signal.signal(signal.SIGINT, interrupted)
-    open(os.environ["FAKE_PULUMI_READY"], "w").close()
-    time.sleep(60)
-if verb == "stack ls":
-    print(os.environ.get("FAKE_PULUMI_STACKS", "[]"))
-if verb == "stack output":
-    outputs = {{"cloudfrontUrl": "https://d1.cloudfront.net", "privateSubnetIds": ["subnet-1", "subnet-2"]}}
-    print(json.dumps(outputs))
-"""
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path, moto_url: str) -> dict[str, str]:
-    """An environment with the fake pulumi first on PATH, fake AWS credentials, a passphrase."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "pulumi"
-    fake.write_text(textwrap.dedent(FAKE_PULUMI.format(python=sys.executable)))
-    fake.chmod(0o755)
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_", "GITHUB_"))}
-    return {
-        **keep,
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        "FAKE_PULUMI_LOG": str(tmp_path / "calls.jsonl"),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-west-2",
-        "AWS_ENDPOINT_URL_STS": moto_url,
-        "PULUMI_CONFIG_PASSPHRASE": "test-passphrase",
-        "WEBSTACK_OUTPUTS_DIR": str(tmp_path / "cfn-outputs"),
-        "WEBSTACK_PROBE_BUDGET_S": "2",
-    }
+from unit.tools.fake_pulumi import NI, PACK, calls, deploy_calls, destroy_calls
+from unit.tools.fake_pulumi import run as run_module
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tools.lifecycle", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-def calls(env: dict[str, str]) -> list[list[str]]:
-    log = Path(env["FAKE_PULUMI_LOG"])
-    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-
-
-def deploy_calls(stack: str) -> list[list[str]]:
-    return [
-        ["stack", "select", "--create", "--stack", stack, NI],
-        ["install", NI],
-        ["install", "--cwd", PACK, NI],
-        ["up", "--yes", "--stack", stack, "--policy-pack", PACK, NI],
-        ["stack", "output", "--json", "--show-secrets", "--stack", stack, NI],
-    ]
-
-
-def destroy_calls(stack: str, keep_config: bool) -> list[list[str]]:
-    rm = (
-        ["stack", "rm", "--yes", "--preserve-config", stack, NI]
-        if keep_config
-        else ["stack", "rm", "--yes", stack, NI]
-    )
-    return [["destroy", "--yes", "--skip-preview", "--stack", stack, NI], rm]
+    return run_module(env, "tools.lifecycle", *args)
 
 
 def test_deploy_runs_up_with_the_policy_pack_and_writes_both_outputs_files(sandbox: dict[str, str]) -> None:
     result = run(sandbox, "deploy", "serverless-dev")
     assert result.returncode == 0, result.stderr
-    assert calls(sandbox) == deploy_calls("serverless-dev")
+    assert calls(sandbox) == [
+        ["stack", "select", "--create", "--stack", "serverless-dev", NI],
+        *deploy_calls("serverless-dev"),
+    ]
     outputs = Path(sandbox["WEBSTACK_OUTPUTS_DIR"])
     typed = json.loads((outputs / "outputs.json").read_text())
     flat = json.loads((outputs / "flat-outputs.json").read_text())
@@ -133,34 +50,6 @@ def test_destroy_removes_resources_then_the_stack_keeping_the_example_config(san
     assert calls(sandbox) == destroy_calls("serverless-dev", keep_config=True)
 
 
-def test_ephemeral_deploys_a_suffixed_copy_probes_and_destroys(sandbox: dict[str, str]) -> None:
-    env = {**sandbox, "GITHUB_RUN_ID": "4242", "GITHUB_RUN_ATTEMPT": "2"}
-    result = run(env, "ephemeral", "serverless-dev")
-    stack = "serverless-ci4242-2"
-    recorded = calls(env)
-    select, *config_sets = recorded[:4]
-    assert select == ["stack", "select", "--create", "--stack", stack, NI]
-    assert config_sets == [
-        ["config", "set", "--stack", stack, "aws:region", "us-west-2", NI],
-        ["config", "set", "--stack", stack, "webstack:blueprint", "serverless-app", NI],
-        ["config", "set", "--stack", stack, "webstack:environmentSuffix", "ci4242-2", NI],
-    ]
-    assert recorded[4:8] == deploy_calls(stack)[1:]
-    # The fake outputs point nowhere, so the probes fail; teardown runs all the same.
-    assert recorded[8:] == destroy_calls(stack, keep_config=False)
-    assert result.returncode != 0
-
-
-def test_ephemeral_destroys_after_a_failed_up(sandbox: dict[str, str]) -> None:
-    env = {**sandbox, "FAKE_PULUMI_FAIL": "up", "GITHUB_RUN_ID": "7", "GITHUB_RUN_ATTEMPT": "1"}
-    result = run(env, "ephemeral")
-    verbs = [call[0] for call in calls(env)]
-    assert verbs[-3:] == ["up", "destroy", "stack"]
-    assert "stack output" not in [" ".join(call[:2]) for call in calls(env)]
-    assert result.returncode == 7
-    assert "`pulumi up" in result.stderr
-
-
 def test_teardown_is_a_no_op_when_no_stack_is_left(sandbox: dict[str, str]) -> None:
     env = {**sandbox, "FAKE_PULUMI_STACKS": '[{"name": "serverless-dev"}]', "GITHUB_RUN_ID": "9"}
     result = run(env, "teardown")
@@ -172,43 +61,21 @@ def test_teardown_is_a_no_op_when_no_stack_is_left(sandbox: dict[str, str]) -> N
 def test_teardown_destroys_a_stack_a_killed_job_left(sandbox: dict[str, str]) -> None:
     env = {
         **sandbox,
-        "FAKE_PULUMI_STACKS": '[{"name": "organization/webstack/serverless-ci9-1"}]',
+        "FAKE_PULUMI_STACKS": '[{"name": "organization/webstack/serverless-se9-1"}]',
         "GITHUB_RUN_ID": "9",
     }
     assert run(env, "teardown").returncode == 0
+    # The killed job's pulumi may still hold the lock: cancel it before the destroy.
     assert calls(env) == [
         ["stack", "ls", "--json", NI],
-        *destroy_calls("serverless-ci9-1", keep_config=False),
+        ["cancel", "--yes", "--stack", "serverless-se9-1", NI],
+        *destroy_calls("serverless-se9-1", keep_config=False),
     ]
 
 
 def test_teardown_surfaces_a_backend_failure(sandbox: dict[str, str]) -> None:
     env = {**sandbox, "FAKE_PULUMI_FAIL": "stack ls", "GITHUB_RUN_ID": "9"}
     assert run(env, "teardown").returncode == 7
-
-
-def test_cancelling_an_ephemeral_run_stops_pulumi_cleanly_then_destroys(
-    sandbox: dict[str, str], tmp_path: Path
-) -> None:
-    ready = tmp_path / "up-started"
-    env = {**sandbox, "FAKE_PULUMI_HANG": "up", "FAKE_PULUMI_READY": str(ready), "GITHUB_RUN_ID": "5"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tools.lifecycle", "ephemeral"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while not ready.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    process.send_signal(signal.SIGTERM)  # what CI sends on cancellation
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130 and "cancelled" in stderr
-    verbs = [call[0] for call in calls(env)]
-    # pulumi up got SIGINT (its graceful stop), then the queued teardown ran.
-    assert verbs[-4:] == ["up", "<SIGINT>", "destroy", "stack"]
 
 
 def exits_2_touching_nothing(env: dict[str, str], needle: str) -> None:
@@ -251,15 +118,21 @@ def test_a_remote_backend_needs_no_passphrase(sandbox: dict[str, str]) -> None:
 
 @pytest.mark.parametrize(
     ("environ", "suffix"),
-    [({"GITHUB_RUN_ID": "123", "GITHUB_RUN_ATTEMPT": "1"}, "ci123-1"), ({}, "e2611220430")],
+    [({"GITHUB_RUN_ID": "123", "GITHUB_RUN_ATTEMPT": "1"}, "se123-1"), ({}, "see2611220430")],
 )
 def test_ephemeral_suffixes_are_valid_and_unique_per_run(environ: dict[str, str], suffix: str) -> None:
-    assert lifecycle.ephemeral_suffix(environ, now=1795321800.0) == suffix
+    assert lifecycle.ephemeral_suffix(environ, now=1795321800.0, tag="se") == suffix
 
 
-def test_long_run_ids_still_fit_the_suffix_limit() -> None:
-    suffix = lifecycle.ephemeral_suffix({"GITHUB_RUN_ID": "98765432101234567", "GITHUB_RUN_ATTEMPT": "3"})
-    assert len(suffix) <= 16 and suffix.endswith("-3") and not suffix.startswith("-")
+def test_long_run_ids_keep_the_tag_and_the_attempt_within_the_suffix_limit() -> None:
+    environ = {"GITHUB_RUN_ID": "98765432101234567", "GITHUB_RUN_ATTEMPT": "3"}
+    assert lifecycle.ephemeral_suffix(environ, tag="ca") == "ca432101234567-3"  # 16 characters
+
+
+def test_copies_of_two_example_stacks_in_one_run_get_different_suffixes() -> None:
+    environ = {"GITHUB_RUN_ID": "77", "GITHUB_RUN_ATTEMPT": "1"}
+    assert lifecycle.ephemeral_stack("serverless-dev", environ) == ("serverless-se77-1", "se77-1")
+    assert lifecycle.ephemeral_stack("stream-dev", environ) == ("stream-st77-1", "st77-1")
 
 
 def test_flat_outputs_are_all_strings() -> None:
@@ -334,3 +207,125 @@ def test_example_config_copies_structured_values_as_json(
     (tmp_path / "Pulumi.y.yaml").write_text("config:\n  webstack:dbPassword:\n    secure: v1:abc\n")
     with pytest.raises(lifecycle.MissingPrerequisiteError, match="encrypted"):
         lifecycle.example_config("y")
+
+
+# -- hostile CLI output, files and signals (issue 9, B: lifecycle) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("printed", "needle"),
+    [
+        ("not json at all", "printed 'not json at all', not JSON"),
+        ("", "printed 'nothing', not JSON"),
+        ('["a", "b"]', "printed a JSON list; expected a JSON object"),
+    ],
+)
+def test_garbage_stack_output_is_one_line_and_leaves_no_outputs_files(
+    sandbox: dict[str, str], printed: str, needle: str
+) -> None:
+    result = run({**sandbox, "FAKE_PULUMI_OUTPUT": printed}, "deploy", "serverless-dev")
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line == f"error: `pulumi stack output --json` {needle}"
+    assert not list(Path(sandbox["WEBSTACK_OUTPUTS_DIR"]).glob("*.json"))
+
+
+@pytest.mark.parametrize(
+    ("printed", "needle"),
+    [
+        ("<html>502</html>", "printed '<html>502</html>', not JSON"),
+        ("", "printed 'nothing', not JSON"),
+        ('{"name": "x"}', "printed a JSON dict; expected a JSON array"),
+        ('["serverless-se9-1"]', "listed 'serverless-se9-1', not a stack with a name"),
+    ],
+)
+def test_garbage_stack_ls_stops_teardown_with_one_line(
+    sandbox: dict[str, str], printed: str, needle: str
+) -> None:
+    env = {**sandbox, "FAKE_PULUMI_STACKS": printed, "GITHUB_RUN_ID": "9"}
+    result = run(env, "teardown")
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: `pulumi stack ls --json` ") and line.endswith(needle)
+    assert [call[0] for call in calls(env)] == ["stack"]  # nothing destroyed on a guess
+
+
+def test_deploy_creates_a_missing_outputs_dir_with_its_parents(
+    sandbox: dict[str, str], tmp_path: Path
+) -> None:
+    nested = tmp_path / "not" / "there" / "cfn-outputs"
+    result = run({**sandbox, "WEBSTACK_OUTPUTS_DIR": str(nested)}, "deploy", "serverless-dev")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in nested.iterdir()) == ["flat-outputs.json", "outputs.json"]
+
+
+def test_probes_without_an_outputs_dir_say_so_in_one_line(sandbox: dict[str, str], tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    result = run({**sandbox, "WEBSTACK_OUTPUTS_DIR": str(missing)}, "integration", "serverless-dev")
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line == (f"error: no {missing}/flat-outputs.json: run `nox -s deploy -- serverless-dev` first")
+
+
+def test_a_failed_deploy_leaves_no_outputs_of_the_previous_one(sandbox: dict[str, str]) -> None:
+    outputs = Path(sandbox["WEBSTACK_OUTPUTS_DIR"])
+    assert run(sandbox, "deploy", "serverless-dev").returncode == 0
+    assert (outputs / "flat-outputs.json").is_file()
+    assert run({**sandbox, "FAKE_PULUMI_FAIL": "up"}, "deploy", "serverless-dev").returncode == 7
+    assert sorted(p.name for p in outputs.iterdir()) == []
+
+
+def test_outputs_files_are_never_left_mismatched_or_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lifecycle, "OUTPUTS_DIR", tmp_path)
+    lifecycle.write_outputs({"a": "1"})
+    real_replace = lifecycle.os.replace
+
+    def crash_on_second(src: str, dst: str) -> None:
+        if str(dst).endswith("flat-outputs.json"):
+            raise OSError("disk full")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(lifecycle.os, "replace", crash_on_second)
+    with pytest.raises(OSError, match="disk full"):
+        lifecycle.write_outputs({"a": "2"})
+    # outputs.json was already the new one: rather than a mismatched pair, neither is left (nor temps).
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"config: [a, b\n", "is not valid YAML at line 2"),
+        (b"config:\n  - webstack:blueprint\n", "'config' is a list; it must be a mapping"),
+        (b"config: serverless-app\n", "'config' is a str; it must be a mapping"),
+        (b"- one\n- two\n", "the file must be a mapping with a 'config:' key"),
+        (b"config:\n  webstack:alertEmail: caf\xe9@example.com\n", "is not UTF-8 (byte 34)"),
+    ],
+)
+def test_a_malformed_example_stack_is_a_one_line_prerequisite_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, needle: str
+) -> None:
+    (tmp_path / "Pulumi.bad.yaml").write_bytes(content)
+    monkeypatch.setattr(lifecycle, "ROOT", tmp_path)
+    with pytest.raises(lifecycle.MissingPrerequisiteError) as raised:
+        lifecycle.example_config("bad")
+    assert str(raised.value).startswith("Pulumi.bad.yaml") and needle in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_ci_without_a_remote_backend_exits_2_before_touching_anything(sandbox: dict[str, str]) -> None:
+    """issue 9 A.3: state on a throwaway runner could never destroy the stack later."""
+    result = run({**sandbox, "CI": "true"}, "deploy", "serverless-dev")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: CI runs need a remote state backend: set PULUMI_BACKEND_URL (s3://BUCKET, "
+        "https://api.pulumi.com, ...); a local .pulumi-state/ is lost with the runner"
+    )
+    assert calls(sandbox) == []
+
+
+def test_ci_with_a_remote_backend_deploys(sandbox: dict[str, str]) -> None:
+    env = {**sandbox, "CI": "true", "PULUMI_BACKEND_URL": "s3://state-bucket-ci"}
+    assert run(env, "deploy", "serverless-dev").returncode == 0
