@@ -9,14 +9,12 @@ from __future__ import annotations
 import sys
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-BACKEND_DIR = REPO_ROOT / "services" / "backend"
-FRONTEND_DIR = REPO_ROOT / "services" / "frontend"
+from unit.services.helpers import BACKEND_DIR
+
 if str(BACKEND_DIR) not in sys.path:
     sys.path.insert(0, str(BACKEND_DIR))
 
