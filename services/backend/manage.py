@@ -27,6 +27,7 @@ def migrate_kwargs(settings: Settings) -> tuple[str, dict[str, Any]]:
     database = Database.from_settings(settings)
     kwargs = database._connect_kwargs()
     kwargs.pop("options", None)  # migrations may run longer than a request's statement_timeout
+    kwargs.pop("autocommit", None)  # migrate() manages its own transactions
     return settings.database_url or "", kwargs
 
 

@@ -1,16 +1,19 @@
 """The PostgreSQL pool (psycopg 3 + psycopg_pool) and the one error the routes see: DatabaseUnavailable.
 
 Outages must answer 503 quickly, never hang: libpq `connect_timeout`, a bounded wait for a pooled
-connection (`db_pool_timeout`) and a server-side `statement_timeout` bound every request. Each
-checkout is checked (an empty query) so a connection the server dropped, after a failover or a
-rotation, is replaced before a request uses it. New connections that fail authentication re-read
-the secret once and retry: that is how a rotated password is picked up.
+connection (`db_pool_timeout`) and a server-side `statement_timeout` bound every request.
+Connections are autocommit (each request is one statement: no BEGIN/COMMIT round trips). A
+connection idle for more than IDLE_PING_SECONDS is pinged at checkout; one the server dropped
+sooner (failover, rotation, pg_terminate_backend) fails its read; `query()` then checks every
+idle connection and retries once. New connections that fail authentication re-read the secret once and retry:
+that is how a rotated password is picked up.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,6 +24,10 @@ from media_api.config import Settings
 from media_api.credentials import CredentialSource, SecretCredentials, UrlCredentials
 
 log = logging.getLogger("media_api.db")
+
+# Under load a connection is reused within milliseconds and pinging it would double the round trips;
+# after a quiet spell the ping catches connections that died meanwhile.
+IDLE_PING_SECONDS = 2.0
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -38,21 +45,37 @@ def rotating_connection_class(credentials: CredentialSource) -> type[psycopg.Con
     """A Connection whose connect() re-reads the secret and retries once after an auth failure."""
 
     class RotatingConnection(psycopg.Connection[Any]):
+        idle_since = 0.0
+
         @classmethod
         def connect(cls, conninfo: str = "", **kwargs: Any) -> RotatingConnection:  # type: ignore[override]
             try:
-                return super().connect(conninfo, **kwargs)  # type: ignore[return-value]
+                conn = super().connect(conninfo, **kwargs)
             except psycopg.OperationalError as exc:
-                if not is_auth_failure(exc) or not credentials.refresh():
+                cached = credentials.current()
+                if not is_auth_failure(exc) or cached is None:
+                    raise
+                # Another pool worker may have re-read the secret since these kwargs were built: use
+                # that copy rather than fetching again; fetch only when the failed password is the newest.
+                if cached.password == kwargs.get("password") and not credentials.refresh():
                     raise
                 log.warning("database login failed; the secret changed (rotation), reconnecting with it")
                 fresh = credentials.current()
                 assert fresh is not None
-                return super().connect(  # type: ignore[return-value]
-                    conninfo, **{**kwargs, "user": fresh.username, "password": fresh.password}
-                )
+                conn = super().connect(conninfo, **{**kwargs, "user": fresh.username, "password": fresh.password})
+            conn.idle_since = time.monotonic()  # type: ignore[attr-defined]
+            return conn  # type: ignore[return-value]
 
     return RotatingConnection
+
+
+def mark_idle(conn: psycopg.Connection[Any]) -> None:
+    conn.idle_since = time.monotonic()  # type: ignore[attr-defined]
+
+
+def ping_if_idle(conn: psycopg.Connection[Any]) -> None:
+    if time.monotonic() - getattr(conn, "idle_since", 0.0) > IDLE_PING_SECONDS:
+        ConnectionPool.check_connection(conn)
 
 
 class Database:
@@ -66,7 +89,8 @@ class Database:
             min_size=settings.db_pool_min_size,
             max_size=settings.db_pool_max_size,
             timeout=settings.db_pool_timeout,
-            check=ConnectionPool.check_connection,
+            check=ping_if_idle,
+            reset=mark_idle,
             # Give up a background reconnect after 60 s (then a later request tries again) instead of 5 min.
             reconnect_timeout=60.0,
             max_idle=300.0,
@@ -86,6 +110,7 @@ class Database:
             "connect_timeout": s.db_connect_timeout,
             "options": f"-c statement_timeout={s.db_statement_timeout_ms}",
             "application_name": "media-backend",
+            "autocommit": True,
             # Notice a peer that vanished (failover) in seconds rather than at the kernel's 2 h default.
             "keepalives": 1,
             "keepalives_idle": 30,
@@ -116,6 +141,29 @@ class Database:
         except psycopg.OperationalError as exc:
             # OperationalError covers lost connections and statement timeouts (QueryCanceled).
             raise DatabaseUnavailable(str(exc).splitlines()[0]) from exc
+
+    def query(self, statement: Any, params: Sequence[Any] = (), *, one: bool = False, retry: bool = True) -> Any:
+        """One statement's rows (or first row). A dropped connection is retried once when `retry`
+        (reads; a write is not retried, as the server may have applied it before the connection died)."""
+        for attempt in (1, 2):
+            used: psycopg.Connection[Any] | None = None
+            try:
+                with self.pool.connection() as conn:
+                    used = conn
+                    cursor = conn.execute(statement, params)
+                    return cursor.fetchone() if one else cursor.fetchall()
+            except PoolTimeout as exc:
+                raise DatabaseUnavailable(f"no database connection within {self.settings.db_pool_timeout} s") from exc
+            except psycopg.OperationalError as exc:
+                dropped = used is not None and used.closed and not isinstance(exc, psycopg.errors.QueryCanceled)
+                if retry and attempt == 1 and dropped:
+                    # One dropped connection usually means all idle ones went with it (failover, restart):
+                    # check the idle ones now, so the retry gets a live or a new connection.
+                    log.info("a pooled connection was dropped by the server; checking the pool and retrying")
+                    self.pool.check()
+                    continue
+                raise DatabaseUnavailable(str(exc).splitlines()[0]) from exc
+        raise AssertionError("unreachable")
 
     def schema_version(self) -> int | None:
         with self.connection() as conn:

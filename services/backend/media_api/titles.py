@@ -116,8 +116,7 @@ def list_titles() -> Response:
         "ORDER BY lower(title), id LIMIT %s"
     ).format(where=sql.SQL("WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL(""))
     params.append(limit + 1)  # one extra row says whether another page exists
-    with _db().connection() as conn:
-        rows = conn.execute(statement, params).fetchall()
+    rows = _db().query(statement, params)
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1][5], page[-1][0]) if len(rows) > limit else None
     return jsonify({"items": [as_json(row) for row in page], "nextCursor": next_cursor, "limit": limit})
@@ -127,10 +126,9 @@ def list_titles() -> Response:
 def get_title(title_id: str) -> Response:
     if not title_id.isdigit() or not 1 <= int(title_id) <= MAX_ID:
         raise invalid("id", f"must be a positive integer, got {title_id!r}")
-    with _db().connection() as conn:
-        row = conn.execute(
-            "SELECT id, title, year, genres, duration_minutes FROM titles WHERE id = %s", (int(title_id),)
-        ).fetchone()
+    row = _db().query(
+        "SELECT id, title, year, genres, duration_minutes FROM titles WHERE id = %s", (int(title_id),), one=True
+    )
     if row is None:
         raise ApiError(404, "not_found", f"title {title_id} does not exist")
     return jsonify(as_json(row))
@@ -186,12 +184,13 @@ def create_title() -> tuple[Response, int, dict[str, str]]:
         raise ApiError(400, "invalid_json", "body is not valid JSON") from None
     title = validate_title(body)
     try:
-        with _db().connection() as conn:
-            row = conn.execute(
-                "INSERT INTO titles (title, year, genres, duration_minutes) VALUES (%s, %s, %s, %s) "
-                "RETURNING id, title, year, genres, duration_minutes",
-                (title["title"], title["year"], title["genres"], title["duration_minutes"]),
-            ).fetchone()
+        row = _db().query(
+            "INSERT INTO titles (title, year, genres, duration_minutes) VALUES (%s, %s, %s, %s) "
+            "RETURNING id, title, year, genres, duration_minutes",
+            (title["title"], title["year"], title["genres"], title["duration_minutes"]),
+            one=True,
+            retry=False,
+        )
     except psycopg.errors.UniqueViolation:
         raise ApiError(
             409, "conflict", f"a title {title['title']!r} from {title['year']} already exists", "title"
