@@ -25,7 +25,6 @@ BACKEND = REPO_ROOT / "services" / "backend"
 sys.path.insert(0, str(BACKEND))
 
 import psycopg  # noqa: E402
-
 from devtools.local_pg import LocalPostgres, free_port  # noqa: E402
 from media_api.migrations import migrate  # noqa: E402
 
@@ -56,7 +55,12 @@ def seed(url: str) -> None:
         cur.executemany(
             "INSERT INTO titles (title, year, genres, duration_minutes) VALUES (%s, %s, %s, %s)",
             [
-                (f"{words[n % 10].title()} {words[(n // 10) % 10]} {n}", 1950 + n % 70, ["drama", words[n % 7]], 80 + n % 90)
+                (
+                    f"{words[n % 10].title()} {words[(n // 10) % 10]} {n}",
+                    1950 + n % 70,
+                    ["drama", words[n % 7]],
+                    80 + n % 90,
+                )
                 for n in range(SEED_ROWS)
             ],
         )
@@ -92,7 +96,9 @@ async def http_load(port: int, path: str, seconds: float) -> tuple[float, list[f
                 head = await reader.readuntil(b"\r\n\r\n")
                 status = head.split(b" ", 2)[1]
                 length = next(
-                    int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
                 )
                 await reader.readexactly(length)
                 if status != b"200":
@@ -135,7 +141,7 @@ def wait_for(port: int) -> None:
 
     for _ in range(100):
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2):  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2):
                 return
         except OSError:
             time.sleep(0.1)
@@ -153,16 +159,28 @@ def main() -> None:
         port = free_port()
         workers = os.environ.get("WEB_CONCURRENCY", "2")
         threads = os.environ.get("GUNICORN_THREADS", "8")
-        env = {**os.environ, "DATABASE_URL": url, "PORT": str(port), "ACCESS_LOG": "0", "LOG_LEVEL": "warning",
-               "WEB_CONCURRENCY": workers, "GUNICORN_THREADS": threads}  # fmt: skip
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "PORT": str(port),
+            "ACCESS_LOG": "0",
+            "LOG_LEVEL": "warning",
+            "WEB_CONCURRENCY": workers,
+            "GUNICORN_THREADS": threads,
+        }
         env.pop("HOST", None)
         backend = subprocess.Popen([sys.executable, str(BACKEND / "manage.py"), "serve"], env=env)
         wait_for(port)
 
-        print(f"media backend bench: {CLIENTS} concurrent clients, {SECONDS:g} s per run, {SEED_ROWS} titles,")
-        print(f"gunicorn gthread {workers} workers x {threads} threads, PostgreSQL 15 on 127.0.0.1, {os.cpu_count()} CPUs")
-        header = f"{'case':40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}   {'floor req/s':>11} {'floor p99':>9}   {'x floor (req/s, p99)':>20}"
-        print(header)
+        print(
+            f"media backend bench: {CLIENTS} concurrent clients, {SECONDS:g} s per run, {SEED_ROWS} titles,"
+        )
+        print(f"gunicorn gthread {workers} workers x {threads} threads, PostgreSQL 15 on 127.0.0.1,", end=" ")
+        print(f"{os.cpu_count()} CPUs")
+        print(
+            f"{'case':40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}   {'floor req/s':>11} {'floor p99':>9}   "
+            f"{'x floor (req/s, p99)':>20}"
+        )
         for label, path, statement, params in CASES:
             rps, lat = asyncio.run(http_load(port, path, SECONDS))
             floor_rps, floor_lat = asyncio.run(sql_load(url, statement, params, SECONDS))

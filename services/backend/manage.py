@@ -17,7 +17,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from media_api.config import ConfigError, Settings, load_settings  # noqa: E402
+from media_api.config import ConfigError, Settings, load_settings
 
 
 def migrate_kwargs(settings: Settings) -> tuple[str, dict[str, Any]]:
@@ -41,12 +41,12 @@ def cmd_migrate(settings: Settings) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from gunicorn.app.base import BaseApplication
+    from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
     if args.migrate:
         cmd_migrate(settings)
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             options = {
                 "bind": f"{args.host}:{args.port}",
@@ -57,7 +57,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 "graceful_timeout": 20,
                 # Longer than the ALB's 60 s idle timeout, so the ALB, not gunicorn, closes idle sockets.
                 "keepalive": 75,
-                "worker_tmp_dir": os.environ.get("GUNICORN_TMP_DIR", "/tmp"),  # noqa: S108 - the one writable dir
+                "worker_tmp_dir": os.environ.get("GUNICORN_TMP_DIR", "/tmp"),
                 "accesslog": "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None,
                 "errorlog": "-",
                 "loglevel": os.environ.get("LOG_LEVEL", "info").lower(),
@@ -86,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--migrate", action="store_true", help="apply migrations before serving")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(), format="%(levelname)s %(name)s %(message)s"
+    )
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -18,10 +18,10 @@ from unit.services.helpers import BACKEND_DIR
 if str(BACKEND_DIR) not in sys.path:
     sys.path.insert(0, str(BACKEND_DIR))
 
-from devtools.local_pg import LocalPostgres  # noqa: E402
-from media_api import create_app  # noqa: E402
-from media_api.config import Settings  # noqa: E402
-from media_api.migrations import migrate  # noqa: E402
+from devtools.local_pg import LocalPostgres
+from media_api import create_app
+from media_api.config import Settings
+from media_api.migrations import migrate
 
 
 @pytest.fixture(scope="session")
@@ -64,4 +64,3 @@ def make_app() -> Iterator[Callable[..., Any]]:
 @pytest.fixture
 def client(make_app: Callable[..., Any], migrated_url: str) -> Any:
     return make_app(migrated_url).test_client()
-

@@ -12,7 +12,12 @@ FRONTEND_DIR = REPO_ROOT / "services" / "frontend"
 
 def title(name: str, year: int = 2000, genres: list[str] | None = None, minutes: int = 100) -> dict[str, Any]:
     """A valid create-title request body."""
-    return {"title": name, "year": year, "genres": ["drama"] if genres is None else genres, "durationMinutes": minutes}
+    return {
+        "title": name,
+        "year": year,
+        "genres": ["drama"] if genres is None else genres,
+        "durationMinutes": minutes,
+    }
 
 
 def wait_for_http(url: str, attempts: int = 100, delay: float = 0.1) -> None:
@@ -23,7 +28,7 @@ def wait_for_http(url: str, attempts: int = 100, delay: float = 0.1) -> None:
     last: Exception | None = None
     for _ in range(attempts):
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError as exc:

@@ -22,11 +22,19 @@ def test_health_is_liveness_and_ready_reports_the_database_004_R8(client: Any) -
 
 
 def test_create_then_get_round_trips_every_field(client: Any) -> None:
-    created = post(client, {"title": "  Alien ", "year": 1979, "genres": ["Sci-Fi", "horror"], "durationMinutes": 117})
+    created = post(
+        client, {"title": "  Alien ", "year": 1979, "genres": ["Sci-Fi", "horror"], "durationMinutes": 117}
+    )
     assert created.status_code == 201
     body = created.get_json()
     assert isinstance(body["id"], int) and body["id"] >= 1
-    assert body == {"id": body["id"], "title": "Alien", "year": 1979, "genres": ["sci-fi", "horror"], "durationMinutes": 117}
+    assert body == {
+        "id": body["id"],
+        "title": "Alien",
+        "year": 1979,
+        "genres": ["sci-fi", "horror"],
+        "durationMinutes": 117,
+    }
     assert created.headers["Location"] == f"/api/titles/{body['id']}"
     fetched = client.get(f"/api/titles/{body['id']}")
     assert fetched.status_code == 200
@@ -42,7 +50,11 @@ def test_duplicate_title_and_year_is_409(client: Any) -> None:
     assert post(client, title("Heat", 1995)).status_code == 201
     again = post(client, title("heat", 1995))
     assert again.status_code == 409
-    assert again.get_json() == {"error": "a title 'heat' from 1995 already exists", "code": "conflict", "field": "title"}
+    assert again.get_json() == {
+        "error": "a title 'heat' from 1995 already exists",
+        "code": "conflict",
+        "field": "title",
+    }
     assert post(client, title("Heat", 1986)).status_code == 201
 
 
@@ -58,7 +70,11 @@ def test_search_matches_substrings_case_insensitively(client: Any) -> None:
         post(client, title(name))
     found = client.get("/api/titles?q=MATRIX").get_json()
     assert [item["title"] for item in found["items"]] == ["Matrix Reloaded", "The Matrix"]
-    assert client.get("/api/titles?q=nothing-like-this").get_json() == {"items": [], "nextCursor": None, "limit": 20}
+    assert client.get("/api/titles?q=nothing-like-this").get_json() == {
+        "items": [],
+        "nextCursor": None,
+        "limit": 20,
+    }
 
 
 def test_search_treats_like_wildcards_literally(client: Any) -> None:
@@ -141,7 +157,11 @@ def test_bad_list_parameters_are_400(client: Any, query: str, field: str, messag
     [
         ({"year": 2000, "genres": [], "durationMinutes": 90}, "title", "title is required"),
         ({**title("x"), "id": 7}, "id", "id is assigned by the server; leave it out"),
-        ({**title("x"), "rating": 5}, "rating", "rating is not a title field; allowed: title, year, genres, durationMinutes"),
+        (
+            {**title("x"), "rating": 5},
+            "rating",
+            "rating is not a title field; allowed: title, year, genres, durationMinutes",
+        ),
         (title("   "), "title", "title must be a non-empty string of at most 200 characters"),
         (title("x" * 201), "title", "title must be a non-empty string of at most 200 characters"),
         ({**title("x"), "title": 42}, "title", "title must be a non-empty string of at most 200 characters"),
@@ -151,17 +171,43 @@ def test_bad_list_parameters_are_400(client: Any, query: str, field: str, messag
         ({**title("x"), "year": 1999.5}, "year", "year must be an integer between 1878 and 2100, got 1999.5"),
         ({**title("x"), "year": True}, "year", "year must be an integer between 1878 and 2100, got true"),
         ({**title("x"), "year": None}, "year", "year must be an integer between 1878 and 2100, got null"),
-        (title("x", minutes=0), "durationMinutes", "durationMinutes must be an integer between 1 and 1000, got 0"),
-        (title("x", minutes=1001), "durationMinutes", "durationMinutes must be an integer between 1 and 1000, got 1001"),
+        (
+            title("x", minutes=0),
+            "durationMinutes",
+            "durationMinutes must be an integer between 1 and 1000, got 0",
+        ),
+        (
+            title("x", minutes=1001),
+            "durationMinutes",
+            "durationMinutes must be an integer between 1 and 1000, got 1001",
+        ),
         ({**title("x"), "genres": "drama"}, "genres", "genres must be a list of at most 10 strings"),
-        (title("x", genres=[f"g{n}" for n in range(11)]), "genres", "genres must be a list of at most 10 strings"),
-        (title("x", genres=["drama", 3]), "genres", "genres entries must be non-empty strings of at most 40 characters"),
-        (title("x", genres=[""]), "genres", "genres entries must be non-empty strings of at most 40 characters"),
-        (title("x", genres=["g" * 41]), "genres", "genres entries must be non-empty strings of at most 40 characters"),
+        (
+            title("x", genres=[f"g{n}" for n in range(11)]),
+            "genres",
+            "genres must be a list of at most 10 strings",
+        ),
+        (
+            title("x", genres=["drama", 3]),
+            "genres",
+            "genres entries must be non-empty strings of at most 40 characters",
+        ),
+        (
+            title("x", genres=[""]),
+            "genres",
+            "genres entries must be non-empty strings of at most 40 characters",
+        ),
+        (
+            title("x", genres=["g" * 41]),
+            "genres",
+            "genres entries must be non-empty strings of at most 40 characters",
+        ),
         (title("x", genres=["Drama", "drama "]), "genres", "genres lists 'drama' twice"),
     ],
 )
-def test_bad_title_bodies_are_400_naming_the_field(client: Any, body: dict[str, Any], field: str, message: str) -> None:
+def test_bad_title_bodies_are_400_naming_the_field(
+    client: Any, body: dict[str, Any], field: str, message: str
+) -> None:
     response = post(client, body)
     assert response.status_code == 400
     assert response.get_json() == {"error": message, "code": "validation_error", "field": field}
@@ -187,24 +233,42 @@ def test_malformed_json_is_400(client: Any) -> None:
 def test_wrong_content_type_is_415(client: Any) -> None:
     response = client.post("/api/titles", data="title=x", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 415
-    assert response.get_json() == {"error": "Content-Type must be application/json", "code": "unsupported_media_type"}
+    assert response.get_json() == {
+        "error": "Content-Type must be application/json",
+        "code": "unsupported_media_type",
+    }
 
 
 def test_oversized_body_is_413(client: Any) -> None:
     response = post(client, title("x" * 20_000))
     assert response.status_code == 413
-    assert response.get_json() == {"error": "request body is larger than 16384 bytes", "code": "request_entity_too_large"}
+    assert response.get_json() == {
+        "error": "request body is larger than 16384 bytes",
+        "code": "request_entity_too_large",
+    }
 
 
 @pytest.mark.parametrize(
     ("path", "status", "body"),
     [
-        ("/api/titles/abc", 400, {"error": "id must be a positive integer, got 'abc'", "code": "validation_error", "field": "id"}),
-        ("/api/titles/0", 400, {"error": "id must be a positive integer, got '0'", "code": "validation_error", "field": "id"}),
+        (
+            "/api/titles/abc",
+            400,
+            {"error": "id must be a positive integer, got 'abc'", "code": "validation_error", "field": "id"},
+        ),
+        (
+            "/api/titles/0",
+            400,
+            {"error": "id must be a positive integer, got '0'", "code": "validation_error", "field": "id"},
+        ),
         (
             "/api/titles/99999999999999999999",
             400,
-            {"error": "id must be a positive integer, got '99999999999999999999'", "code": "validation_error", "field": "id"},
+            {
+                "error": "id must be a positive integer, got '99999999999999999999'",
+                "code": "validation_error",
+                "field": "id",
+            },
         ),
         ("/api/titles/424242", 404, {"error": "title 424242 does not exist", "code": "not_found"}),
         ("/api/nothing", 404, {"error": "no route for GET /api/nothing", "code": "not_found"}),
@@ -219,7 +283,10 @@ def test_get_bad_or_missing_ids(client: Any, path: str, status: int, body: dict[
 def test_wrong_method_is_405_json(client: Any) -> None:
     response = client.delete("/api/titles")
     assert response.status_code == 405
-    assert response.get_json() == {"error": "DELETE is not allowed on /api/titles", "code": "method_not_allowed"}
+    assert response.get_json() == {
+        "error": "DELETE is not allowed on /api/titles",
+        "code": "method_not_allowed",
+    }
 
 
 def test_cors_headers_when_an_origin_is_configured_004_R18(make_app: Any, migrated_url: str) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from devtools.local_pg import free_port
+
 from unit.services.helpers import BACKEND_DIR, wait_for_http
 
 
@@ -20,9 +20,13 @@ def served(database_url: str) -> Iterator[str]:
     env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(free_port()), "ACCESS_LOG": "0"}
     env.pop("HOST", None)
     manage = str(BACKEND_DIR / "manage.py")
-    first = subprocess.run([sys.executable, manage, "migrate"], env=env, capture_output=True, text=True, timeout=60)
+    first = subprocess.run(
+        [sys.executable, manage, "migrate"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert (first.returncode, first.stdout) == (0, "applied migrations: [1, 2]\n")
-    again = subprocess.run([sys.executable, manage, "migrate"], env=env, capture_output=True, text=True, timeout=60)
+    again = subprocess.run(
+        [sys.executable, manage, "migrate"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert (again.returncode, again.stdout) == (0, "schema up to date\n")
     server = subprocess.Popen([sys.executable, manage, "serve"], env=env, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{env['PORT']}"
@@ -36,8 +40,10 @@ def served(database_url: str) -> Iterator[str]:
 
 def test_migrate_then_serve_answers_the_api_over_http(served: str) -> None:
     assert requests.get(served + "/health/ready", timeout=5).json() == {
-        "status": "ready", "database": "ok", "schemaVersion": 2,
-    }  # fmt: skip
+        "status": "ready",
+        "database": "ok",
+        "schemaVersion": 2,
+    }
     created = requests.post(
         served + "/api/titles",
         json={"title": "Spirited Away", "year": 2001, "genres": ["animation"], "durationMinutes": 125},
@@ -47,11 +53,18 @@ def test_migrate_then_serve_answers_the_api_over_http(served: str) -> None:
     listed = requests.get(served + "/api/titles", params={"q": "spirit"}, timeout=5)
     assert listed.headers["Content-Type"] == "application/json"
     assert listed.json() == {
-        "items": [{"id": created.json()["id"], "title": "Spirited Away", "year": 2001, "genres": ["animation"],
-                   "durationMinutes": 125}],
+        "items": [
+            {
+                "id": created.json()["id"],
+                "title": "Spirited Away",
+                "year": 2001,
+                "genres": ["animation"],
+                "durationMinutes": 125,
+            }
+        ],
         "nextCursor": None,
         "limit": 20,
-    }  # fmt: skip
+    }
     bad = requests.post(served + "/api/titles", json={"title": "x"}, timeout=5)
     assert (bad.status_code, bad.json()["field"]) == (400, "year")
 
@@ -75,7 +88,14 @@ def test_serve_binds_loopback_only(served: str) -> None:
 def test_serve_refuses_to_start_without_a_database_setting() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DB_SECRET_ARN", "SSM_PREFIX")}
     result = subprocess.run(
-        [sys.executable, str(BACKEND_DIR / "manage.py"), "serve"], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, str(BACKEND_DIR / "manage.py"), "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
-    assert result.stderr == "config error: set DATABASE_URL (local runs) or DB_SECRET_ARN (the RDS-managed master secret)\n"
+    assert (
+        result.stderr
+        == "config error: set DATABASE_URL (local runs) or DB_SECRET_ARN (the RDS-managed master secret)\n"
+    )

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from media_api.migrations import MigrationError, migrate
 
 
@@ -23,9 +22,16 @@ def test_the_shipped_migrations_apply_once_then_report_up_to_date(database_url: 
     assert migrate(database_url) == []
     with psycopg.connect(database_url) as conn:
         rows = conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
-        indexes = {row[0] for row in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'titles'")}
+        indexes = {
+            row[0] for row in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'titles'")
+        }
     assert rows == [(1, "create_titles"), (2, "title_search")]
-    assert {"titles_sort_idx", "titles_title_trgm_idx", "titles_genres_idx", "titles_title_year_key"} <= indexes
+    assert {
+        "titles_sort_idx",
+        "titles_title_trgm_idx",
+        "titles_genres_idx",
+        "titles_title_year_key",
+    } <= indexes
 
 
 def test_concurrent_migrators_apply_each_migration_exactly_once(database_url: str, tmp_path: Path) -> None:
@@ -58,7 +64,9 @@ def test_concurrent_migrators_apply_each_migration_exactly_once(database_url: st
     assert errors == []
     assert len(results) == runners
     assert sorted(v for applied in results for v in applied) == [1, 2, 3]
-    assert sum(1 for applied in results if applied) == 1  # the first lock holder did all; others saw them done
+    assert (
+        sum(1 for applied in results if applied) == 1
+    )  # the first lock holder did all; others saw them done
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT n FROM applied ORDER BY n").fetchall() == [(2,), (3,)]
         assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone() == (3,)
@@ -72,7 +80,9 @@ def test_a_new_file_is_applied_alone_on_the_next_deploy(database_url: str, tmp_p
 
 
 def test_a_failing_migration_leaves_no_trace_and_is_retried(database_url: str, tmp_path: Path) -> None:
-    directory = write(tmp_path / "m", {"0001_a.sql": "CREATE TABLE a (x int);", "0002_bad.sql": "CREATE TABLE b (x nope);"})
+    directory = write(
+        tmp_path / "m", {"0001_a.sql": "CREATE TABLE a (x int);", "0002_bad.sql": "CREATE TABLE b (x nope);"}
+    )
     with pytest.raises(psycopg.errors.UndefinedObject):
         migrate(database_url, directory)
     write(directory, {"0002_bad.sql": "CREATE TABLE b (x int);"})
@@ -90,7 +100,10 @@ def test_an_edited_applied_migration_is_refused(database_url: str, tmp_path: Pat
 @pytest.mark.parametrize(
     ("files", "message"),
     [
-        ({"0001_a.sql": "", "0003_c.sql": ""}, r"migration versions must run 1..N without gaps, found \[1, 3\]"),
+        (
+            {"0001_a.sql": "", "0003_c.sql": ""},
+            r"migration versions must run 1..N without gaps, found \[1, 3\]",
+        ),
         ({"1_a.sql": ""}, "1_a.sql: migration files are named NNNN_lower_snake.sql"),
     ],
 )

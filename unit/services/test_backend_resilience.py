@@ -16,11 +16,11 @@ from typing import Any
 import boto3
 import psycopg
 import pytest
-
 from devtools.local_pg import LocalPostgres
 from media_api import create_app
 from media_api.config import ConfigError, load_settings
 from media_api.migrations import migrate
+
 from unit.services.helpers import title
 
 OUTAGE = {"error": "the database is unavailable; retry shortly", "code": "database_unavailable"}
@@ -44,7 +44,9 @@ def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return moto_url
 
 
-def test_database_outage_is_503_not_a_hang_and_recovers_004_R34(private_pg: LocalPostgres, make_app: Any) -> None:
+def test_database_outage_is_503_not_a_hang_and_recovers_004_R34(
+    private_pg: LocalPostgres, make_app: Any
+) -> None:
     url = private_pg.create_app_database("media")
     migrate(url)
     client = make_app(url).test_client()
@@ -101,12 +103,19 @@ def test_credentials_come_from_the_secret_and_config_from_ssm_004_R13_R31(
     url = pg.create_app_database(dbname, user=user, password="initial-password")
     migrate(url)
     arn = boto3.client("secretsmanager").create_secret(
-        Name=f"rds!cluster-{suffix}", SecretString=json.dumps({"username": user, "password": "initial-password"})
+        Name=f"rds!cluster-{suffix}",
+        SecretString=json.dumps({"username": user, "password": "initial-password"}),
     )["ARN"]
     prefix = f"/app/media-{suffix}/backend"
     ssm = boto3.client("ssm")
-    for name, value in {"db-host": "127.0.0.1", "db-port": str(pg.port), "db-name": dbname, "db-sslmode": "disable",
-                        "page-size": "3", "db-pool-timeout": "5"}.items():  # fmt: skip
+    for name, value in {
+        "db-host": "127.0.0.1",
+        "db-port": str(pg.port),
+        "db-name": dbname,
+        "db-sslmode": "disable",
+        "page-size": "3",
+        "db-pool-timeout": "5",
+    }.items():
         ssm.put_parameter(Name=f"{prefix}/{name}", Value=value, Type="String")
 
     settings = load_settings({"DB_SECRET_ARN": arn, "SSM_PREFIX": prefix})
@@ -129,10 +138,18 @@ def test_a_rotated_password_is_picked_up_on_the_next_request_004_R14(pg: LocalPo
     migrate(url)
     secrets = boto3.client("secretsmanager")
     arn = secrets.create_secret(
-        Name=f"rds!cluster-{suffix}", SecretString=json.dumps({"username": user, "password": "password-before"})
+        Name=f"rds!cluster-{suffix}",
+        SecretString=json.dumps({"username": user, "password": "password-before"}),
     )["ARN"]
-    env = {"DB_SECRET_ARN": arn, "DB_HOST": "127.0.0.1", "DB_PORT": str(pg.port), "DB_NAME": dbname,
-           "DB_SSLMODE": "disable", "DB_POOL_TIMEOUT": "5", "DB_POOL_MAX_SIZE": "2"}  # fmt: skip
+    env = {
+        "DB_SECRET_ARN": arn,
+        "DB_HOST": "127.0.0.1",
+        "DB_PORT": str(pg.port),
+        "DB_NAME": dbname,
+        "DB_SSLMODE": "disable",
+        "DB_POOL_TIMEOUT": "5",
+        "DB_POOL_MAX_SIZE": "2",
+    }
     app = create_app(load_settings(env))
     database = app.extensions["media_db"]
     try:
@@ -142,7 +159,9 @@ def test_a_rotated_password_is_picked_up_on_the_next_request_004_R14(pg: LocalPo
 
         # What RDS rotation does: the role's password changes and the secret's AWSCURRENT follows.
         pg.admin(f"ALTER ROLE {user} PASSWORD 'password-after'")
-        secrets.put_secret_value(SecretId=arn, SecretString=json.dumps({"username": user, "password": "password-after"}))
+        secrets.put_secret_value(
+            SecretId=arn, SecretString=json.dumps({"username": user, "password": "password-after"})
+        )
         # Open sessions outlive ALTER ROLE; they end on failover, idle expiry or scale-out. End them now.
         pg.admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{user}'")
         with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
@@ -162,10 +181,17 @@ def test_a_wrong_password_that_the_secret_still_holds_is_503_004_R14(pg: LocalPo
     user, dbname = f"bad_{suffix}", f"media_{suffix}"
     pg.create_app_database(dbname, user=user, password="the-real-password")
     arn = boto3.client("secretsmanager").create_secret(
-        Name=f"rds!cluster-{suffix}", SecretString=json.dumps({"username": user, "password": "a-stale-password"})
+        Name=f"rds!cluster-{suffix}",
+        SecretString=json.dumps({"username": user, "password": "a-stale-password"}),
     )["ARN"]
-    env = {"DB_SECRET_ARN": arn, "DB_HOST": "127.0.0.1", "DB_PORT": str(pg.port), "DB_NAME": dbname,
-           "DB_SSLMODE": "disable", "DB_POOL_TIMEOUT": "1"}  # fmt: skip
+    env = {
+        "DB_SECRET_ARN": arn,
+        "DB_HOST": "127.0.0.1",
+        "DB_PORT": str(pg.port),
+        "DB_NAME": dbname,
+        "DB_SSLMODE": "disable",
+        "DB_POOL_TIMEOUT": "1",
+    }
     app = create_app(load_settings(env))
     try:
         response = app.test_client().get("/api/titles")
@@ -183,8 +209,13 @@ def test_ssm_wins_and_the_environment_fills_the_rest_004_R31(aws: str) -> None:
         ssm.put_parameter(Name=f"{prefix}/{name}", Value=value, Type="String")
     ssm.put_parameter(Name=f"{prefix}/nested/db-name", Value="not-read", Type="String")
     settings = load_settings(
-        {"SSM_PREFIX": prefix, "DB_SECRET_ARN": "arn:aws:secretsmanager:ap-southeast-1:1:secret:x",
-         "DB_HOST": "env-host", "DB_NAME": "catalog", "MAX_PAGE_SIZE": "50"}  # fmt: skip
+        {
+            "SSM_PREFIX": prefix,
+            "DB_SECRET_ARN": "arn:aws:secretsmanager:ap-southeast-1:1:secret:x",
+            "DB_HOST": "env-host",
+            "DB_NAME": "catalog",
+            "MAX_PAGE_SIZE": "50",
+        }
     )
     assert (settings.db_host, settings.db_port, settings.page_size) == ("cluster.internal", 6543, 7)
     assert (settings.db_name, settings.max_page_size, settings.db_sslmode) == ("catalog", 50, "require")
@@ -194,7 +225,9 @@ def test_local_runs_never_call_ssm() -> None:
     def refuse(prefix: str) -> dict[str, str]:
         raise AssertionError("SSM must not be read without SSM_PREFIX")
 
-    settings = load_settings({"DATABASE_URL": "postgresql://u:p@127.0.0.1:5/x", "PAGE_SIZE": "5"}, ssm_reader=refuse)
+    settings = load_settings(
+        {"DATABASE_URL": "postgresql://u:p@127.0.0.1:5/x", "PAGE_SIZE": "5"}, ssm_reader=refuse
+    )
     assert (settings.database_url, settings.page_size) == ("postgresql://u:p@127.0.0.1:5/x", 5)
 
 
@@ -202,15 +235,32 @@ def test_local_runs_never_call_ssm() -> None:
     ("env", "message"),
     [
         ({}, "set DATABASE_URL (local runs) or DB_SECRET_ARN (the RDS-managed master secret)"),
-        ({"DB_SECRET_ARN": "arn:x"}, "DB_SECRET_ARN needs the host: set SSM parameter db-host under SSM_PREFIX, or DB_HOST"),
-        ({"DATABASE_URL": "postgresql://x", "DB_PORT": "70000"}, "DB_PORT must be an integer between 1 and 65535, got 70000"),
-        ({"DATABASE_URL": "postgresql://x", "PAGE_SIZE": "many"}, "PAGE_SIZE must be an integer between 1 and 1000, got 'many'"),
-        ({"DATABASE_URL": "postgresql://x", "DB_SSLMODE": "yes"},
-         "DB_SSLMODE must be one of disable, allow, prefer, require, verify-ca, verify-full, got 'yes'"),
-        ({"DATABASE_URL": "postgresql://x", "DB_POOL_TIMEOUT": "0"}, "DB_POOL_TIMEOUT must be a number of seconds between 0.1 and 60, got 0.0"),
-        ({"DATABASE_URL": "postgresql://x", "PAGE_SIZE": "200"}, "PAGE_SIZE (200) must not exceed MAX_PAGE_SIZE (100)"),
+        (
+            {"DB_SECRET_ARN": "arn:x"},
+            "DB_SECRET_ARN needs the host: set SSM parameter db-host under SSM_PREFIX, or DB_HOST",
+        ),
+        (
+            {"DATABASE_URL": "postgresql://x", "DB_PORT": "70000"},
+            "DB_PORT must be an integer between 1 and 65535, got 70000",
+        ),
+        (
+            {"DATABASE_URL": "postgresql://x", "PAGE_SIZE": "many"},
+            "PAGE_SIZE must be an integer between 1 and 1000, got 'many'",
+        ),
+        (
+            {"DATABASE_URL": "postgresql://x", "DB_SSLMODE": "yes"},
+            "DB_SSLMODE must be one of disable, allow, prefer, require, verify-ca, verify-full, got 'yes'",
+        ),
+        (
+            {"DATABASE_URL": "postgresql://x", "DB_POOL_TIMEOUT": "0"},
+            "DB_POOL_TIMEOUT must be a number of seconds between 0.1 and 60, got 0.0",
+        ),
+        (
+            {"DATABASE_URL": "postgresql://x", "PAGE_SIZE": "200"},
+            "PAGE_SIZE (200) must not exceed MAX_PAGE_SIZE (100)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_config_names_the_key_and_what_is_allowed(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError) as raised:
         load_settings(env)
@@ -219,5 +269,10 @@ def test_bad_config_names_the_key_and_what_is_allowed(env: dict[str, str], messa
 
 def test_a_bad_ssm_value_names_the_parameter_004_R31() -> None:
     with pytest.raises(ConfigError) as raised:
-        load_settings({"SSM_PREFIX": "/app/x/backend", "DATABASE_URL": "postgresql://x"}, lambda _: {"db-port": "abc"})
-    assert str(raised.value) == "SSM parameter /app/x/backend/db-port must be an integer between 1 and 65535, got 'abc'"
+        load_settings(
+            {"SSM_PREFIX": "/app/x/backend", "DATABASE_URL": "postgresql://x"}, lambda _: {"db-port": "abc"}
+        )
+    assert (
+        str(raised.value)
+        == "SSM parameter /app/x/backend/db-port must be an integer between 1 and 65535, got 'abc'"
+    )

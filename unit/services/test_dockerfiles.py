@@ -24,8 +24,10 @@ def test_dockerfile_has_no_hadolint_findings_004_R27(service: str) -> None:
     dockerfile = REPO_ROOT / "services" / service / "Dockerfile"
     result = subprocess.run(
         [hadolint(), "--no-color", "--failure-threshold", "style", str(dockerfile)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (result.returncode, result.stdout) == (0, "")
 
 
@@ -36,6 +38,7 @@ def test_images_run_as_a_non_root_user_with_a_health_check_004_R8(service: str) 
     assert users and users[-1].split(":")[0] not in ("root", "0")
     assert "HEALTHCHECK " in text
     assert "/health" in text[text.index("HEALTHCHECK ") :]
+
 
 def test_hadolint_reports_a_bad_dockerfile(tmp_path: Path) -> None:
     # The lint can fail: an unpinned apt install as root is reported.

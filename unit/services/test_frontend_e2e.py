@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from devtools.local_pg import LocalPostgres, free_port
+
 from unit.services.helpers import BACKEND_DIR, FRONTEND_DIR, REPO_ROOT, wait_for_http
 
 SCREENSHOTS = REPO_ROOT / "out" / "e2e"
@@ -47,16 +47,28 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     try:
         pg.start()
         backend_port, frontend_port = free_port(), free_port()
-        env = {**os.environ, "DATABASE_URL": pg.create_app_database("media"), "PORT": str(backend_port),
-               "ACCESS_LOG": "0", "DB_POOL_TIMEOUT": "1", "DB_CONNECT_TIMEOUT": "1"}  # fmt: skip
+        env = {
+            **os.environ,
+            "DATABASE_URL": pg.create_app_database("media"),
+            "PORT": str(backend_port),
+            "ACCESS_LOG": "0",
+            "DB_POOL_TIMEOUT": "1",
+            "DB_CONNECT_TIMEOUT": "1",
+        }
         env.pop("HOST", None)
         manage = str(BACKEND_DIR / "manage.py")
-        subprocess.run([sys.executable, manage, "migrate"], env=env, check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [sys.executable, manage, "migrate"], env=env, check=True, capture_output=True, timeout=60
+        )
         backend_log = (tmp_path / "backend.log").open("wb")
         processes.append(subprocess.Popen([sys.executable, manage, "serve"], env=env, stderr=backend_log))
         wait_for_http(f"http://127.0.0.1:{backend_port}/health")
-        frontend_env = {**os.environ, "PORT": str(frontend_port), "HOST": "127.0.0.1",
-                        "API_PROXY_TARGET": f"http://127.0.0.1:{backend_port}"}  # fmt: skip
+        frontend_env = {
+            **os.environ,
+            "PORT": str(frontend_port),
+            "HOST": "127.0.0.1",
+            "API_PROXY_TARGET": f"http://127.0.0.1:{backend_port}",
+        }
         server = FRONTEND_DIR / "server" / "server.mjs"
         processes.append(subprocess.Popen([node(), str(server)], env=frontend_env, stdout=subprocess.DEVNULL))
         wait_for_http(f"http://127.0.0.1:{frontend_port}/health")
@@ -75,9 +87,17 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
 def run_phase(stack: Stack, phase: str) -> None:
     result = subprocess.run(
         [node(), str(FRONTEND_DIR / "e2e" / "search.e2e.mjs")],
-        env={**os.environ, "BASE_URL": stack.frontend_url, "PHASE": phase, "SCREENSHOT_DIR": str(SCREENSHOTS)},
-        cwd=FRONTEND_DIR, capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
+        env={
+            **os.environ,
+            "BASE_URL": stack.frontend_url,
+            "PHASE": phase,
+            "SCREENSHOT_DIR": str(SCREENSHOTS),
+        },
+        cwd=FRONTEND_DIR,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, f"e2e {phase} failed:\n{result.stdout}\n{result.stderr}"
     assert result.stdout.strip() == f"e2e {phase}: ok (screenshots in {SCREENSHOTS})"
 

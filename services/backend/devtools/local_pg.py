@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 BIN_DIR = Path(os.environ.get("PG_BIN_DIR", "/usr/lib/postgresql/15/bin"))
-SUPERUSER_PASSWORD = "local-superuser"  # noqa: S105 - a throwaway server on loopback only
+SUPERUSER_PASSWORD = "local-superuser"
 APP_USER = "media_app"
-APP_PASSWORD = "local-app-password"  # noqa: S105
+APP_PASSWORD = "local-app-password"
 
 
 def free_port() -> int:
@@ -57,9 +57,18 @@ class LocalPostgres:
         if self._as_postgres:
             os.chown(pwfile, self._as_postgres["user"], self._as_postgres["group"])
         self._run(
-            str(BIN_DIR / "initdb"), "-D", str(self.data), "-U", "postgres", f"--pwfile={pwfile}",
-            "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8",
-        )  # fmt: skip
+            str(BIN_DIR / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            f"--pwfile={pwfile}",
+            "--auth-host=scram-sha-256",
+            "--auth-local=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
         pwfile.unlink()
 
     def start(self) -> None:
@@ -68,7 +77,9 @@ class LocalPostgres:
             f"-c max_connections={self.max_connections} -c fsync={'on' if self.fsync else 'off'} "
             "-c synchronous_commit=off -c full_page_writes=off"
         )
-        self._run(str(BIN_DIR / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-o", options, "start")
+        self._run(
+            str(BIN_DIR / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-o", options, "start"
+        )
 
     def stop(self) -> None:
         self._run(str(BIN_DIR / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
@@ -82,7 +93,9 @@ class LocalPostgres:
                 self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def url(self, dbname: str = "postgres", user: str = "postgres", password: str = SUPERUSER_PASSWORD) -> str:
+    def url(
+        self, dbname: str = "postgres", user: str = "postgres", password: str = SUPERUSER_PASSWORD
+    ) -> str:
         return f"postgresql://{user}:{password}@127.0.0.1:{self.port}/{dbname}"
 
     def admin(self, sql: str, dbname: str = "postgres") -> None:
@@ -99,8 +112,12 @@ class LocalPostgres:
         with psycopg.connect(self.url(), autocommit=True, connect_timeout=5) as conn:
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone()
             if exists is None:
-                conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(user), password))
-            conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(dbname), sql.Identifier(user)))
+                conn.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(user), password)
+                )
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(dbname), sql.Identifier(user))
+            )
         # pg_trgm is a trusted extension (PG13+), so the owner may create it, as rds_superuser can on Aurora.
         return self.url(dbname, user, password)
 

@@ -14,7 +14,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from media_api.config import Settings, load_settings
-from media_api.db import Database, DatabaseUnavailable
+from media_api.db import Database, DatabaseUnavailableError
 from media_api.titles import ApiError, titles_api
 
 log = logging.getLogger("media_api")
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     def ready() -> Response | tuple[Response, int]:
         try:
             version = db.schema_version()
-        except DatabaseUnavailable as exc:
+        except DatabaseUnavailableError as exc:
             return jsonify({"status": "unavailable", "database": "unavailable", "detail": str(exc)}), 503
         if version is None:
             return jsonify({"status": "unavailable", "database": "ok", "schemaVersion": None}), 503
@@ -74,8 +74,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     def api_error(exc: ApiError) -> Response:
         return error_response(exc.status, exc.code, exc.message, exc.field)
 
-    @app.errorhandler(DatabaseUnavailable)
-    def database_down(exc: DatabaseUnavailable) -> Response:
+    @app.errorhandler(DatabaseUnavailableError)
+    def database_down(exc: DatabaseUnavailableError) -> Response:
         log.warning("database unavailable: %s", exc)
         response = error_response(503, "database_unavailable", "the database is unavailable; retry shortly")
         response.headers["Retry-After"] = "5"

@@ -73,7 +73,8 @@ def ssm_parameters(prefix: str, client: Any | None = None) -> dict[str, str]:
 
         # Standard retry mode with short timeouts: a slow SSM must not stall a task's start for minutes.
         client = boto3.client(
-            "ssm", config=Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=5)
+            "ssm",
+            config=Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=5),
         )
     path = prefix.rstrip("/") or "/"
     found: dict[str, str] = {}
@@ -117,7 +118,9 @@ def load_settings(
     values: dict[str, Any] = {}
     for field, (parameter, variable) in SOURCES.items():
         if parameter in from_ssm:
-            values[field] = _convert(field, f"SSM parameter {prefix.rstrip('/')}/{parameter}", from_ssm[parameter])
+            values[field] = _convert(
+                field, f"SSM parameter {prefix.rstrip('/')}/{parameter}", from_ssm[parameter]
+            )
         elif env.get(variable, "") != "":
             values[field] = _convert(field, variable, env[variable])
     settings = Settings(
@@ -126,12 +129,16 @@ def load_settings(
     if settings.database_url is None and settings.db_secret_arn is None:
         raise ConfigError("set DATABASE_URL (local runs) or DB_SECRET_ARN (the RDS-managed master secret)")
     if settings.database_url is None and not settings.db_host:
-        raise ConfigError("DB_SECRET_ARN needs the host: set SSM parameter db-host under SSM_PREFIX, or DB_HOST")
+        raise ConfigError(
+            "DB_SECRET_ARN needs the host: set SSM parameter db-host under SSM_PREFIX, or DB_HOST"
+        )
     if settings.db_pool_min_size > settings.db_pool_max_size:
         raise ConfigError(
             f"DB_POOL_MIN_SIZE ({settings.db_pool_min_size}) must not exceed DB_POOL_MAX_SIZE "
             f"({settings.db_pool_max_size})"
         )
     if settings.page_size > settings.max_page_size:
-        raise ConfigError(f"PAGE_SIZE ({settings.page_size}) must not exceed MAX_PAGE_SIZE ({settings.max_page_size})")
+        raise ConfigError(
+            f"PAGE_SIZE ({settings.page_size}) must not exceed MAX_PAGE_SIZE ({settings.max_page_size})"
+        )
     return settings

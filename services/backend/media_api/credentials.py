@@ -58,7 +58,9 @@ class SecretCredentials:
 
             self._client = boto3.client(
                 "secretsmanager",
-                config=Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=5),
+                config=Config(
+                    retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=5
+                ),
             )
         return self._client
 

@@ -1,4 +1,4 @@
-"""The PostgreSQL pool (psycopg 3 + psycopg_pool) and the one error the routes see: DatabaseUnavailable.
+"""The PostgreSQL pool (psycopg 3 + psycopg_pool) and the one error the routes see: DatabaseUnavailableError.
 
 Outages must answer 503 quickly, never hang: libpq `connect_timeout`, a bounded wait for a pooled
 connection (`db_pool_timeout`) and a server-side `statement_timeout` bound every request.
@@ -30,7 +30,7 @@ log = logging.getLogger("media_api.db")
 IDLE_PING_SECONDS = 2.0
 
 
-class DatabaseUnavailable(RuntimeError):
+class DatabaseUnavailableError(RuntimeError):
     """The database could not serve the request now (down, unreachable, too slow, pool exhausted)."""
 
 
@@ -48,7 +48,7 @@ def rotating_connection_class(credentials: CredentialSource) -> type[psycopg.Con
         idle_since = 0.0
 
         @classmethod
-        def connect(cls, conninfo: str = "", **kwargs: Any) -> RotatingConnection:  # type: ignore[override]
+        def connect(cls, conninfo: str = "", **kwargs: Any) -> RotatingConnection:
             try:
                 conn = super().connect(conninfo, **kwargs)
             except psycopg.OperationalError as exc:
@@ -62,9 +62,11 @@ def rotating_connection_class(credentials: CredentialSource) -> type[psycopg.Con
                 log.warning("database login failed; the secret changed (rotation), reconnecting with it")
                 fresh = credentials.current()
                 assert fresh is not None
-                conn = super().connect(conninfo, **{**kwargs, "user": fresh.username, "password": fresh.password})
-            conn.idle_since = time.monotonic()  # type: ignore[attr-defined]
-            return conn  # type: ignore[return-value]
+                conn = super().connect(
+                    conninfo, **{**kwargs, "user": fresh.username, "password": fresh.password}
+                )
+            conn.idle_since = time.monotonic()
+            return conn
 
     return RotatingConnection
 
@@ -137,12 +139,16 @@ class Database:
             with self.pool.connection() as conn:
                 yield conn
         except PoolTimeout as exc:
-            raise DatabaseUnavailable(f"no database connection within {self.settings.db_pool_timeout} s") from exc
+            raise DatabaseUnavailableError(
+                f"no database connection within {self.settings.db_pool_timeout} s"
+            ) from exc
         except psycopg.OperationalError as exc:
             # OperationalError covers lost connections and statement timeouts (QueryCanceled).
-            raise DatabaseUnavailable(str(exc).splitlines()[0]) from exc
+            raise DatabaseUnavailableError(str(exc).splitlines()[0]) from exc
 
-    def query(self, statement: Any, params: Sequence[Any] = (), *, one: bool = False, retry: bool = True) -> Any:
+    def query(
+        self, statement: Any, params: Sequence[Any] = (), *, one: bool = False, retry: bool = True
+    ) -> Any:
         """One statement's rows (or first row). A dropped connection is retried once when `retry`
         (reads; a write is not retried, as the server may have applied it before the connection died)."""
         for attempt in (1, 2):
@@ -153,16 +159,20 @@ class Database:
                     cursor = conn.execute(statement, params)
                     return cursor.fetchone() if one else cursor.fetchall()
             except PoolTimeout as exc:
-                raise DatabaseUnavailable(f"no database connection within {self.settings.db_pool_timeout} s") from exc
+                raise DatabaseUnavailableError(
+                    f"no database connection within {self.settings.db_pool_timeout} s"
+                ) from exc
             except psycopg.OperationalError as exc:
-                dropped = used is not None and used.closed and not isinstance(exc, psycopg.errors.QueryCanceled)
+                dropped = (
+                    used is not None and used.closed and not isinstance(exc, psycopg.errors.QueryCanceled)
+                )
                 if retry and attempt == 1 and dropped:
                     # One dropped connection usually means all idle ones went with it (failover, restart):
                     # check the idle ones now, so the retry gets a live or a new connection.
                     log.info("a pooled connection was dropped by the server; checking the pool and retrying")
                     self.pool.check()
                     continue
-                raise DatabaseUnavailable(str(exc).splitlines()[0]) from exc
+                raise DatabaseUnavailableError(str(exc).splitlines()[0]) from exc
         raise AssertionError("unreachable")
 
     def schema_version(self) -> int | None:

@@ -65,12 +65,11 @@ def migrate(conninfo: str = "", directory: Path = MIGRATIONS_DIR, **connect_kwar
             for migration in migrations:
                 if migration.version in done:
                     if done[migration.version] != migration.checksum:
-                        raise MigrationError(
-                            f"migration {migration.version:04d}_{migration.name} was edited after it was applied"
-                        )
+                        label = f"{migration.version:04d}_{migration.name}"
+                        raise MigrationError(f"migration {label} was edited after it was applied")
                     continue
                 with conn.transaction():
-                    conn.execute(migration.sql)  # type: ignore[arg-type]  # trusted files from the image
+                    conn.execute(migration.sql)  # trusted files shipped in the image
                     conn.execute(
                         "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
                         (migration.version, migration.name, migration.checksum),

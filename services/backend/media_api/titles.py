@@ -127,7 +127,9 @@ def get_title(title_id: str) -> Response:
     if not title_id.isdigit() or not 1 <= int(title_id) <= MAX_ID:
         raise invalid("id", f"must be a positive integer, got {title_id!r}")
     row = _db().query(
-        "SELECT id, title, year, genres, duration_minutes FROM titles WHERE id = %s", (int(title_id),), one=True
+        "SELECT id, title, year, genres, duration_minutes FROM titles WHERE id = %s",
+        (int(title_id),),
+        one=True,
     )
     if row is None:
         raise ApiError(404, "not_found", f"title {title_id} does not exist")
