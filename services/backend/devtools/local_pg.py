@@ -19,7 +19,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-BIN_DIR = Path(os.environ.get("PG_BIN_DIR", "/usr/lib/postgresql/15/bin"))
+
+def _server_bin_dir() -> Path:
+    """PG_BIN_DIR, else Debian's newest /usr/lib/postgresql/<major>/bin (15 on bookworm)."""
+    if os.environ.get("PG_BIN_DIR"):
+        return Path(os.environ["PG_BIN_DIR"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+BIN_DIR = _server_bin_dir()
 SUPERUSER_PASSWORD = "local-superuser"
 APP_USER = "media_app"
 APP_PASSWORD = "local-app-password"
