@@ -144,6 +144,14 @@ def test_search_and_pagination_combine(client: Any) -> None:
         ("cursor=WzEsMl0", "cursor", "cursor must be a nextCursor value returned by this API"),  # [1,2]
         ("q=" + "x" * 101, "q", "q must be at most 100 characters"),
         ("page=2", "page", "page is not a query parameter; allowed: q, genre, limit, cursor"),
+        ("q=a%00b", "q", "q must not contain NUL characters"),
+        ("genre=%00", "genre", "genre must not contain NUL characters"),
+        ("cursor=WyJhXHUwMDAwIiwgMV0", "cursor", "cursor must not contain NUL characters"),  # ["a\u0000", 1]
+        (
+            "cursor=WyJhIiwgMF0",
+            "cursor",
+            "cursor must be a nextCursor value returned by this API",
+        ),  # ["a", 0]
     ],
 )
 def test_bad_list_parameters_are_400(client: Any, query: str, field: str, message: str) -> None:
@@ -203,6 +211,9 @@ def test_bad_list_parameters_are_400(client: Any, query: str, field: str, messag
             "genres entries must be non-empty strings of at most 40 characters",
         ),
         (title("x", genres=["Drama", "drama "]), "genres", "genres lists 'drama' twice"),
+        (title("a\x00b"), "title", "title must not contain NUL characters"),
+        (title("x", genres=["dra\x00ma"]), "genres", "genres must not contain NUL characters"),
+        (title("\ud800"), "title", "title must be valid Unicode text (no lone surrogates)"),
     ],
 )
 def test_bad_title_bodies_are_400_naming_the_field(

@@ -39,6 +39,17 @@ def invalid(field: str, message: str) -> ApiError:
     return ApiError(400, "validation_error", f"{field} {message}", field)
 
 
+def storable(field: str, text: str) -> str:
+    """`text` unless PostgreSQL cannot store it: NUL characters and lone surrogates are a 400."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise invalid(field, "must be valid Unicode text (no lone surrogates)") from None
+    if "\x00" in text:
+        raise invalid(field, "must not contain NUL characters")
+    return text
+
+
 def _db() -> Any:
     return current_app.extensions["media_db"]
 
@@ -66,8 +77,9 @@ def decode_cursor(raw: str) -> tuple[str, int]:
         and isinstance(decoded[0], str)
         and isinstance(decoded[1], int)
         and not isinstance(decoded[1], bool)
+        and 1 <= decoded[1] <= MAX_ID
     ):
-        return decoded[0], decoded[1]
+        return storable("cursor", decoded[0]), decoded[1]
     raise invalid("cursor", "must be a nextCursor value returned by this API")
 
 
@@ -90,10 +102,10 @@ def list_titles() -> Response:
     limit = settings.page_size
     if "limit" in args:
         limit = _int_arg("limit", args["limit"], 1, settings.max_page_size)
-    query = args.get("q", "").strip()
+    query = storable("q", args.get("q", "").strip())
     if len(query) > QUERY_MAX:
         raise invalid("q", f"must be at most {QUERY_MAX} characters")
-    genre = args.get("genre", "").strip().lower()
+    genre = storable("genre", args.get("genre", "").strip().lower())
     if len(genre) > GENRE_MAX:
         raise invalid("genre", f"must be at most {GENRE_MAX} characters")
     after = decode_cursor(args["cursor"]) if args.get("cursor") else None
@@ -158,6 +170,7 @@ def validate_title(body: Any) -> dict[str, Any]:
     title = body["title"]
     if not isinstance(title, str) or not 1 <= len(title.strip()) <= TITLE_MAX:
         raise invalid("title", f"must be a non-empty string of at most {TITLE_MAX} characters")
+    storable("title", title)
     genres = body["genres"]
     if not isinstance(genres, list) or len(genres) > GENRES_MAX:
         raise invalid("genres", f"must be a list of at most {GENRES_MAX} strings")
@@ -165,6 +178,7 @@ def validate_title(body: Any) -> dict[str, Any]:
     for genre in genres:
         if not isinstance(genre, str) or not 1 <= len(genre.strip()) <= GENRE_MAX:
             raise invalid("genres", f"entries must be non-empty strings of at most {GENRE_MAX} characters")
+        storable("genres", genre)
         if genre.strip().lower() in cleaned:
             raise invalid("genres", f"lists {genre.strip().lower()!r} twice")
         cleaned.append(genre.strip().lower())
