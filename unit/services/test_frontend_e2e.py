@@ -2,8 +2,9 @@
 
 pytest starts a private PostgreSQL, `manage.py migrate` + `manage.py serve`, and the frontend's own
 static server (services/frontend/server/server.mjs) serving dist/ and proxying /api to the backend,
-then runs the playwright-core script services/frontend/e2e/search.e2e.mjs twice: with the database
-up (list, page, search, empty state) and stopped (the error banner). Screenshots: out/e2e/.
+then runs the playwright-core script services/frontend/e2e/search.e2e.mjs three times: with the
+database up (list, page, search, empty state), stopped (the error banner) and back (Retry brings the
+titles back). Screenshots: out/e2e/.
 Needs `npm ci` and `npm run build` in services/frontend first (`nox -s tests` runs both).
 """
 
@@ -29,6 +30,7 @@ SCREENSHOTS = REPO_ROOT / "out" / "e2e"
 class Stack:
     pg: LocalPostgres
     frontend_url: str
+    backend_log: Path
 
 
 def node() -> str:
@@ -60,8 +62,9 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         subprocess.run(
             [sys.executable, manage, "migrate"], env=env, check=True, capture_output=True, timeout=60
         )
-        backend_log = (tmp_path / "backend.log").open("wb")
-        processes.append(subprocess.Popen([sys.executable, manage, "serve"], env=env, stderr=backend_log))
+        backend_log = tmp_path / "backend.log"
+        with backend_log.open("wb") as log:
+            processes.append(subprocess.Popen([sys.executable, manage, "serve"], env=env, stderr=log))
         wait_for_http(f"http://127.0.0.1:{backend_port}/health")
         frontend_env = {
             **os.environ,
@@ -72,7 +75,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         server = FRONTEND_DIR / "server" / "server.mjs"
         processes.append(subprocess.Popen([node(), str(server)], env=frontend_env, stdout=subprocess.DEVNULL))
         wait_for_http(f"http://127.0.0.1:{frontend_port}/health")
-        yield Stack(pg, f"http://127.0.0.1:{frontend_port}")
+        yield Stack(pg, f"http://127.0.0.1:{frontend_port}", backend_log)
     finally:
         for process in processes:
             process.terminate()
@@ -98,13 +101,19 @@ def run_phase(stack: Stack, phase: str) -> None:
         text=True,
         timeout=180,
     )
-    assert result.returncode == 0, f"e2e {phase} failed:\n{result.stdout}\n{result.stderr}"
+    backend = stack.backend_log.read_text(errors="replace")[-3000:]
+    assert result.returncode == 0, (
+        f"e2e {phase} failed:\n{result.stdout}\n{result.stderr}\nbackend:\n{backend}"
+    )
     assert result.stdout.strip() == f"e2e {phase}: ok (screenshots in {SCREENSHOTS})"
 
 
-def test_a_person_lists_searches_and_sees_outages_in_chromium(stack: Stack) -> None:
+def test_a_person_lists_searches_sees_an_outage_and_retries_in_chromium(stack: Stack) -> None:
     run_phase(stack, "search")
     assert (SCREENSHOTS / "search-results.png").stat().st_size > 1000
     stack.pg.stop()
     run_phase(stack, "outage")
     assert (SCREENSHOTS / "database-outage.png").stat().st_size > 1000
+    stack.pg.start()
+    run_phase(stack, "recovery")
+    assert (SCREENSHOTS / "recovered.png").stat().st_size > 1000

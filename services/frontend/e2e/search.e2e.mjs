@@ -3,6 +3,7 @@
 // BASE_URL. unit/services/test_frontend_e2e.py starts those and runs the two phases:
 //   PHASE=search  seeds titles through the API, then lists, pages, searches and hits the empty state
 //   PHASE=outage  (the database stopped) checks the error banner a person sees
+//   PHASE=recovery (the database back) the person presses Retry until the titles are back
 // Screenshots go to SCREENSHOT_DIR. Exits non-zero with the failed check on stderr.
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -88,6 +89,21 @@ async function outagePhase(page) {
   await page.screenshot({ path: path.join(SHOTS, "database-outage.png"), fullPage: true });
 }
 
+async function recoveryPhase(page) {
+  await page.goto(BASE_URL);
+  // The backend reconnects with backoff: like a person, press Retry while the banner is there (bounded).
+  for (let attempt = 0; attempt < 30; attempt += 1) {
+    const settled = await page.waitForSelector('[data-testid="title-row"], [role="alert"]');
+    if ((await settled.getAttribute("data-testid")) === "title-row") break;
+    await page.waitForTimeout(1000);
+    await page.click('[role="alert"] button');
+  }
+  await page.waitForSelector('[data-testid="title-row"]');
+  assert.equal(await page.locator('[role="alert"]').count(), 0, "the banner is gone once the API answers");
+  assert.equal((await rowTexts(page)).length, 20);
+  await page.screenshot({ path: path.join(SHOTS, "recovered.png"), fullPage: true });
+}
+
 mkdirSync(SHOTS, { recursive: true });
 const profile = mkdtempSync(path.join(tmpdir(), "e2e-chromium-"));
 // A fresh, empty profile each run (Playwright passes it as --user-data-dir).
@@ -107,7 +123,8 @@ try {
   page.on("pageerror", (error) => failures.push(`page error: ${error.message}`));
   if (PHASE === "search") await searchPhase(page);
   else if (PHASE === "outage") await outagePhase(page);
-  else throw new Error(`PHASE must be search or outage, got ${PHASE}`);
+  else if (PHASE === "recovery") await recoveryPhase(page);
+  else throw new Error(`PHASE must be search, outage or recovery, got ${PHASE}`);
   assert.deepEqual(failures, [], "the page raised no script errors");
   console.log(`e2e ${PHASE}: ok (screenshots in ${SHOTS})`);
 } finally {
