@@ -1,0 +1,201 @@
+"""Benchmark for the seed-004 backend (not a test: it prints figures and asserts nothing).
+
+    python bench/media_bench.py
+
+Starts a throwaway PostgreSQL on 127.0.0.1 (services/backend/devtools/local_pg.py), migrates and
+seeds it, runs the backend exactly as `manage.py serve` does (gunicorn gthread), then drives
+`GET /api/titles?limit=20` (and a search) with 50 concurrent keep-alive HTTP clients. Beside each
+figure is its floor: the same SQL statement issued directly with psycopg by 50 concurrent
+connections, no HTTP and no Flask. Target: the backend within 2x of the floor. Everything stops at
+the end; the load is bounded in time and count and goes to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BACKEND = REPO_ROOT / "services" / "backend"
+sys.path.insert(0, str(BACKEND))
+
+import psycopg  # noqa: E402
+from devtools.local_pg import LocalPostgres, free_port  # noqa: E402
+from media_api.migrations import migrate  # noqa: E402
+
+CLIENTS = 50
+SECONDS = float(os.environ.get("MEDIA_BENCH_SECONDS", "6"))
+WARMUP_SECONDS = 1.5
+MAX_REQUESTS = 200_000  # a hard cap on top of the time bound
+SEED_ROWS = 5_000
+
+# The statements the list endpoint issues (media_api/titles.py), with its parameters.
+LIST_SQL = (
+    "SELECT id, title, year, genres, duration_minutes, lower(title) FROM titles "
+    "ORDER BY lower(title), id LIMIT %s"
+)
+SEARCH_SQL = (
+    "SELECT id, title, year, genres, duration_minutes, lower(title) FROM titles WHERE title ILIKE %s "
+    "ORDER BY lower(title), id LIMIT %s"
+)
+CASES = [
+    ("list   GET /api/titles?limit=20", "/api/titles?limit=20", LIST_SQL, (21,)),
+    ("search GET /api/titles?q=star&limit=20", "/api/titles?q=star&limit=20", SEARCH_SQL, ("%star%", 21)),
+]
+
+
+def seed(url: str) -> None:
+    words = ["star", "moon", "river", "night", "city", "dream", "storm", "garden", "silent", "golden"]
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO titles (title, year, genres, duration_minutes) VALUES (%s, %s, %s, %s)",
+            [
+                (
+                    f"{words[n % 10].title()} {words[(n // 10) % 10]} {n}",
+                    1950 + n % 70,
+                    ["drama", words[n % 7]],
+                    80 + n % 90,
+                )
+                for n in range(SEED_ROWS)
+            ],
+        )
+        conn.execute("ANALYZE titles")
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def drive(worker, seconds: float) -> tuple[float, list[float]]:
+    """Run `worker(deadline, latencies)` CLIENTS times concurrently; returns (requests/s, latencies)."""
+    latencies: list[float] = []
+    warm_deadline = time.perf_counter() + WARMUP_SECONDS
+    await asyncio.gather(*(worker(warm_deadline, []) for _ in range(CLIENTS)))
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(started + seconds, latencies) for _ in range(CLIENTS)))
+    elapsed = time.perf_counter() - started
+    return len(latencies) / elapsed, latencies
+
+
+async def http_load(port: int, path: str, seconds: float) -> tuple[float, list[float]]:
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\r\n".encode()
+    errors: list[str] = []
+
+    async def worker(deadline: float, latencies: list[float]) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while time.perf_counter() < deadline and len(latencies) < MAX_REQUESTS:
+                sent = time.perf_counter()
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = head.split(b" ", 2)[1]
+                length = next(
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
+                await reader.readexactly(length)
+                if status != b"200":
+                    errors.append(status.decode())
+                    return
+                latencies.append(time.perf_counter() - sent)
+        finally:
+            writer.close()
+
+    result = await drive(worker, seconds)
+    if errors:
+        raise RuntimeError(f"non-200 answers: {errors[:5]}")
+    return result
+
+
+async def sql_load(url: str, statement: str, params: tuple, seconds: float) -> tuple[float, list[float]]:
+    connections = [await psycopg.AsyncConnection.connect(url, autocommit=True) for _ in range(CLIENTS)]
+    free = list(connections)
+
+    async def worker(deadline: float, latencies: list[float]) -> None:
+        conn = free.pop()
+        try:
+            while time.perf_counter() < deadline and len(latencies) < MAX_REQUESTS:
+                sent = time.perf_counter()
+                cur = await conn.execute(statement, params)
+                await cur.fetchall()
+                latencies.append(time.perf_counter() - sent)
+        finally:
+            free.append(conn)
+
+    try:
+        return await drive(worker, seconds)
+    finally:
+        for conn in connections:
+            await conn.close()
+
+
+def wait_for(port: int) -> None:
+    import urllib.request
+
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the backend did not become ready")
+
+
+def main() -> None:
+    server = LocalPostgres(fsync=True)
+    backend = None
+    try:
+        server.start()
+        url = server.create_app_database("media")
+        migrate(url)
+        seed(url)
+        port = free_port()
+        workers = os.environ.get("WEB_CONCURRENCY", "2")
+        threads = os.environ.get("GUNICORN_THREADS", "8")
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "PORT": str(port),
+            "ACCESS_LOG": "0",
+            "LOG_LEVEL": "warning",
+            "WEB_CONCURRENCY": workers,
+            "GUNICORN_THREADS": threads,
+        }
+        env.pop("HOST", None)
+        backend = subprocess.Popen([sys.executable, str(BACKEND / "manage.py"), "serve"], env=env)
+        wait_for(port)
+
+        print(
+            f"media backend bench: {CLIENTS} concurrent clients, {SECONDS:g} s per run, {SEED_ROWS} titles,"
+        )
+        print(f"gunicorn gthread {workers} workers x {threads} threads, PostgreSQL 15 on 127.0.0.1,", end=" ")
+        print(f"{os.cpu_count()} CPUs")
+        print(
+            f"{'case':40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}   {'floor req/s':>11} {'floor p99':>9}   "
+            f"{'x floor (req/s, p99)':>20}"
+        )
+        for label, path, statement, params in CASES:
+            rps, lat = asyncio.run(http_load(port, path, SECONDS))
+            floor_rps, floor_lat = asyncio.run(sql_load(url, statement, params, SECONDS))
+            p99, floor_p99 = percentile(lat, 0.99) * 1000, percentile(floor_lat, 0.99) * 1000
+            print(
+                f"{label:40} {rps:9.0f} {statistics.median(lat) * 1000:8.2f} {p99:8.2f}   "
+                f"{floor_rps:11.0f} {floor_p99:9.2f}   {floor_rps / rps:9.2f}x, {p99 / floor_p99:6.2f}x"
+            )
+        print("target: backend within 2x of the direct-psycopg floor (the floor has no HTTP, JSON or Flask)")
+    finally:
+        if backend is not None:
+            backend.terminate()
+            backend.wait(timeout=30)
+        server.destroy()
+
+
+if __name__ == "__main__":
+    main()

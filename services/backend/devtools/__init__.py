@@ -1,0 +1,1 @@
+"""Development tooling for the backend (not shipped in the image): a throwaway local PostgreSQL."""
