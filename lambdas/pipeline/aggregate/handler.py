@@ -97,7 +97,6 @@ def _process(good: list[tuple[str, dict, dict]], summary: core.Summary, settings
             group[event["eventId"]] = (event, [message_id])
         elif seen[0]["digest"] == event["digest"]:
             seen[1].append(message_id)  # the same event twice in one batch: counted once
-            summary.duplicates += 1
         else:
             summary.poison += 1
             reason = f"eventId {event['eventId']!r} reused with different content in one batch"
@@ -174,6 +173,8 @@ def _commit(
                 _backoff(attempt)
             continue
         summary.out += len(chunk)
+        # The same event delivered twice within this batch was counted once.
+        summary.duplicates += sum(len(events[event_id][1]) - 1 for event_id in chunk)
         return
     raise _RetryError
 
