@@ -4,9 +4,10 @@
                                    [--count-threshold X] [--sum-threshold Y]
 
 FILE holds one base64-encoded Kinesis record per line (whitespace around it is stripped, blank
-lines are skipped). The tool starts moto's server on 127.0.0.1 (a free port; stopped at exit), creates the queues with
-their DLQs and redrive policies, the table (with its GSI and TTL), the bucket and the event bus
-(with a rule whose target queue shows the alerts), then plays the event source mappings:
+lines are skipped). The tool starts moto's server on 127.0.0.1 (a free port; stopped at exit),
+creates the queues with their DLQs and redrive policies, the table (with its GSI and TTL), the
+bucket and the event bus (with a rule whose target queue shows the alerts), then plays the event
+source mappings:
 
 - Kinesis -> validate: each line is one record (its `data` is the line as given, so undecodable
   base64 can be injected), in batches of --batch-size (default 100). Reported failures are
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
+import json
 import logging
 import os
 import sys
@@ -139,7 +141,9 @@ class LocalPipeline:
                 QueueName=f"pipeline-{stage}-local",
                 Attributes={
                     "VisibilityTimeout": "30",
-                    "RedrivePolicy": f'{{"deadLetterTargetArn":"{arn}","maxReceiveCount":"{MAX_RECEIVE_COUNT}"}}',
+                    "RedrivePolicy": json.dumps(
+                        {"deadLetterTargetArn": arn, "maxReceiveCount": MAX_RECEIVE_COUNT}
+                    ),
                 },
             )["QueueUrl"]
         self.dynamodb.create_table(
