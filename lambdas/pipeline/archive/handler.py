@@ -25,6 +25,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import botocore
+
 try:
     import pipeline_core as core  # at the zip root in Lambda
 except ModuleNotFoundError:  # run from the repository (tests, tools/pipeline_local.py, bench)
@@ -53,9 +55,21 @@ def object_key(event: dict, prefix: str = "") -> str:
     return f"{prefix}events/{event['source']}/{event['type']}/{day}/{hhmm}/{name}.json"
 
 
+def _require_conditional_put(s3: Any) -> None:
+    # A botocore older than S3 conditional writes (August 2024) would reject IfNoneMatch on every
+    # PUT; one clear error names the cause instead (every message then goes back to SQS).
+    members = s3.meta.service_model.operation_model("PutObject").input_shape.members
+    if "IfNoneMatch" not in members:
+        raise core.ConfigError(
+            f"botocore {botocore.__version__} has no PutObject IfNoneMatch (S3 conditional writes): "
+            "use a runtime with a newer boto3 or bundle one"
+        )
+
+
 def _process(good: list[tuple[str, dict, dict]], summary: core.Summary, bucket: str, prefix: str) -> set[str]:
     retry: set[str] = set()
     s3 = core.client("s3")
+    _require_conditional_put(s3)
     for message_id, doc, origin in good:
         try:
             event = core.check_enriched(doc)
