@@ -99,7 +99,7 @@ class LocalPipeline:
 
     def __init__(
         self,
-        endpoint: str,
+        endpoint: str | None,
         count_threshold: Decimal | None = Decimal(100),
         sum_threshold: Decimal | None = None,
         batch_size: int = 100,
@@ -119,14 +119,24 @@ class LocalPipeline:
         self.events = session.client("events", endpoint_url=endpoint)
         self.modules = {name: load_stage(name) for name in STAGES}
         self.core = sys.modules["pipeline_core"]
+        # Clients are cached like a warm container's; all stages here share one endpoint and
+        # region, so only clients made for another endpoint (an earlier pipeline) are dropped.
+        self.core._clients.clear()
         self.summaries = _Summaries()
         self.core.LOG.addHandler(self.summaries)
+        self._stdout_handler = self.core.LOG.handlers[0]
+        self._stdout_level = self._stdout_handler.level
         if quiet:
-            self.core.LOG.handlers[0].setLevel(logging.CRITICAL + 1)
+            self._stdout_handler.setLevel(logging.CRITICAL + 1)
         self.queues: dict[str, str] = {}
         self.dlqs: dict[str, str] = {}
         self.alerts_queue = ""
         self.sequence = 0
+
+    def close(self) -> None:
+        """Detach from the stages' logger (several pipelines may live in one test process)."""
+        self.core.LOG.removeHandler(self.summaries)
+        self._stdout_handler.setLevel(self._stdout_level)
 
     # --- resources -------------------------------------------------------------------------
 
@@ -210,16 +220,21 @@ class LocalPipeline:
 
     @contextlib.contextmanager
     def _environment(self, stage: str) -> Iterator[None]:
-        values = {
+        values: dict[str, str | None] = {
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
+            # None: moto in-process (mock_aws) intercepts the default endpoints.
             "AWS_ENDPOINT_URL": self.endpoint,
             **self.stage_env(stage),
         }
         saved = {name: os.environ.get(name) for name in values}
-        os.environ.update(values)
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         try:
             yield
         finally:
@@ -231,8 +246,6 @@ class LocalPipeline:
 
     def invoke(self, stage: str, event: dict) -> dict:
         with self._environment(stage):
-            # The clients are cached per warm container; here every stage shares this process.
-            self.core._clients.clear()
             return self.modules[stage].handler(event, _Context(stage))
 
     # --- the mappings ----------------------------------------------------------------------

@@ -22,6 +22,7 @@ import hashlib
 import logging
 import os
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,8 @@ def _process(good: list[tuple[str, dict, dict]], summary: core.Summary, bucket: 
             s3.put_object(
                 Bucket=bucket,
                 Key=key,
-                Body=(core.dumps(event) + "\n").encode("ascii"),
+                # `value` as a JSON number again (it travels between stages as decimal text).
+                Body=(core.dumps({**event, "value": Decimal(event["value"])}) + "\n").encode("ascii"),
                 ContentType="application/json",
                 Metadata={"digest": event["digest"]},
                 IfNoneMatch="*",
