@@ -408,6 +408,7 @@ class LocalPipeline:
         return sorted(found, key=lambda d: d["alertId"])
 
     def report(self) -> dict:
+        """Everything that came out. Receiving hides the DLQ and alert messages: call it once."""
         return {
             "stages": self.summaries.stages,
             "dlq": self.dlq_messages(),

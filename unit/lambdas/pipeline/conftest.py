@@ -63,8 +63,14 @@ def encode(doc: dict) -> str:
 
 def sqs_records(bodies: list[str], prefix: str = "m") -> list[dict]:
     return [
-        {"messageId": f"{prefix}-{n}", "receiptHandle": f"rh-{n}", "body": body, "attributes": {},
-         "messageAttributes": {}, "eventSource": "aws:sqs"}
+        {
+            "messageId": f"{prefix}-{n}",
+            "receiptHandle": f"rh-{n}",
+            "body": body,
+            "attributes": {},
+            "messageAttributes": {},
+            "eventSource": "aws:sqs",
+        }
         for n, body in enumerate(bodies)
     ]
 

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "lambdas" / "pipeline"))
-import pipeline_core as core  # noqa: E402
+import pipeline_core as core
 
-from .conftest import encode, event  # noqa: E402
+from .conftest import encode, event
 
 LIMIT = 65536
 
@@ -46,8 +46,11 @@ def test_003_R36_valid_record_decodes_with_exact_value():
         (b64(b'{"value": -Infinity}'), "non-finite number -Infinity"),
         (b64(b'{"a": 1, "a": 2}'), "duplicate JSON key 'a'"),
         (b64(b"[1, 2]"), "event must be a JSON object, got array"),
-        (b64(b'{"eventId": "e"}'),
-         "missing field(s) 'source', 'type', 'timestamp', 'value' (required: eventId, source, type, timestamp, value)"),
+        (
+            b64(b'{"eventId": "e"}'),
+            "missing field(s) 'source', 'type', 'timestamp', 'value' "
+            "(required: eventId, source, type, timestamp, value)",
+        ),
         (b64(b"x" * (LIMIT + 1)), "oversize: 65537 bytes > 65536"),
         (b64(b"x" * (LIMIT * 2)), "oversize: record larger than 65536 bytes"),
     ],
@@ -71,13 +74,24 @@ def test_003_R36_poison_reasons(data, reason):
         ({"eventId": 7}, "field 'eventId' must be a string, got number"),
         ({"source": "a#b"}, "field 'source' must match [A-Za-z0-9][A-Za-z0-9._:-]{0,127}"),
         ({"type": None}, "field 'type' must be a string, got null"),
-        ({"timestamp": "2026-01-01"}, "field 'timestamp' must be ISO-8601 date-time in UTC, e.g. 2026-01-01T12:00:00Z"),
+        (
+            {"timestamp": "2026-01-01"},
+            "field 'timestamp' must be ISO-8601 date-time in UTC, e.g. 2026-01-01T12:00:00Z",
+        ),
         ({"timestamp": "2026-01-01T12:00:00"}, "field 'timestamp' has no UTC offset (add 'Z')"),
-        ({"timestamp": "2026-01-01T12:00:00+02:00"}, "field 'timestamp' must be UTC (offset 'Z' or '+00:00')"),
-        ({"timestamp": "2026-13-01T12:00:00Z"},
-         "field 'timestamp' must be ISO-8601 date-time in UTC, e.g. 2026-01-01T12:00:00Z"),
+        (
+            {"timestamp": "2026-01-01T12:00:00+02:00"},
+            "field 'timestamp' must be UTC (offset 'Z' or '+00:00')",
+        ),
+        (
+            {"timestamp": "2026-13-01T12:00:00Z"},
+            "field 'timestamp' must be ISO-8601 date-time in UTC, e.g. 2026-01-01T12:00:00Z",
+        ),
         ({"attributes": [1]}, "field 'attributes' must be an object, got array"),
-        ({"extra": 1}, "unknown field(s) 'extra' (allowed: eventId, source, type, timestamp, value, attributes)"),
+        (
+            {"extra": 1},
+            "unknown field(s) 'extra' (allowed: eventId, source, type, timestamp, value, attributes)",
+        ),
     ],
 )
 def test_003_R36_schema_poison_reasons(changes, reason):
@@ -88,8 +102,16 @@ def test_003_R36_schema_poison_reasons(changes, reason):
 
 @pytest.mark.parametrize(
     ("text", "canonical"),
-    [("0.1", "0.1"), ("1.10", "1.1"), ("1E+2", "100"), ("-0", "0"), ("0E+5", "0"), ("-2.500", "-2.5"),
-     ("999999999999999.999999", "999999999999999.999999"), ("1000000000000000", None)],
+    [
+        ("0.1", "0.1"),
+        ("1.10", "1.1"),
+        ("1E+2", "100"),
+        ("-0", "0"),
+        ("0E+5", "0"),
+        ("-2.500", "-2.5"),
+        ("999999999999999.999999", "999999999999999.999999"),
+        ("1000000000000000", None),
+    ],
 )
 def test_values_are_kept_exact(text, canonical):
     doc = encode(event(1, value=text))
@@ -101,8 +123,11 @@ def test_values_are_kept_exact(text, canonical):
 
 
 def test_enrich_is_deterministic_and_normalises_the_timestamp():
-    checked = core.check_event(core.loads('{"eventId":"e","source":"s","type":"t",'
-                                          '"timestamp":"2026-01-01T23:59:59.5+00:00","value":2}'))
+    checked = core.check_event(
+        core.loads(
+            '{"eventId":"e","source":"s","type":"t","timestamp":"2026-01-01T23:59:59.5+00:00","value":2}'
+        )
+    )
     first, second = core.enrich(checked), core.enrich(dict(checked))
     assert first == second
     assert first["timestamp"] == "2026-01-01T23:59:59.500000Z"
@@ -111,11 +136,21 @@ def test_enrich_is_deterministic_and_normalises_the_timestamp():
 
 
 def test_dumps_writes_decimals_exactly_and_sorts_keys():
-    assert core.dumps({"b": [Decimal("0.30"), 1, True, None], "a": "é"}) == '{"a":"\\u00e9","b":[0.3,1,true,null]}'
+    assert (
+        core.dumps({"b": [Decimal("0.30"), 1, True, None], "a": "é"})
+        == '{"a":"\\u00e9","b":[0.3,1,true,null]}'
+    )
 
 
-@given(st.decimals(min_value=Decimal("-999999999999999.999999"), max_value=Decimal("999999999999999.999999"),
-                   places=6, allow_nan=False, allow_infinity=False))
+@given(
+    st.decimals(
+        min_value=Decimal("-999999999999999.999999"),
+        max_value=Decimal("999999999999999.999999"),
+        places=6,
+        allow_nan=False,
+        allow_infinity=False,
+    )
+)
 def test_decimal_text_round_trips(value):
     assert Decimal(core.decimal_text(value)) == value
     assert "E" not in core.decimal_text(value)
@@ -123,10 +158,12 @@ def test_decimal_text_round_trips(value):
 
 def test_env_errors_name_the_variable(monkeypatch):
     monkeypatch.delenv("TABLE_NAME", raising=False)
-    with pytest.raises(core.ConfigError, match="^environment variable TABLE_NAME is required$"):
+    with pytest.raises(core.ConfigError, match=r"^environment variable TABLE_NAME is required$"):
         core.env("TABLE_NAME")
     monkeypatch.setenv("COUNT_THRESHOLD", "lots")
-    with pytest.raises(core.ConfigError, match=r"^environment variable COUNT_THRESHOLD='lots': must be a decimal"):
+    with pytest.raises(
+        core.ConfigError, match=r"^environment variable COUNT_THRESHOLD='lots': must be a decimal"
+    ):
         core.env_decimal("COUNT_THRESHOLD")
 
 
