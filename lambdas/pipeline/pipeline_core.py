@@ -45,6 +45,7 @@ OPTIONAL_FIELDS = ("attributes",)
 # charset keeps both unambiguous and URL-safe.
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 MAX_EVENT_ID = 256
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 VALUE_MAX_ADJUSTED = 14  # |value| < 10^15
 VALUE_MAX_FRACTION = 6
 
@@ -70,9 +71,10 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
 
 
 # Built once: json.loads with keyword arguments would build a decoder per call.
+# Integers stay int (exact already; the C encoder writes them); a 4,300+ digit integer fails
+# Python's conversion limit and is poison ("not JSON").
 _decoder = json.JSONDecoder(
     parse_float=Decimal,
-    parse_int=Decimal,
     parse_constant=_reject_constant,
     object_pairs_hook=_no_duplicate_keys,
 )
@@ -91,11 +93,26 @@ def loads(text: str) -> Any:
 _encode_str = json.encoder.encode_basestring_ascii
 
 
+class _HasDecimalError(Exception):
+    pass
+
+
+def _no_decimal(obj: Any) -> Any:
+    raise _HasDecimalError
+
+
+# The C encoder, for documents without Decimals (most messages: `value` travels as text).
+_fast_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_no_decimal).encode
+
+
 def dumps(obj: Any) -> str:
     """Compact JSON, keys sorted (deterministic bytes), Decimals written as their exact text."""
-    parts: list[str] = []
-    _dump(obj, parts.append)
-    return "".join(parts)
+    try:
+        return _fast_dumps(obj)
+    except _HasDecimalError:
+        parts: list[str] = []
+        _dump(obj, parts.append)
+        return "".join(parts)
 
 
 def _dump(obj: Any, out: Callable[[str], Any]) -> None:
@@ -131,38 +148,40 @@ def _dump(obj: Any, out: Callable[[str], Any]) -> None:
         raise TypeError(f"not JSON-serialisable: {type(obj).__name__}")
 
 
-def _stripped(value: Decimal) -> Decimal:
-    """The same number without trailing zeros, computed on the digit tuple (no context rounding)."""
-    sign, digits, exponent = value.as_tuple()
-    assert isinstance(exponent, int)
-    end = len(digits)
-    while end > 1 and digits[end - 1] == 0:
-        end -= 1
-    if digits[:end] == (0,):
-        return Decimal(0)
-    return Decimal((sign, digits[:end], exponent + len(digits) - end))
+# Wide enough for every number that reaches it (<= 40 digits, exponents checked first), so
+# normalize() never rounds.
+_EXACT = decimal.Context(prec=50)
 
 
 def decimal_text(value: Decimal) -> str:
     """Canonical, exact text of a finite Decimal: no exponent, no trailing fraction zeros."""
     if not value.is_finite():
         raise ValueError(f"non-finite number {value}")
-    return format(_stripped(value), "f")
+    if value.is_zero():
+        return "0"
+    return format(value.normalize(_EXACT), "f")
 
 
 def check_value(value: Any) -> Decimal:
     """The `value` field: a JSON number within the exact-sum limits, as a Decimal."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = Decimal(value)
     if not isinstance(value, Decimal):
         raise PoisonError(f"field 'value' must be a number, got {_json_type(value)}")
     if len(value.as_tuple().digits) > 40:
         raise PoisonError("field 'value' has more than 40 digits")
-    exact = _stripped(value)
-    if not exact.is_zero():
-        if exact.adjusted() > VALUE_MAX_ADJUSTED:
-            raise PoisonError("field 'value' out of range: magnitude must be below 1e15")
-        exponent = exact.as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > VALUE_MAX_FRACTION:
-            raise PoisonError(f"field 'value' has more than {VALUE_MAX_FRACTION} fraction digits")
+    if value.is_zero():
+        return Decimal(0)
+    # adjusted() is exact on the raw digits, so huge exponents are refused before any arithmetic.
+    magnitude = value.adjusted()
+    if magnitude > VALUE_MAX_ADJUSTED:
+        raise PoisonError("field 'value' out of range: magnitude must be below 1e15")
+    if magnitude < -VALUE_MAX_FRACTION:
+        raise PoisonError(f"field 'value' has more than {VALUE_MAX_FRACTION} fraction digits")
+    exact = value.normalize(_EXACT)
+    exponent = exact.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > VALUE_MAX_FRACTION:
+        raise PoisonError(f"field 'value' has more than {VALUE_MAX_FRACTION} fraction digits")
     return exact
 
 
@@ -191,7 +210,7 @@ def _json_type(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "boolean"
-    if isinstance(value, Decimal):
+    if isinstance(value, int | Decimal):
         return "number"
     return {str: "string", dict: "object", list: "array"}.get(type(value), type(value).__name__)
 
@@ -203,7 +222,7 @@ def _check_name(doc: dict, field: str, pattern: re.Pattern[str] | None, limit: i
     if pattern is not None:
         if not pattern.fullmatch(value):
             raise PoisonError(f"field {field!r} must match {pattern.pattern}")
-    elif not 0 < len(value) <= limit or any(ord(c) < 32 or ord(c) == 127 for c in value):
+    elif not 0 < len(value) <= limit or _CONTROL.search(value):
         raise PoisonError(f"field {field!r} must be 1-{limit} characters without control characters")
     return value
 
@@ -354,8 +373,10 @@ def env_decimal(name: str) -> Decimal | None:
         value = Decimal(raw)
     except decimal.InvalidOperation:
         raise ConfigError(f"environment variable {name}={raw!r}: must be a decimal number") from None
-    if not value.is_finite():
-        raise ConfigError(f"environment variable {name}={raw!r}: must be a finite decimal number")
+    if not value.is_finite() or abs(value.adjusted()) > 38:
+        raise ConfigError(
+            f"environment variable {name}={raw!r}: must be a finite decimal number (|exponent| <= 38)"
+        )
     return value
 
 

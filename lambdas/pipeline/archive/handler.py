@@ -22,7 +22,6 @@ import hashlib
 import logging
 import os
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +55,15 @@ def object_key(event: dict, prefix: str = "") -> str:
     return f"{prefix}events/{event['source']}/{event['type']}/{day}/{hhmm}/{name}.json"
 
 
+def archive_body(event: dict) -> bytes:
+    """The enriched event's canonical JSON with `value` a JSON number again (between the stages it
+    travels as decimal text). `value` sorts after every other key, so it is appended to the
+    canonical JSON of the rest: the same bytes as core.dumps with a Decimal, at C-encoder speed."""
+    rest = {k: v for k, v in event.items() if k != "value"}
+    assert all(k < "value" for k in rest)
+    return (core.dumps(rest)[:-1] + ',"value":' + event["value"] + "}\n").encode("ascii")
+
+
 def _require_conditional_put(s3: Any) -> None:
     # A botocore older than S3 conditional writes (August 2024) would reject IfNoneMatch on every
     # PUT; one clear error names the cause instead (every message then goes back to SQS).
@@ -84,8 +92,7 @@ def _process(good: list[tuple[str, dict, dict]], summary: core.Summary, bucket: 
             s3.put_object(
                 Bucket=bucket,
                 Key=key,
-                # `value` as a JSON number again (it travels between stages as decimal text).
-                Body=(core.dumps({**event, "value": Decimal(event["value"])}) + "\n").encode("ascii"),
+                Body=archive_body(event),
                 ContentType="application/json",
                 Metadata={"digest": event["digest"]},
                 IfNoneMatch="*",
