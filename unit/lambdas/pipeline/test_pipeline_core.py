@@ -175,3 +175,9 @@ def test_send_batch_chunks_by_count_and_bytes():
     bodies = [(str(n), "x" * 100) for n in range(25)] + [("big1", "y" * 200_000), ("big2", "z" * 200_000)]
     sizes = [len(chunk) for chunk in core._chunks(bodies)]
     assert sizes == [10, 10, 6, 1]  # the 6th: five small bodies + one 200 KB body fit in 256 KiB
+
+
+def test_integer_values_are_exact_and_huge_integers_are_poison():
+    assert core.decode_record(encode(event(1, value="12345678901234")), LIMIT)["value"] == "12345678901234"
+    with pytest.raises(core.PoisonError, match=r"^not JSON: Exceeds the limit \(4300 digits\)"):
+        core.decode_record(encode(event(1, value="9" * 5000)), LIMIT)

@@ -502,3 +502,27 @@ def test_003_R34_alert_poison_goes_to_its_dlq(pipeline):
         "field 'metric' must be one of count, sum",
         "no aggregate item for this alert",
     ]
+
+
+def test_003_R36_kinesis_retry_from_the_failed_record_counts_nothing_twice(monkeypatch, pipeline):
+    """A shard resumes at the lowest reported sequence number: later records come again."""
+    core = pipeline.core
+    real_send = core.send_batch
+    failed_once = []
+
+    def send_batch(queue_url, bodies):
+        if queue_url == pipeline.queues["enrich"] and not failed_once:
+            failed_once.append(True)
+            keep = [b for b in bodies if '"evt-2"' not in b[1]]
+            return real_send(queue_url, keep) | {k for k, b in bodies if '"evt-2"' in b}
+        return real_send(queue_url, bodies)
+
+    monkeypatch.setattr(core, "send_batch", send_batch)
+    pipeline.put_records([encode(event(n, value="0.5")) for n in (1, 2, 3, 4)])
+    pipeline.drain()
+    stages = pipeline.summaries.stages
+    assert (stages["validate"]["invocations"], stages["validate"]["in"]) == (2, 7)  # 4, then evt-2..4 again
+    item = aggregate(pipeline)
+    assert (item["count"], item["sum"]) == (Decimal(4), Decimal(2))
+    assert stages["aggregate"]["duplicates"] == 2  # evt-3, evt-4 arrived twice
+    assert len(pipeline.archive_keys()) == 4
