@@ -446,6 +446,11 @@ class Summary:
     poison: int = 0
     failed: int = 0
 
+    def dead_letter(self, reason: str, payload: str, origin: dict) -> bool:
+        """Count one poison input and send it to this stage's DLQ; False if that send failed."""
+        self.poison += 1
+        return to_dlq(self.stage, reason, payload, origin)
+
     def emit(self) -> None:
         log(
             logging.WARNING if self.poison or self.failed else logging.INFO,
@@ -552,8 +557,7 @@ def sqs_stage(
         try:
             good.append((record["messageId"], parse_message(record.get("body"), required), origin))
         except PoisonError as exc:
-            summary.poison += 1
-            if not to_dlq(stage, str(exc), str(record.get("body")), origin):
+            if not summary.dead_letter(str(exc), str(record.get("body")), origin):
                 failed.append(record["messageId"])
     retry = process(good, summary)
     failed.extend(mid for mid, _, _ in good if mid in retry)

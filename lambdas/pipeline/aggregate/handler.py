@@ -87,8 +87,7 @@ def _process(good: list[tuple[str, dict, dict]], summary: core.Summary, settings
         try:
             event = core.check_enriched(doc)
         except core.PoisonError as exc:
-            summary.poison += 1
-            if not core.to_dlq(STAGE, str(exc), core.dumps(doc), origin):
+            if not summary.dead_letter(str(exc), core.dumps(doc), origin):
                 retry.add(message_id)
             continue
         group = groups.setdefault((event["source"], event["type"], event["minute"]), {})
@@ -98,9 +97,8 @@ def _process(good: list[tuple[str, dict, dict]], summary: core.Summary, settings
         elif seen[0]["digest"] == event["digest"]:
             seen[1].append(message_id)  # the same event twice in one batch: counted once
         else:
-            summary.poison += 1
             reason = f"eventId {event['eventId']!r} reused with different content in one batch"
-            if not core.to_dlq(STAGE, reason, core.dumps(doc), origin):
+            if not summary.dead_letter(reason, core.dumps(doc), origin):
                 retry.add(message_id)
     for (source, type_, minute), events in groups.items():
         message_ids = [mid for _, mids in events.values() for mid in mids]

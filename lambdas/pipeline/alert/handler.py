@@ -83,8 +83,7 @@ def _process(good: list[tuple[str, dict, dict]], summary: core.Summary, settings
             _publish(alert, claim, settings)
             summary.out += 1
         except core.PoisonError as exc:
-            summary.poison += 1
-            if not core.to_dlq(STAGE, str(exc), core.dumps(doc), origin):
+            if not summary.dead_letter(str(exc), core.dumps(doc), origin):
                 retry.add(message_id)
         except _AlreadySentError:
             summary.duplicates += 1

@@ -83,8 +83,7 @@ def _process(good: list[tuple[str, dict, dict]], summary: core.Summary, bucket: 
         try:
             event = core.check_enriched(doc)
         except core.PoisonError as exc:
-            summary.poison += 1
-            if not core.to_dlq(STAGE, str(exc), core.dumps(doc), origin):
+            if not summary.dead_letter(str(exc), core.dumps(doc), origin):
                 retry.add(message_id)
             continue
         key = object_key(event, prefix)
@@ -114,8 +113,7 @@ def _process(good: list[tuple[str, dict, dict]], summary: core.Summary, bucket: 
         if stored == event["digest"]:
             summary.duplicates += 1
             continue
-        summary.poison += 1
         reason = f"eventId {event['eventId']!r} already archived with different content ({key})"
-        if not core.to_dlq(STAGE, reason, core.dumps(doc), origin):
+        if not summary.dead_letter(reason, core.dumps(doc), origin):
             retry.add(message_id)
     return retry

@@ -37,8 +37,7 @@ def _process(good: list[tuple[str, dict, dict]], summary: core.Summary, targets:
         try:
             enriched = core.enrich(core.check_forwarded(doc["event"]))
         except core.PoisonError as exc:
-            summary.poison += 1
-            if not core.to_dlq(STAGE, str(exc), core.dumps(doc), origin):
+            if not summary.dead_letter(str(exc), core.dumps(doc), origin):
                 outgoing.append((message_id, ""))  # only to be reported below
             continue
         outgoing.append((message_id, core.dumps(enriched)))

@@ -44,8 +44,7 @@ def handler(event: dict, context: Any) -> dict:
         try:
             checked = core.decode_record(kinesis.get("data"), max_bytes)
         except core.PoisonError as exc:
-            summary.poison += 1
-            if not core.to_dlq(STAGE, str(exc), str(kinesis.get("data")), origin):
+            if not summary.dead_letter(str(exc), str(kinesis.get("data")), origin):
                 failed.append(sequence)
             continue
         # core.dumps, not json.dumps: numbers in attributes are Decimals and keep their exact text.
