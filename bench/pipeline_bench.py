@@ -8,6 +8,7 @@
   EventBridge). That is the stages' own CPU cost, **not** AWS latency;
 - the same input delivered a second time (every event a duplicate: the idempotency path);
 - a raw base64 + json.loads loop over the same records, the floor any decoder pays;
+- each stage's deployment zip size;
 - apart, a small run against moto in-process (LocalPipeline), whose time is dominated by moto
   and botocore serialisation: a smoke figure, not a prediction of AWS.
 
@@ -21,10 +22,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import json
 import random
 import sys
 import time
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -252,6 +255,15 @@ def moto_smoke(count: int) -> tuple[float, int]:
     return elapsed, count
 
 
+def zip_size(stage: str) -> int:
+    """The stage's deployment zip as lambdas/pipeline/README.md packages it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(ROOT / "lambdas" / "pipeline" / stage / "handler.py", "handler.py")
+        archive.write(ROOT / "lambdas" / "pipeline" / "pipeline_core.py", "pipeline_core.py")
+    return len(buffer.getvalue())
+
+
 def main() -> None:
     modules = {name: load_stage(name) for name in STAGES}
     core = sys.modules["pipeline_core"]
@@ -312,6 +324,8 @@ def main() -> None:
             f"{moto_records} records in {moto_seconds:.1f} CPU s: moto + botocore dominate",
         ),
     ]
+    for stage in STAGES:
+        rows.append((f"zip {stage}", f"{zip_size(stage):,} B", "handler.py + pipeline_core.py, deflated"))
     width = max(len(r[0]) for r in rows)
     value_width = max(len(r[1]) for r in rows)
     print(
