@@ -174,7 +174,8 @@ def _commit(
         # The same event delivered twice within this batch was counted once.
         summary.duplicates += sum(len(events[event_id][1]) - 1 for event_id in chunk)
         return
-    raise _RetryError
+    if chunk:  # (the last attempt may have found that everything left was a duplicate)
+        raise _RetryError
 
 
 def _duplicates(order: list[str], reasons: list[dict], events: dict, summary: core.Summary) -> list[str]:

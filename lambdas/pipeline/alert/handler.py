@@ -106,8 +106,16 @@ def _check(doc: dict) -> dict:
             numbers[field] = Decimal(doc[field]) if isinstance(doc[field], str) else None
         except ArithmeticError:
             numbers[field] = None
-        if numbers[field] is None or not numbers[field].is_finite():
-            raise core.PoisonError(f"field {field!r} must be decimal text")
+        number = numbers[field]
+        # DynamoDB's number range (38 digits, exponent within +-125); the bound also keeps the
+        # canonical text exact.
+        if (
+            number is None
+            or not number.is_finite()
+            or len(number.as_tuple().digits) > 38
+            or (not number.is_zero() and abs(number.adjusted()) > 125)
+        ):
+            raise core.PoisonError(f"field {field!r} must be decimal text a DynamoDB number can hold")
     return {**doc, **numbers, "alertId": f"{doc['source']}#{doc['type']}#{doc['minute']}#{doc['metric']}"}
 
 

@@ -526,3 +526,20 @@ def test_003_R36_kinesis_retry_from_the_failed_record_counts_nothing_twice(monke
     assert (item["count"], item["sum"]) == (Decimal(4), Decimal(2))
     assert stages["aggregate"]["duplicates"] == 2  # evt-3, evt-4 arrived twice
     assert len(pipeline.archive_keys()) == 4
+
+
+def test_003_R34_alert_numbers_out_of_dynamodb_range_are_poison(pipeline):
+    huge = json.dumps(
+        {
+            "source": "s",
+            "type": "t",
+            "minute": "2026-01-01T12:00",
+            "metric": "sum",
+            "threshold": "1",
+            "value": "1E+999999999",
+        }
+    )
+    assert pipeline.invoke("alert", {"Records": sqs_records([huge])}) == {"batchItemFailures": []}
+    assert [d["reason"] for d in bodies(pipeline.dlqs["alert"])] == [
+        "field 'value' must be decimal text a DynamoDB number can hold"
+    ]
