@@ -43,7 +43,7 @@ def test_every_policy_document_is_known_in_preview() -> None:
     inherent = {
         ("cdn-bucket-policy", "policy"),
         ("api-fn-vpc-policy", "policy"),
-        ("streaming-consumer-vpc-policy", "policy"),
+        ("streaming-consumer-fn-vpc-policy", "policy"),
     }
     graph = capture_stack("serverless-dev", preview=True)
     documents = {
