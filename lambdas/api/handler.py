@@ -21,10 +21,10 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal, DecimalException
 
-import boto3
 from boto3.dynamodb.types import DYNAMODB_CONTEXT, TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from shared.aws import cached_client
 from shared.logs import REQUEST_ID, json_logger
 
 MAX_BODY_BYTES = 64 * 1024
@@ -64,15 +64,7 @@ LOG, _log = json_logger("webstack.api")
 
 
 def _client(service: str):
-    """Create each client on first use and reuse it across warm invocations.
-
-    Lazy so that nothing talks to AWS at import time and tests can start moto first.
-    """
-    client = _clients.get(service)
-    if client is None:
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        client = _clients[service] = boto3.client(service, region_name=region, config=_BOTO_CONFIG)
-    return client
+    return cached_client(_clients, service, _BOTO_CONFIG)
 
 
 class ApiError(Exception):

@@ -20,9 +20,9 @@ import json
 import logging
 import os
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from shared.aws import cached_client
 from shared.logs import REQUEST_ID, json_logger
 
 # Levels 1-3 use zlib's fast strategy. On the API's events, level 3 output is ~10% larger than
@@ -51,15 +51,7 @@ LOG, _log = json_logger("webstack.stream_consumer")
 
 
 def _client(service: str):
-    """Create each client on first use and reuse it across warm invocations.
-
-    Lazy so that nothing talks to AWS at import time and tests can start moto first.
-    """
-    client = _clients.get(service)
-    if client is None:
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        client = _clients[service] = boto3.client(service, region_name=region, config=_BOTO_CONFIG)
-    return client
+    return cached_client(_clients, service, _BOTO_CONFIG)
 
 
 def handler(event: dict, context) -> dict:
