@@ -46,12 +46,14 @@ def serverless_graph() -> Graph:
 
 def built_stacks() -> list[str]:
     """Example stacks (Pulumi.<stack>.yaml) whose blueprint exists: what every graph-wide test covers."""
-    from program.blueprints import BUILT
+    from tools.stacks import built_blueprints
+
+    built = built_blueprints()
 
     stacks = []
     for path in sorted(REPO_ROOT.glob("Pulumi.*.yaml")):
         stack = path.name[len("Pulumi.") : -len(".yaml")]
-        if load_stack(REPO_ROOT, stack).config.get("webstack:blueprint") in BUILT:
+        if load_stack(REPO_ROOT, stack).config.get("webstack:blueprint") in built:
             stacks.append(stack)
     return stacks
 
