@@ -127,7 +127,13 @@ async function ensureLocalTables(config, client = dynamoClient(config)) {
     } catch (err) {
       if (err.name !== 'ResourceNotFoundException') throw err;
     }
-    await client.send(new CreateTableCommand(table));
+    try {
+      await client.send(new CreateTableCommand(table));
+    } catch (err) {
+      // Another migrate run created it between our Describe and Create.
+      if (err.name === 'ResourceInUseException') continue;
+      throw err;
+    }
     await client.send(new UpdateTimeToLiveCommand({ TableName: table.TableName, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
     created.push(table.TableName);
   }
