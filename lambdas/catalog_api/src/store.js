@@ -26,7 +26,8 @@ function dynamoClient(config) {
   }
   // Short timeouts: a stalled DynamoDB must surface as a 503, not a request that hangs.
   // (the client builds its NodeHttpHandler from these options)
-  options.requestHandler = { connectionTimeout: 1000, requestTimeout: 2000 };
+  // throwOnRequestTimeout: this SDK version only logs a warning on requestTimeout otherwise.
+  options.requestHandler = { connectionTimeout: 1000, requestTimeout: 1000, throwOnRequestTimeout: true };
   return new DynamoDBClient(options);
 }
 
