@@ -192,7 +192,7 @@ function createApp({ config, pools, store, log = defaultLog }) {
       if (rawKey !== undefined && !KEY_RE.test(rawKey)) throw new HttpError(400, 'Idempotency-Key must be 1..255 visible ASCII characters');
       if (sessionId) {
         const session = await aws(() => store.getSession(sessionId));
-        if (!session) throw new HttpError(404, `unknown or expired session ${sessionId}`);
+        if (!ownedBy(session, request)) throw new HttpError(404, `unknown or expired session ${sessionId}`);
       }
       const result = await db(() => catalog.reserve(pools.writer, { sku, quantity, sessionId, idempotencyKey: rawKey }));
       const headers = rawKey ? { 'idempotent-replayed': result.replayed ? 'true' : 'false' } : {};
@@ -225,7 +225,7 @@ function createApp({ config, pools, store, log = defaultLog }) {
       const id = decodeSegment(rawId, 'sessionId');
       if (!UUID_RE.test(id)) throw new HttpError(400, 'sessionId must be a lowercase UUID');
       const session = await aws(() => store.getSession(id));
-      if (!session) throw new HttpError(404, `unknown or expired session ${id}`);
+      if (!ownedBy(session, request)) throw new HttpError(404, `unknown or expired session ${id}`);
       return json(200, sessionJson(session));
     },
   };
@@ -251,6 +251,16 @@ function createApp({ config, pools, store, log = defaultLog }) {
   }
 
   return { handle };
+}
+
+/**
+ * A signed-in caller (x-catalog-user, set by the edge authenticator) sees only its own sessions;
+ * someone else's is a 404, not a 403, so session ids cannot be probed.
+ */
+function ownedBy(session, request) {
+  if (!session) return false;
+  const user = request.headers['x-catalog-user'];
+  return user === undefined || session.userId === user;
 }
 
 function sessionJson(session) {

@@ -216,7 +216,7 @@ describe('idempotency', () => {
 });
 
 describe('sessions and cart (002-R30, 002-R11)', () => {
-  test('002-R30 a user gets one live session (GSI byUser); a reservation lands in its cart', async () => {
+  test('002-R30 a user gets one live session (GSI byUser); a reservation lands in its cart; others cannot see it', async () => {
     const first = await call('POST', '/api/sessions', { headers: { 'x-catalog-user': 'user-42' } });
     assert.equal(first.status, 201);
     assert.match(first.json.sessionId, /^[0-9a-f-]{36}$/);
@@ -233,7 +233,11 @@ describe('sessions and cart (002-R30, 002-R11)', () => {
     assert.equal(res.status, 201);
     assert.equal(res.json.inCart, true);
     await call('POST', '/api/products/CART-1/reservations', { body: { quantity: 2, sessionId: first.json.sessionId }, headers });
-    const session = await call('GET', `/api/sessions/${first.json.sessionId}`);
+    const foreign = await call('GET', `/api/sessions/${first.json.sessionId}`, { headers: { 'x-catalog-user': 'user-43' } });
+    assert.equal(foreign.status, 404);
+    const foreignReserve = await call('POST', '/api/products/CART-1/reservations', { body: { quantity: 1, sessionId: first.json.sessionId }, headers: { 'x-catalog-user': 'user-43' } });
+    assert.equal(foreignReserve.status, 404);
+    const session = await call('GET', `/api/sessions/${first.json.sessionId}`, { headers: { 'x-catalog-user': 'user-42' } });
     assert.equal(session.status, 200);
     assert.deepEqual(session.json.cart.map((l) => [l.reservationId, l.sku, l.quantity]), [[res.json.reservationId, 'CART-1', 2]]);
   });
