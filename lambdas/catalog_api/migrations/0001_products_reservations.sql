@@ -10,15 +10,23 @@ CREATE TABLE products (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- No foreign keys on the hot path, on purpose. Every reservation holds the product's row lock
+-- from its UPDATE to its COMMIT, so whatever else that statement does is serialized across the
+-- whole sale. A foreign key to products would take a KEY SHARE lock on that same hot row (and
+-- write it to the WAL) inside the lock window; one from idempotency_keys to reservations adds
+-- another index probe. Both links hold by construction instead: the only writer is the single
+-- reservation statement, which inserts the reservation only from the UPDATE's RETURNING (the
+-- product exists) and the key only beside it; no route deletes products or reservations.
+-- (The statement alone at 50 clients, against the bare UPDATE: about 1.7x the time with them,
+-- 1.4x without, on a busy 2-core machine.)
 CREATE TABLE reservations (
     id          uuid PRIMARY KEY,
-    sku         text NOT NULL REFERENCES products (sku),
+    sku         text NOT NULL,
     quantity    integer NOT NULL CHECK (quantity > 0),
     stock_after integer NOT NULL CHECK (stock_after >= 0),
     session_id  text,
     created_at  timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX reservations_sku_idx ON reservations (sku);
 
 -- One row per Idempotency-Key. Written in the same statement (hence transaction) as the stock
 -- UPDATE: the key's unique index is what turns a concurrent duplicate into a rollback.
@@ -26,7 +34,6 @@ CREATE TABLE idempotency_keys (
     key            text PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 255),
     request_hash   text NOT NULL,
     status         smallint NOT NULL,
-    reservation_id uuid REFERENCES reservations (id),
+    reservation_id uuid,
     created_at     timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
