@@ -64,6 +64,8 @@ def main(argv: list[str]) -> int:
         f"with Idempotency-Key: p50 {ratio['idempotentP50']:.2f}x, "
         f"throughput {ratio['idempotentThroughput']:.2f}x (target < 1.5x)"
     )
+    load = " ".join(f"{x:.1f}" for x in report["loadavg"])
+    print(f"  host load average at the end: {load} on {report['cpus']} CPUs (the figures share them)")
     return 0
 
 

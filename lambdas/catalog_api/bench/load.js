@@ -164,6 +164,8 @@ async function main() {
       floor: floorResult,
       service: plain,
       serviceIdempotent: keyed,
+      loadavg: require('node:os').loadavg(),
+      cpus: require('node:os').cpus().length,
       ratio: {
         p50: plain.p50 / floorResult.p50,
         throughput: floorResult.rps / plain.rps,
@@ -180,7 +182,7 @@ async function main() {
     console.log(`  service (HTTP, no Idempotency-Key)     ${fmt(plain)}`);
     console.log(`  service (HTTP, Idempotency-Key)        ${fmt(keyed)}`);
     console.log(`  service/floor: p50 ${report.ratio.p50.toFixed(2)}x, throughput ${report.ratio.throughput.toFixed(2)}x; with Idempotency-Key: p50 ${report.ratio.idempotentP50.toFixed(2)}x, throughput ${report.ratio.idempotentThroughput.toFixed(2)}x (target < 1.5x)`);
-    console.log(`  host load average at the end: ${require('node:os').loadavg().map((l) => l.toFixed(1)).join(' ')} on ${require('node:os').cpus().length} CPUs`);
+    console.log(`  host load average at the end: ${report.loadavg.map((l) => l.toFixed(1)).join(' ')} on ${report.cpus} CPUs`);
   } finally {
     pg.stop();
   }
