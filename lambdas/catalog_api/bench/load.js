@@ -7,7 +7,8 @@
  *
  *   node bench/load.js [--clients 50] [--seconds 5] [--rounds 3] [--json]
  *
- * Prints figures; asserts nothing (targets live here, not in tests).
+ * BENCH_POOL overrides the service's pool size (default: one connection per client, like the
+ * floor). Prints figures; asserts nothing (targets live here, not in tests).
  */
 const http = require('node:http');
 const path = require('node:path');
@@ -140,7 +141,7 @@ async function main() {
   try {
     // No DynamoDB: a reservation without a sessionId never touches it, and migrate then
     // creates no local tables.
-    const env = h.serviceEnv(pg, null, { PG_POOL_MAX: String(CLIENTS), METRICS: 'on' });
+    const env = h.serviceEnv(pg, null, { PG_POOL_MAX: process.env.BENCH_POOL || String(CLIENTS), METRICS: 'on' });
     delete env.AWS_ENDPOINT_URL;
     const migrated = h.npmMigrate(env);
     if (migrated.status !== 0) throw new Error(migrated.stderr);

@@ -116,6 +116,8 @@ describe('flash sale', () => {
     assert.equal(statuses.filter((s) => s === 409).length, 250);
     assert.deepEqual([...new Set(statuses)].sort(), [201, 409]);
     const remaining = results.filter((r) => r.status === 201).map((r) => r.json.remaining).sort((a, b) => a - b);
+    // Reservation ids are UUIDv7 (time-ordered: they append to the primary key's right edge).
+    for (const r of results.filter((x) => x.status === 201)) assert.match(r.json.reservationId, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     // Each success saw a distinct stock level: 149, 148, ... 0.
     assert.deepEqual(remaining, Array.from({ length: 150 }, (_, i) => i));
     const [row] = await sql("SELECT stock, (SELECT count(*)::int FROM reservations WHERE sku = 'FLASH-1') AS n, (SELECT coalesce(sum(quantity), 0)::int FROM reservations WHERE sku = 'FLASH-1') AS reserved FROM products WHERE sku = 'FLASH-1'");
