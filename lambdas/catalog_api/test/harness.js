@@ -1,7 +1,7 @@
 'use strict';
 /**
  * Real servers for the tests and the bench: a throw-away PostgreSQL cluster (initdb + pg_ctl
- * from PG_BIN, default /usr/lib/postgresql/15/bin) and moto's DynamoDB server, both on free
+ * from PG_BIN, default the newest /usr/lib/postgresql/N/bin) and moto's DynamoDB server, both on free
  * 127.0.0.1 ports in a temp dir, both stopped by the returned stop(). As root (tests and CI run
  * as root) PostgreSQL runs as the `postgres` user, because initdb refuses to run as root.
  */
@@ -11,7 +11,17 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
-const PG_BIN = process.env.PG_BIN || '/usr/lib/postgresql/15/bin';
+function findPgBin() {
+  if (process.env.PG_BIN) return process.env.PG_BIN;
+  // Debian's layout; .ci/run installs whichever major the distribution ships (15 here).
+  const base = '/usr/lib/postgresql';
+  const majors = fs.existsSync(base) ? fs.readdirSync(base).filter((v) => /^\d+$/.test(v) && fs.existsSync(path.join(base, v, 'bin', 'initdb'))) : [];
+  majors.sort((a, b) => Number(b) - Number(a));
+  if (!majors.length) throw new Error('no PostgreSQL server found: install Debian\'s postgresql package or set PG_BIN to the directory holding initdb and pg_ctl');
+  return path.join(base, majors[0], 'bin');
+}
+
+const PG_BIN = findPgBin();
 const PASSWORD = 'catalog-test-password';
 
 function freePort() {
