@@ -10,7 +10,7 @@
  * BENCH_POOL overrides the service's pool size (default: one connection per client, like the
  * floor). Prints figures; asserts nothing (targets live here, not in tests).
  */
-const http = require('node:http');
+const net = require('node:net');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { Client } = require('pg');
@@ -99,24 +99,65 @@ async function startQuietService(env) {
   throw new Error('service did not start');
 }
 
+/**
+ * A minimal keep-alive HTTP/1.1 client, one socket per worker. Not node:http: on a 2-core box the
+ * load generator shares the CPU with the service and PostgreSQL, and node:http's client costs
+ * more CPU per request than the service's own handler. The service still runs node:http.
+ */
+function rawClient(port) {
+  const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
+  let buffer = Buffer.alloc(0);
+  let pending = null;
+  socket.on('data', (chunk) => {
+    buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
+    if (!pending) return;
+    const end = buffer.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const head = buffer.subarray(0, end).toString('latin1');
+    const m = /\r\ncontent-length: *(\d+)/i.exec(head);
+    if (!m) {
+      pending.reject(new Error('response without content-length'));
+      pending = null;
+      return;
+    }
+    const length = Number(m[1]);
+    if (buffer.length < end + 4 + length) return;
+    const status = Number(head.slice(9, 12));
+    buffer = buffer.subarray(end + 4 + length);
+    const done = pending;
+    pending = null;
+    done.resolve(status);
+  });
+  socket.on('error', (err) => pending && pending.reject(err));
+  return {
+    ready: new Promise((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    }),
+    request(text) {
+      return new Promise((resolve, reject) => {
+        pending = { resolve, reject };
+        socket.write(text);
+      });
+    },
+    close: () => socket.destroy(),
+  };
+}
+
 async function service(env, { idempotent }) {
   const svc = await startQuietService(env);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
   const body = JSON.stringify({ quantity: 1 });
-  const op = (w, n) => new Promise((resolve, reject) => {
-    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    if (idempotent) headers['idempotency-key'] = `bench-${process.pid}-${w}-${n}-${idempotent}`;
-    const req = http.request({ host: '127.0.0.1', port: svc.port, method: 'POST', path: `/api/products/${SKU}/reservations`, agent, headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 201));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  const clients = Array.from({ length: CLIENTS }, () => rawClient(svc.port));
+  await Promise.all(clients.map((c) => c.ready));
+  const op = async (w, n) => {
+    const key = idempotent ? `Idempotency-Key: bench-${process.pid}-${w}-${n}-${idempotent}\r\n` : '';
+    const text = `POST /api/products/${SKU}/reservations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${key}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    return (await clients[w].request(text)) === 201;
+  };
   try {
     return await drive(op);
   } finally {
-    agent.destroy();
+    clients.forEach((c) => c.close());
     svc.stop();
   }
 }

@@ -36,7 +36,8 @@ function createServer(runtime) {
       const body = read.over ? Buffer.alloc(read.size) : read.body;
       counter += 1;
       const response = await runtime.serve({ method: req.method, path: url.pathname, query, headers, body, source: 'local', requestId: `local-${process.pid}-${counter}` });
-      res.writeHead(response.status, response.headers);
+      // An explicit length: one write, no chunked framing.
+      res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
       res.end(response.body);
     } catch (err) {
       process.stderr.write(`${JSON.stringify({ level: 'error', event: 'server_error', error: String(err) })}\n`);
