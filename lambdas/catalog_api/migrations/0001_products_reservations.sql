@@ -29,11 +29,12 @@ CREATE TABLE reservations (
 );
 
 -- One row per Idempotency-Key. Written in the same statement (hence transaction) as the stock
--- UPDATE: the key's unique index is what turns a concurrent duplicate into a rollback.
+-- UPDATE, and before it: the key's unique index is what turns a concurrent duplicate into a
+-- rollback. reservation_id is chosen before the attempt: a reservation with that id exists when
+-- the attempt succeeded (201), none when it found too little stock (409).
 CREATE TABLE idempotency_keys (
     key            text PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 255),
     request_hash   text NOT NULL,
-    status         smallint NOT NULL,
-    reservation_id uuid,
+    reservation_id uuid NOT NULL,
     created_at     timestamptz NOT NULL DEFAULT now()
 );

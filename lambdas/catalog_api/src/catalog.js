@@ -6,17 +6,19 @@
  *
  *   upd:  UPDATE products SET stock = stock - q WHERE sku = s AND stock >= q RETURNING stock
  *   res:  INSERT INTO reservations ... SELECT ... FROM upd        (a row only if upd matched)
- *   idem: INSERT INTO idempotency_keys ... (only with an Idempotency-Key)
+ *   idem: INSERT INTO idempotency_keys ... (only with an Idempotency-Key; runs before upd)
  *
  * Why it is exact: the UPDATE takes the product's row lock; a concurrent UPDATE of the same row
  * waits, then (READ COMMITTED) re-evaluates `stock >= q` against the committed new version, so
  * N concurrent requests for stock S succeed exactly min(N, S) times (quantity 1) and stock never
  * goes below 0 (the column's CHECK backs that up). Why a retry is never applied twice: the key
- * has a unique index, inserted in the same statement. A retry after the first committed gets a
- * unique violation, the whole statement (UPDATE included) rolls back, and we replay the stored
- * outcome. A concurrent duplicate blocks on the first's uncommitted index entry, then gets the
- * same violation when the first commits (or succeeds if the first rolled back). Outcomes 201
- * (reserved) and 409 (insufficient stock) are recorded; 404 (no such SKU) is not.
+ * has a unique index, inserted in the same statement, before the UPDATE. A retry after the first
+ * committed gets a unique violation before it touches the product, the statement rolls back, and
+ * we replay the stored outcome. A concurrent duplicate blocks on the first's uncommitted index
+ * entry, then gets the same violation when the first commits (or goes on if the first rolled
+ * back). A statement never waits for a key while it holds a product lock (the key comes first),
+ * so the two kinds of lock cannot deadlock. Outcomes 201 (reserved) and 409 (insufficient stock)
+ * are recorded; 404 (no such SKU) is not.
  */
 const crypto = require('node:crypto');
 
@@ -84,27 +86,29 @@ SELECT (SELECT id FROM res) AS id, (SELECT stock_after FROM res) AS stock_after,
        (SELECT created_at FROM res) AS created_at,
        EXISTS (SELECT 1 FROM products WHERE sku = $1) AS known`;
 
-// The same, plus the idempotency record. `known` gates the record so a 404 is not stored.
+// The same, plus the idempotency record, inserted FIRST: the UPDATE's `EXISTS (SELECT 1 FROM
+// idem)` makes the key insert run before the product row is locked. So a duplicate fails (or
+// waits for the first holder of its key) without touching the hot row, and the row lock's window
+// is the same as without a key. The record holds the reservation id chosen up front; on replay,
+// a reservation with that id means 201, none means the attempt found too little stock (409).
+// The EXISTS on products gates the record, so a 404 (unknown SKU) is not stored.
 const RESERVE_IDEMPOTENT_SQL = `
-WITH upd AS (
+WITH idem AS (
+  INSERT INTO idempotency_keys (key, request_hash, reservation_id)
+  SELECT $5, $6, $3::uuid WHERE EXISTS (SELECT 1 FROM products WHERE sku = $1)
+  RETURNING key
+), upd AS (
   UPDATE products SET stock = stock - $2, updated_at = now()
-  WHERE sku = $1 AND stock >= $2
+  WHERE sku = $1 AND stock >= $2 AND EXISTS (SELECT 1 FROM idem)
   RETURNING stock
 ), res AS (
   INSERT INTO reservations (id, sku, quantity, stock_after, session_id)
   SELECT $3::uuid, $1, $2, upd.stock, $4 FROM upd
   RETURNING id, stock_after, created_at
-), known AS (
-  SELECT EXISTS (SELECT 1 FROM products WHERE sku = $1) AS known
-), idem AS (
-  INSERT INTO idempotency_keys (key, request_hash, status, reservation_id)
-  SELECT $5, $6, CASE WHEN EXISTS (SELECT 1 FROM res) THEN 201 ELSE 409 END, (SELECT id FROM res)
-  FROM known WHERE known.known
-  RETURNING key
 )
 SELECT (SELECT id FROM res) AS id, (SELECT stock_after FROM res) AS stock_after,
-       (SELECT created_at FROM res) AS created_at, (SELECT known FROM known) AS known,
-       (SELECT count(*) FROM idem) AS recorded`;
+       (SELECT created_at FROM res) AS created_at,
+       EXISTS (SELECT 1 FROM products WHERE sku = $1) AS known`;
 
 function reservationBody(row, sku, quantity, sessionId) {
   return {
@@ -125,7 +129,7 @@ function outcome(row, sku, quantity, sessionId) {
 
 async function replay(writer, key, hash, sku, quantity, sessionId) {
   const { rows } = await writer.query(
-    `SELECT k.request_hash, k.status, r.id, r.stock_after, r.created_at
+    `SELECT k.request_hash, r.id, r.stock_after, r.created_at
      FROM idempotency_keys k LEFT JOIN reservations r ON r.id = k.reservation_id WHERE k.key = $1`,
     [key],
   );
@@ -134,7 +138,7 @@ async function replay(writer, key, hash, sku, quantity, sessionId) {
   if (row.request_hash !== hash) {
     return { status: 422, body: { error: 'Idempotency-Key was already used with a different request (sku, quantity or sessionId)' }, replayed: true };
   }
-  if (row.status === 201) return { status: 201, body: reservationBody(row, sku, quantity, sessionId), replayed: true };
+  if (row.id) return { status: 201, body: reservationBody(row, sku, quantity, sessionId), replayed: true };
   return { status: 409, body: { error: 'insufficient stock', sku, requested: quantity }, replayed: true };
 }
 
