@@ -3,6 +3,9 @@ clients through the service, beside the floor of the same atomic UPDATE issued d
 
     python bench/catalog_bench.py [--clients 50] [--seconds 5] [--rounds 3]
 
+Also the Lambda handler path in-process (ALB events through the same adapter, runtime and pools;
+no network hop), which separates the service's own cost from the local HTTP transport's.
+
 The measuring is done by lambdas/catalog_api/bench/load.js (Node, the service's own language and
 driver): it starts a throw-away PostgreSQL (initdb + pg_ctl, as the `postgres` user when run as
 root) on a free 127.0.0.1 port, migrates it, runs the local HTTP server and drives it. This
@@ -59,10 +62,16 @@ def main(argv: list[str]) -> int:
     print(row("floor (pg, the atomic UPDATE alone)", report["floor"]))
     print(row("service (HTTP, no Idempotency-Key)", report["service"]))
     print(row("service (HTTP, Idempotency-Key)", report["serviceIdempotent"]))
+    print(row("handler (ALB events, no HTTP hop)", report["handler"]))
+    print(row("handler (ALB events, Idempotency-Key)", report["handlerIdempotent"]))
     print(
         f"  service/floor: p50 {ratio['p50']:.2f}x, throughput {ratio['throughput']:.2f}x; "
         f"with Idempotency-Key: p50 {ratio['idempotentP50']:.2f}x, "
         f"throughput {ratio['idempotentThroughput']:.2f}x (target < 1.5x)"
+    )
+    print(
+        f"  handler/floor throughput: {ratio['handlerThroughput']:.2f}x, "
+        f"with Idempotency-Key {ratio['handlerIdempotentThroughput']:.2f}x"
     )
     load = " ".join(f"{x:.1f}" for x in report["loadavg"])
     print(f"  host load average at the end: {load} on {report['cpus']} CPUs (the figures share them)")

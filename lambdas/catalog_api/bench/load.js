@@ -1,8 +1,9 @@
 'use strict';
 /**
  * Reservation throughput and latency at C concurrent clients (default 50), through the service
- * (local HTTP server, the same code as in Lambda) and, as the floor, the same atomic conditional
- * UPDATE issued directly with pg by C clients on C connections. One hot SKU: a flash sale, where
+ * (local HTTP server, the same code as in Lambda), through the Lambda handler path in-process
+ * (ALB events, no network hop) and, as the floor, the same atomic conditional UPDATE issued
+ * directly with pg by C clients on C connections. One hot SKU: a flash sale, where
  * every request contends for the same row lock. A real PostgreSQL from the test harness.
  *
  *   node bench/load.js [--clients 50] [--seconds 5] [--rounds 3] [--json]
@@ -162,6 +163,31 @@ async function service(env, { idempotent }) {
   }
 }
 
+/**
+ * The Lambda code path without a network hop: ALB events through the same adapter, runtime
+ * and pools as the handler (in Lambda the event comes from the runtime API, not an HTTP server).
+ * EMF lines are formatted as usual and dropped.
+ */
+async function inProcess(env, { idempotent }) {
+  const { createRuntime } = require('../src/runtime');
+  const { createMetrics } = require('../src/metrics');
+  const { loadConfig } = require('../src/config');
+  const { toRequest, toResult } = require('../src/events');
+  const rt = createRuntime(env, { metrics: createMetrics(loadConfig(env), () => {}) });
+  const body = JSON.stringify({ quantity: 1 });
+  const op = async (w, n) => {
+    const headers = { 'content-type': 'application/json' };
+    if (idempotent) headers['idempotency-key'] = `inproc-${process.pid}-${w}-${n}-${idempotent}`;
+    const event = { requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bench/1' } }, httpMethod: 'POST', path: `/api/products/${SKU}/reservations`, queryStringParameters: {}, headers, body, isBase64Encoded: false };
+    return toResult(await rt.serve(toRequest(event, 'alb')), event, 'alb').statusCode === 201;
+  };
+  try {
+    return await drive(op);
+  } finally {
+    await rt.close();
+  }
+}
+
 function fmt(r) {
   return `${r.rps.toFixed(0).padStart(6)} reservations/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms   (${r.ops} ok, ${r.errors} failed)`;
 }
@@ -186,7 +212,7 @@ async function main() {
     delete env.AWS_ENDPOINT_URL;
     const migrated = h.npmMigrate(env);
     if (migrated.status !== 0) throw new Error(migrated.stderr);
-    const runs = { floor: [], service: [], serviceIdempotent: [] };
+    const runs = { floor: [], service: [], serviceIdempotent: [], handler: [], handlerIdempotent: [] };
     // Interleaved rounds: the three variants see the same background load.
     for (let round = 0; round < ROUNDS; round += 1) {
       await restock(pg.url);
@@ -195,10 +221,16 @@ async function main() {
       runs.service.push(await service(env, { idempotent: false }));
       await restock(pg.url);
       runs.serviceIdempotent.push(await service(env, { idempotent: `r${round}` }));
+      await restock(pg.url);
+      runs.handler.push(await inProcess(env, { idempotent: false }));
+      await restock(pg.url);
+      runs.handlerIdempotent.push(await inProcess(env, { idempotent: `r${round}` }));
     }
     const floorResult = pick(runs.floor);
     const plain = pick(runs.service);
     const keyed = pick(runs.serviceIdempotent);
+    const handler = pick(runs.handler);
+    const handlerKeyed = pick(runs.handlerIdempotent);
     const report = {
       clients: CLIENTS,
       seconds: SECONDS,
@@ -206,6 +238,8 @@ async function main() {
       floor: floorResult,
       service: plain,
       serviceIdempotent: keyed,
+      handler,
+      handlerIdempotent: handlerKeyed,
       loadavg: require('node:os').loadavg(),
       cpus: require('node:os').cpus().length,
       ratio: {
@@ -213,6 +247,8 @@ async function main() {
         throughput: floorResult.rps / plain.rps,
         idempotentP50: keyed.p50 / floorResult.p50,
         idempotentThroughput: floorResult.rps / keyed.rps,
+        handlerThroughput: floorResult.rps / handler.rps,
+        handlerIdempotentThroughput: floorResult.rps / handlerKeyed.rps,
       },
     };
     if (process.argv.includes('--json')) {
@@ -223,7 +259,10 @@ async function main() {
     console.log(`  floor   (pg, the atomic UPDATE alone)  ${fmt(floorResult)}`);
     console.log(`  service (HTTP, no Idempotency-Key)     ${fmt(plain)}`);
     console.log(`  service (HTTP, Idempotency-Key)        ${fmt(keyed)}`);
+    console.log(`  handler (ALB events, no HTTP hop)      ${fmt(handler)}`);
+    console.log(`  handler (ALB events, Idempotency-Key)  ${fmt(handlerKeyed)}`);
     console.log(`  service/floor: p50 ${report.ratio.p50.toFixed(2)}x, throughput ${report.ratio.throughput.toFixed(2)}x; with Idempotency-Key: p50 ${report.ratio.idempotentP50.toFixed(2)}x, throughput ${report.ratio.idempotentThroughput.toFixed(2)}x (target < 1.5x)`);
+    console.log(`  handler/floor throughput: ${report.ratio.handlerThroughput.toFixed(2)}x, with Idempotency-Key ${report.ratio.handlerIdempotentThroughput.toFixed(2)}x`);
     console.log(`  host load average at the end: ${report.loadavg.map((l) => l.toFixed(1)).join(' ')} on ${report.cpus} CPUs`);
   } finally {
     pg.stop();
