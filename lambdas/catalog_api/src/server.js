@@ -33,9 +33,17 @@ function createServer(runtime) {
       for (const [k, v] of url.searchParams) query[k] = v;
       const headers = {};
       for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v[v.length - 1] : v;
-      const body = read.over ? Buffer.alloc(read.size) : read.body;
       counter += 1;
-      const response = await runtime.serve({ method: req.method, path: url.pathname, query, headers, body, source: 'local', requestId: `local-${process.pid}-${counter}` });
+      const response = await runtime.serve({
+        method: req.method,
+        path: url.pathname,
+        query,
+        headers,
+        body: read.over ? null : read.body,
+        bodyBytes: read.over ? read.size : undefined,
+        source: 'local',
+        requestId: `local-${process.pid}-${counter}`,
+      });
       // An explicit length: one write, no chunked framing.
       res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
       res.end(response.body);
