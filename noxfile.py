@@ -11,7 +11,12 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-DEV_REQUIREMENTS = ("requirements.txt", "requirements-dev.txt", "policy_pack/requirements.txt")
+DEV_REQUIREMENTS = (
+    "requirements.txt",
+    "requirements-dev.txt",
+    "policy_pack/requirements.txt",
+    "services/backend/requirements.txt",
+)
 DEFAULT_STACK = "serverless-dev"
 
 nox.options.sessions = ["tests"]
@@ -30,13 +35,32 @@ def install_dev(session: nox.Session) -> None:
     marker.write_text(digest)
 
 
+# The Node packages: (folder, npm scripts run after `npm ci`). The frontend's build is the dist/ that
+# the browser test (unit/services/test_frontend_e2e.py) loads, so it runs before pytest.
+NODE_PACKAGES = (
+    ("lambdas/catalog_api", ("test",)),
+    ("lambdas/catalog_edge", ("test",)),
+    ("services/frontend", ("test", "build")),
+)
+
+
+def node_packages(session: nox.Session) -> None:
+    """npm ci from each committed lockfile, then its tests (PostgreSQL and moto are started by them)."""
+    env = {"MOTO_SERVER": str(Path(session.bin) / "moto_server")}
+    for folder, scripts in NODE_PACKAGES:
+        session.run("npm", "ci", "--no-audit", "--no-fund", "--prefix", folder, external=True)
+        for script in scripts:
+            session.run("npm", "--prefix", folder, "run", script, external=True, env=env)
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Everything that needs no cloud: lint, types, unit/policy/lambda tests."""
+    """Everything that needs no cloud: lint, types, the Node apps' tests, then every pytest test."""
     install_dev(session)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "program", "plan", "policy_pack")
+    node_packages(session)
     session.run("pytest", "-n", "auto", *session.posargs)
 
 
