@@ -154,7 +154,7 @@ def _check_visibility(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
 SERVERLESS_ESM = "Serverless-LambdaEventSourceMappingDestination"
 
 esm_on_failure_destination = stack_policy(
-    "async-esm-on-failure-destination",
+    "async-failures-esm-on-failure-destination",
     "Event source mappings on Kinesis or DynamoDB streams have an on-failure destination.",
     _check_destination,
     level=ADVISORY,
@@ -164,7 +164,7 @@ esm_on_failure_destination = stack_policy(
 )
 
 esm_bisect_batch = stack_policy(
-    "async-esm-bisect-batch",
+    "async-failures-esm-bisect-batch",
     "Event source mappings on streams bisect a batch when the function fails.",
     _check_bisect,
     level=ADVISORY,
@@ -174,7 +174,7 @@ esm_bisect_batch = stack_policy(
 )
 
 esm_retry_limit = stack_policy(
-    "async-esm-retry-limit",
+    "async-failures-esm-retry-limit",
     "Event source mappings on streams cap maximumRetryAttempts (absent or -1 retries until expiry).",
     _check_retries,
     level=ADVISORY,
@@ -184,7 +184,7 @@ esm_retry_limit = stack_policy(
 )
 
 esm_partial_batch_response = stack_policy(
-    "async-esm-partial-batch-response",
+    "async-failures-esm-partial-batch-response",
     "Event source mappings on streams and SQS report partial batch failures.",
     _check_partial_batch,
     level=ADVISORY,
@@ -194,7 +194,7 @@ esm_partial_batch_response = stack_policy(
 )
 
 sqs_redrive = stack_policy(
-    "async-sqs-redrive",
+    "async-failures-sqs-redrive",
     "SQS queues that are not themselves dead-letter or failure-destination queues have a redrive policy.",
     _check_redrive,
     level=ADVISORY,
@@ -204,7 +204,7 @@ sqs_redrive = stack_policy(
 )
 
 sqs_visibility_timeout = stack_policy(
-    "async-sqs-visibility-timeout",
+    "async-failures-sqs-visibility-timeout",
     "A queue's visibility timeout is at least 6x the timeout of each Lambda consuming it (plus the "
     "batching window).",
     _check_visibility,

@@ -163,7 +163,7 @@ def _check_subnet(args: ResourceValidationArgs) -> Iterator[str]:
 
 
 no_open_ingress = stack_policy(
-    "network-no-open-ingress",
+    "network-exposure-no-open-ingress",
     "No security group allows ingress from 0.0.0.0/0 or ::/0, except the web ports on a load "
     "balancer's security group.",
     _check_open_ingress,
@@ -186,7 +186,7 @@ no_open_ingress = stack_policy(
 )
 
 default_group_closed = stack_policy(
-    "network-default-sg-closed",
+    "network-exposure-default-sg-closed",
     "Every VPC's default security group is adopted and has no rules.",
     _check_default_group,
     level=ADVISORY,
@@ -198,7 +198,7 @@ default_group_closed = stack_policy(
 )
 
 lambda_in_vpc = stack_policy(
-    "network-lambda-in-vpc",
+    "network-exposure-lambda-in-vpc",
     "Regional Lambda functions run in a VPC (Lambda@Edge functions, which cannot, are exempt).",
     _check_lambda_vpc,
     level=ADVISORY,
@@ -210,7 +210,7 @@ lambda_in_vpc = stack_policy(
 )
 
 subnet_no_public_ip = resource_policy(
-    "network-subnet-no-public-ip",
+    "network-exposure-subnet-no-public-ip",
     "Subnets do not assign public IPs on launch.",
     _check_subnet,
     types=[SUBNET],

@@ -24,7 +24,7 @@ ESM_POLICIES = [
 
 @pytest.mark.parametrize("policy", af.POLICIES, ids=lambda p: p.name)
 def test_metadata(policy: Any) -> None:
-    assert policy.name.startswith("async-")
+    assert policy.name.startswith("async-failures-")
     assert policy.enforcement_level == EnforcementLevel.ADVISORY
     assert policy.description and policy.remediation_steps
     assert policy.tags or policy.framework.name == "webstack"
@@ -163,7 +163,7 @@ def test_unknown_deciding_values_in_preview_are_unknown(policy: Any, change: dic
     assert run_stack(policy, [s, mapping(s, **change)]).unknown
 
 
-# -- async-sqs-redrive -----------------------------------------------------------------------
+# -- async-failures-sqs-redrive -----------------------------------------------------------------------
 
 
 def queue(name: str, **props: Any) -> PolicyResource:
@@ -223,7 +223,7 @@ def test_empty_redrive_policy_is_a_finding() -> None:
     assert run_stack(af.sqs_redrive, [queue("jobs", redrivePolicy="")]).messages
 
 
-# -- async-sqs-visibility-timeout ------------------------------------------------------------
+# -- async-failures-sqs-visibility-timeout ------------------------------------------------------------
 
 
 def consumer_graph(

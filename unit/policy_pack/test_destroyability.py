@@ -291,29 +291,29 @@ def _findings(token: str, props: dict[str, Any], **kwargs: Any) -> list[str]:
 
 def test_002_R47_each_listed_flag_is_mandatory() -> None:
     assert _findings(RDS_CLUSTER, {"deletionProtection": True}) == [
-        "destroy-no-deletion-protection",
-        "destroy-skip-final-snapshot",
+        "destroyability-no-deletion-protection",
+        "destroyability-skip-final-snapshot",
     ]
-    assert _findings(ALB, {"enableDeletionProtection": True}) == ["destroy-no-deletion-protection"]
-    assert _findings(TABLE, {"deletionProtectionEnabled": True}) == ["destroy-no-deletion-protection"]
-    assert _findings(BUCKET, {}) == ["destroy-force-delete"]
-    assert _findings(ECR, {}) == ["destroy-force-delete"]
-    assert _findings(SECRET, {}) == ["destroy-no-recovery-window"]
-    assert _findings(KMS_KEY, {}) == ["destroy-kms-deletion-window"]
-    assert _findings(FUNCTION, baseline(FUNCTION), opts=options(protect=True)) == ["destroy-no-protect"]
+    assert _findings(ALB, {"enableDeletionProtection": True}) == ["destroyability-no-deletion-protection"]
+    assert _findings(TABLE, {"deletionProtectionEnabled": True}) == ["destroyability-no-deletion-protection"]
+    assert _findings(BUCKET, {}) == ["destroyability-force-delete"]
+    assert _findings(ECR, {}) == ["destroyability-force-delete"]
+    assert _findings(SECRET, {}) == ["destroyability-no-recovery-window"]
+    assert _findings(KMS_KEY, {}) == ["destroyability-kms-deletion-window"]
+    assert _findings(FUNCTION, baseline(FUNCTION), opts=options(protect=True)) == ["destroyability-no-protect"]
 
 
 def test_003_R27_stream_table_secret_destroyable() -> None:
-    assert _findings(STREAM, {"name": "events-dev"}) == ["destroy-kinesis-consumer-deletion"]
+    assert _findings(STREAM, {"name": "events-dev"}) == ["destroyability-kinesis-consumer-deletion"]
     assert _findings(TABLE, baseline(TABLE)) == []
     assert _findings(SECRET, baseline(SECRET)) == []
 
 
 def test_004_R32_ecs_service_and_ecr_force_delete() -> None:
-    assert _findings(ECS_SERVICE, baseline(ECS_SERVICE, forceDelete=None)) == ["destroy-force-delete"]
-    assert _findings(ECR, baseline(ECR, forceDelete=False)) == ["destroy-force-delete"]
+    assert _findings(ECS_SERVICE, baseline(ECS_SERVICE, forceDelete=None)) == ["destroyability-force-delete"]
+    assert _findings(ECR, baseline(ECR, forceDelete=False)) == ["destroyability-force-delete"]
     assert _findings("aws:ecs/taskDefinition:TaskDefinition", {"family": "api-dev", "skipDestroy": True}) == [
-        "destroy-no-skip-destroy"
+        "destroyability-no-skip-destroy"
     ]
 
 
@@ -322,7 +322,7 @@ def test_004_R32_ecs_service_and_ecr_force_delete() -> None:
 
 @pytest.mark.parametrize("policy", d.POLICIES, ids=lambda p: p.name)
 def test_metadata_says_the_anchors_are_inverted(policy: Any) -> None:
-    assert policy.name.startswith("destroy-")
+    assert policy.name.startswith("destroyability-")
     assert policy.enforcement_level.value == "mandatory"
     assert "Every anchor tool enforces the opposite" in policy.description
     assert "RDS10" in policy.description and "CKV_AWS_139" in policy.description

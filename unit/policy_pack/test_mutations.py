@@ -164,18 +164,18 @@ MUTANTS = [
     ),
     Mutant("naming", "a function name without the suffix", "naming-suffix", _function_without_suffix),
     Mutant("naming", "a queue left to auto-naming", "naming-suffix", _auto_named_queue),
-    Mutant("destroyability", "protect=True on the table", "destroy-no-protect", _protected),
+    Mutant("destroyability", "protect=True on the table", "destroyability-no-protect", _protected),
     Mutant(
         "destroyability",
         "deletion protection on the table",
-        "destroy-no-deletion-protection",
+        "destroyability-no-deletion-protection",
         _deletion_protection,
     ),
     Mutant("destroyability", "retain_on_delete=True on a bucket", "no-retain-on-delete", _retained),
     Mutant(
         "destroyability",
         "a bucket without force_destroy",
-        "destroy-force-delete",
+        "destroyability-force-delete",
         _bucket_not_force_destroyed,
     ),
 ]

@@ -15,13 +15,13 @@ LB = "aws:lb/loadBalancer:LoadBalancer"
 
 @pytest.mark.parametrize("policy", net.POLICIES, ids=lambda p: p.name)
 def test_metadata(policy: Any) -> None:
-    assert policy.name.startswith("network-")
+    assert policy.name.startswith("network-exposure-")
     assert policy.enforcement_level == EnforcementLevel.ADVISORY
     assert policy.description and policy.remediation_steps
     assert policy.tags or policy.framework.name == "webstack"
 
 
-# -- network-no-open-ingress -----------------------------------------------------------------
+# -- network-exposure-no-open-ingress -----------------------------------------------------------------
 
 
 def inline(
@@ -152,7 +152,7 @@ def test_exemption_of_a_stack_finding_by_name() -> None:
     assert run_stack(net.no_open_ingress, [sg]).messages
 
 
-# -- network-default-sg-closed ---------------------------------------------------------------
+# -- network-exposure-default-sg-closed ---------------------------------------------------------------
 
 
 def vpc() -> PolicyResource:
@@ -212,7 +212,7 @@ def test_unknown_default_group_rules_in_preview_are_unknown() -> None:
     assert run_stack(net.default_group_closed, [v, default_group(v, ingress=UNKNOWN)]).unknown
 
 
-# -- network-lambda-in-vpc -------------------------------------------------------------------
+# -- network-exposure-lambda-in-vpc -------------------------------------------------------------------
 
 
 def function(name: str = "api", **props: Any) -> PolicyResource:
@@ -252,7 +252,7 @@ def test_unknown_vpc_config_in_preview_is_unknown() -> None:
     assert run_stack(net.lambda_in_vpc, [function(vpcConfig=UNKNOWN)]).unknown
 
 
-# -- network-subnet-no-public-ip -------------------------------------------------------------
+# -- network-exposure-subnet-no-public-ip -------------------------------------------------------------
 
 
 def test_subnet_without_public_ips_passes() -> None:

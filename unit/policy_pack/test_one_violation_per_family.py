@@ -76,7 +76,7 @@ EXPECTED = {
     ("encryption-at-rest-kinesis", "aws:kinesis/stream:Stream::events"),
     ("encryption-in-transit-sqs", "aws:sqs/queue:Queue::jobs"),
     ("naming-suffix", "aws:cloudwatch/logGroup:LogGroup::app"),
-    ("destroy-no-deletion-protection", "aws:dynamodb/table:Table::items"),
+    ("destroyability-no-deletion-protection", "aws:dynamodb/table:Table::items"),
     ("no-retain-on-delete", "aws:cloudwatch/logGroup:LogGroup::audit"),
 }
 

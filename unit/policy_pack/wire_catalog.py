@@ -1269,13 +1269,13 @@ def _naming(cat: Catalog) -> None:
 
 def _destroyability(cat: Catalog) -> None:
     body = json.dumps({"widgets": []})
-    # destroy-no-protect: the protect resource option
+    # destroyability-no-protect: the protect resource option
     cat.add(
         DASHBOARD,
         "protected",
         {"dashboardName": physical("protected"), "dashboardBody": body},
         options={"protect": True},
-        violates=["destroy-no-protect"],
+        violates=["destroyability-no-protect"],
     )
     # no-retain-on-delete (the plan's own check): the retainOnDelete resource option
     cat.add(
@@ -1285,48 +1285,48 @@ def _destroyability(cat: Catalog) -> None:
         options={"retainOnDelete": True},
         violates=[RETAIN_POLICY],
     )
-    # destroy-no-deletion-protection: DynamoDB deletion protection on
+    # destroyability-no-deletion-protection: DynamoDB deletion protection on
     table(
         cat,
         "guarded",
         change={"deletionProtectionEnabled": True},
-        violates=["destroy-no-deletion-protection"],
+        violates=["destroyability-no-deletion-protection"],
     )
-    # destroy-skip-final-snapshot: the cluster would take a final snapshot
+    # destroyability-skip-final-snapshot: the cluster would take a final snapshot
     db_cluster(
-        cat, "snapshotting-db", change={"skipFinalSnapshot": False}, violates=["destroy-skip-final-snapshot"]
+        cat, "snapshotting-db", change={"skipFinalSnapshot": False}, violates=["destroyability-skip-final-snapshot"]
     )
-    # destroy-force-delete: a bucket, a repository and a service that refuse deletion while not empty
-    bucket(cat, "kept-objects", change={"forceDestroy": False}, violates=["destroy-force-delete"])
-    repository(cat, "kept-images", change={"forceDelete": False}, violates=["destroy-force-delete"])
-    ecs_service(cat, "draining", change={"forceDelete": False}, violates=["destroy-force-delete"])
-    # destroy-no-recovery-window: the 30-day default recovery window
+    # destroyability-force-delete: a bucket, a repository and a service that refuse deletion while not empty
+    bucket(cat, "kept-objects", change={"forceDestroy": False}, violates=["destroyability-force-delete"])
+    repository(cat, "kept-images", change={"forceDelete": False}, violates=["destroyability-force-delete"])
+    ecs_service(cat, "draining", change={"forceDelete": False}, violates=["destroyability-force-delete"])
+    # destroyability-no-recovery-window: the 30-day default recovery window
     secret(
-        cat, "reserved-secret", change={"recoveryWindowInDays": 30}, violates=["destroy-no-recovery-window"]
+        cat, "reserved-secret", change={"recoveryWindowInDays": 30}, violates=["destroyability-no-recovery-window"]
     )
-    # destroy-kms-deletion-window: the 30-day default window
+    # destroyability-kms-deletion-window: the 30-day default window
     kms_key(
-        cat, "slow-delete-key", change={"deletionWindowInDays": 30}, violates=["destroy-kms-deletion-window"]
+        cat, "slow-delete-key", change={"deletionWindowInDays": 30}, violates=["destroyability-kms-deletion-window"]
     )
-    # destroy-no-skip-destroy: skipDestroy on a function and a log group
-    function(cat, "kept-fn", change={"skipDestroy": True}, violates=["destroy-no-skip-destroy"])
+    # destroyability-no-skip-destroy: skipDestroy on a function and a log group
+    function(cat, "kept-fn", change={"skipDestroy": True}, violates=["destroyability-no-skip-destroy"])
     log_group(
         cat,
         "kept-logs",
         f"/webstack/{physical('kept')}",
         change={"skipDestroy": True},
-        violates=["destroy-no-skip-destroy"],
+        violates=["destroyability-no-skip-destroy"],
     )
-    # destroy-cloudfront-no-retain: the distribution's own retainOnDelete property
+    # destroyability-cloudfront-no-retain: the distribution's own retainOnDelete property
     distribution(
-        cat, "retained-cdn", change={"retainOnDelete": True}, violates=["destroy-cloudfront-no-retain"]
+        cat, "retained-cdn", change={"retainOnDelete": True}, violates=["destroyability-cloudfront-no-retain"]
     )
-    # destroy-kinesis-consumer-deletion: consumers would block the stream's deletion
+    # destroyability-kinesis-consumer-deletion: consumers would block the stream's deletion
     stream(
         cat,
         "consumer-stream",
         change={"enforceConsumerDeletion": False},
-        violates=["destroy-kinesis-consumer-deletion"],
+        violates=["destroyability-kinesis-consumer-deletion"],
     )
 
 
@@ -1381,7 +1381,7 @@ def _public_access(cat: Catalog) -> None:
 
 
 def _network_exposure(cat: Catalog) -> None:
-    # network-no-open-ingress: SSH open to the internet inline, and Postgres through a standalone rule
+    # network-exposure-no-open-ingress: SSH open to the internet inline, and Postgres through a standalone rule
     cat.add(
         SECURITY_GROUP,
         "ssh-open",
@@ -1392,7 +1392,7 @@ def _network_exposure(cat: Catalog) -> None:
             "ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}],
         },
         deps={"vpcId": [MAIN_VPC_URN]},
-        violates=["network-no-open-ingress"],
+        violates=["network-exposure-no-open-ingress"],
     )
     cat.add(
         INGRESS_RULE,
@@ -1405,14 +1405,14 @@ def _network_exposure(cat: Catalog) -> None:
             "cidrIpv4": "0.0.0.0/0",
         },
         deps={"securityGroupId": [APP_SG_URN]},
-        violates=["network-no-open-ingress"],
+        violates=["network-exposure-no-open-ingress"],
     )
-    # network-default-sg-closed: a VPC whose default security group is not adopted
+    # network-exposure-default-sg-closed: a VPC whose default security group is not adopted
     unadopted = vpc(cat, "unadopted", without=["default-sg"])
-    cat.expect("network-default-sg-closed", unadopted, "keeps its default security group")
-    # network-lambda-in-vpc: a regional function outside any VPC
-    function(cat, "outside-vpc", change={"vpcConfig": None}, violates=["network-lambda-in-vpc"])
-    # network-subnet-no-public-ip: public IPs on launch
+    cat.expect("network-exposure-default-sg-closed", unadopted, "keeps its default security group")
+    # network-exposure-lambda-in-vpc: a regional function outside any VPC
+    function(cat, "outside-vpc", change={"vpcConfig": None}, violates=["network-exposure-lambda-in-vpc"])
+    # network-exposure-subnet-no-public-ip: public IPs on launch
     cat.add(
         SUBNET,
         "public-a",
@@ -1423,7 +1423,7 @@ def _network_exposure(cat: Catalog) -> None:
             "mapPublicIpOnLaunch": True,
         },
         deps={"vpcId": [MAIN_VPC_URN]},
-        violates=["network-subnet-no-public-ip"],
+        violates=["network-exposure-subnet-no-public-ip"],
     )
 
 
@@ -1542,31 +1542,31 @@ def _async_failures(cat: Catalog) -> None:
     stream(cat, "clicks")
     function(cat, "stream-consumer")
     stream_mapping(cat, "clicks-consumer")  # control
-    # async-esm-on-failure-destination: no on-failure destination
+    # async-failures-esm-on-failure-destination: no on-failure destination
     stream_mapping(
         cat,
         "no-destination",
         change={"destinationConfig": None},
-        violates=["async-esm-on-failure-destination"],
+        violates=["async-failures-esm-on-failure-destination"],
     )
-    # async-esm-bisect-batch: no bisection
+    # async-failures-esm-bisect-batch: no bisection
     stream_mapping(
-        cat, "whole-batch", change={"bisectBatchOnFunctionError": False}, violates=["async-esm-bisect-batch"]
+        cat, "whole-batch", change={"bisectBatchOnFunctionError": False}, violates=["async-failures-esm-bisect-batch"]
     )
-    # async-esm-retry-limit: -1 retries until the record expires
+    # async-failures-esm-retry-limit: -1 retries until the record expires
     stream_mapping(
-        cat, "unlimited-retries", change={"maximumRetryAttempts": -1}, violates=["async-esm-retry-limit"]
+        cat, "unlimited-retries", change={"maximumRetryAttempts": -1}, violates=["async-failures-esm-retry-limit"]
     )
-    # async-esm-partial-batch-response: no ReportBatchItemFailures
+    # async-failures-esm-partial-batch-response: no ReportBatchItemFailures
     stream_mapping(
         cat,
         "whole-batch-retry",
         change={"functionResponseTypes": None},
-        violates=["async-esm-partial-batch-response"],
+        violates=["async-failures-esm-partial-batch-response"],
     )
-    # async-sqs-redrive: a work queue without a dead-letter queue
-    queue(cat, "no-dlq", change={"redrivePolicy": None}, violates=["async-sqs-redrive"])
-    # async-sqs-visibility-timeout: 30 s visibility for a 30 s function (needs 180 s)
+    # async-failures-sqs-redrive: a work queue without a dead-letter queue
+    queue(cat, "no-dlq", change={"redrivePolicy": None}, violates=["async-failures-sqs-redrive"])
+    # async-failures-sqs-visibility-timeout: 30 s visibility for a 30 s function (needs 180 s)
     function(cat, "worker")
     for purpose, visibility in (("jobs", 180), ("slow", 30)):
         queue_urn = queue(cat, purpose, change={"visibilityTimeoutSeconds": visibility})
@@ -1582,7 +1582,7 @@ def _async_failures(cat: Catalog) -> None:
             deps={"eventSourceArn": [queue_urn], "functionName": [urn_of(FUNCTION, "worker")]},
         )
     cat.expect(
-        "async-sqs-visibility-timeout", urn_of(QUEUE, "slow"), "less than 6 x the 30 s timeout of worker"
+        "async-failures-sqs-visibility-timeout", urn_of(QUEUE, "slow"), "less than 6 x the 30 s timeout of worker"
     )
 
 
