@@ -9,6 +9,7 @@ import pytest
 from pulumi_policy import EnforcementLevel, PolicyResource
 
 from policy_pack.policies import async_failures as af
+from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, resource, run_stack
 
 STREAM = "aws:kinesis/stream:Stream"
@@ -267,3 +268,64 @@ def test_default_visibility_is_named_in_the_finding() -> None:
 def test_unknown_visibility_in_preview_is_unknown() -> None:
     _, graph = consumer_graph(UNKNOWN, 10)
     assert run_stack(af.sqs_visibility_timeout, graph).unknown
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    base.stream(cat, "clicks")
+    base.function(cat, "stream-consumer")
+    base.stream_mapping(cat, "clicks-consumer")  # control
+    # async-failures-esm-on-failure-destination: no on-failure destination
+    base.stream_mapping(
+        cat,
+        "no-destination",
+        change={"destinationConfig": None},
+        violates=["async-failures-esm-on-failure-destination"],
+    )
+    # async-failures-esm-bisect-batch: no bisection
+    base.stream_mapping(
+        cat,
+        "whole-batch",
+        change={"bisectBatchOnFunctionError": False},
+        violates=["async-failures-esm-bisect-batch"],
+    )
+    # async-failures-esm-retry-limit: -1 retries until the record expires
+    base.stream_mapping(
+        cat,
+        "unlimited-retries",
+        change={"maximumRetryAttempts": -1},
+        violates=["async-failures-esm-retry-limit"],
+    )
+    # async-failures-esm-partial-batch-response: no ReportBatchItemFailures
+    base.stream_mapping(
+        cat,
+        "whole-batch-retry",
+        change={"functionResponseTypes": None},
+        violates=["async-failures-esm-partial-batch-response"],
+    )
+    # async-failures-sqs-redrive: a work queue without a dead-letter queue
+    base.queue(cat, "no-dlq", change={"redrivePolicy": None}, violates=["async-failures-sqs-redrive"])
+    # async-failures-sqs-visibility-timeout: 30 s visibility for a 30 s function (needs 180 s)
+    base.function(cat, "worker")
+    for purpose, visibility in (("jobs", 180), ("slow", 30)):
+        queue_urn = base.queue(cat, purpose, change={"visibilityTimeoutSeconds": visibility})
+        cat.add(
+            base.MAPPING,
+            f"{purpose}-worker",
+            {
+                "eventSourceArn": base.arn("sqs", base.physical(purpose)),
+                "functionName": base.arn("lambda", f"function:{base.physical('worker')}"),
+                "batchSize": 10,
+                "functionResponseTypes": ["ReportBatchItemFailures"],
+            },
+            deps={"eventSourceArn": [queue_urn], "functionName": [base.urn_of(base.FUNCTION, "worker")]},
+        )
+    cat.expect(
+        "async-failures-sqs-visibility-timeout",
+        base.urn_of(base.QUEUE, "slow"),
+        "less than 6 x the 30 s timeout of worker",
+    )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 from typing import Any
 
 import pytest
 
+from plan.gate import RETAIN_POLICY
 from policy_pack.policies import destroyability as d
+from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, options, run_resource
 
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
@@ -109,7 +112,7 @@ def test_destroyable_baseline_passes_every_destroy_policy(policy: Any, token: st
 # -- protect ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("token", ["aws:ec2/vpc:Vpc", BUCKET, "webstack:network:Network"])
+@pytest.mark.parametrize("token", ["aws:ec2/vpc:Vpc", BUCKET, "example:component:Group"])
 def test_protect_option_on_any_type(token: str) -> None:
     (message,) = run_resource(d.no_protect, token, baseline(token), opts=options(protect=True)).messages
     assert "protect resource option is set" in message
@@ -300,7 +303,9 @@ def test_002_R47_each_listed_flag_is_mandatory() -> None:
     assert _findings(ECR, {}) == ["destroyability-force-delete"]
     assert _findings(SECRET, {}) == ["destroyability-no-recovery-window"]
     assert _findings(KMS_KEY, {}) == ["destroyability-kms-deletion-window"]
-    assert _findings(FUNCTION, baseline(FUNCTION), opts=options(protect=True)) == ["destroyability-no-protect"]
+    assert _findings(FUNCTION, baseline(FUNCTION), opts=options(protect=True)) == [
+        "destroyability-no-protect"
+    ]
 
 
 def test_003_R27_stream_table_secret_destroyable() -> None:
@@ -343,3 +348,82 @@ def test_deletion_protection_policy_cites_every_inverted_anchor() -> None:
     }
     assert d.kms_deletion_window.tags == ["fsbp:KMS.3"]
     assert len({p.name for p in d.POLICIES}) == len(d.POLICIES)
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    body = json.dumps({"widgets": []})
+    # destroyability-no-protect: the protect resource option
+    cat.add(
+        base.DASHBOARD,
+        "protected",
+        {"dashboardName": base.physical("protected"), "dashboardBody": body},
+        options={"protect": True},
+        violates=["destroyability-no-protect"],
+    )
+    # no-retain-on-delete (the plan's own check): the retainOnDelete resource option
+    cat.add(
+        base.DASHBOARD,
+        "retained",
+        {"dashboardName": base.physical("retained"), "dashboardBody": body},
+        options={"retainOnDelete": True},
+        violates=[RETAIN_POLICY],
+    )
+    # destroyability-no-deletion-protection: DynamoDB deletion protection on
+    base.table(
+        cat,
+        "guarded",
+        change={"deletionProtectionEnabled": True},
+        violates=["destroyability-no-deletion-protection"],
+    )
+    # destroyability-skip-final-snapshot: the cluster would take a final snapshot
+    base.db_cluster(
+        cat,
+        "snapshotting-db",
+        change={"skipFinalSnapshot": False},
+        violates=["destroyability-skip-final-snapshot"],
+    )
+    # destroyability-force-delete: a bucket, a repository and a service that refuse deletion while not empty
+    base.bucket(cat, "kept-objects", change={"forceDestroy": False}, violates=["destroyability-force-delete"])
+    base.repository(
+        cat, "kept-images", change={"forceDelete": False}, violates=["destroyability-force-delete"]
+    )
+    base.ecs_service(cat, "draining", change={"forceDelete": False}, violates=["destroyability-force-delete"])
+    # destroyability-no-recovery-window: the 30-day default recovery window
+    base.secret(
+        cat,
+        "reserved-secret",
+        change={"recoveryWindowInDays": 30},
+        violates=["destroyability-no-recovery-window"],
+    )
+    # destroyability-kms-deletion-window: the 30-day default window
+    base.kms_key(
+        cat,
+        "slow-delete-key",
+        change={"deletionWindowInDays": 30},
+        violates=["destroyability-kms-deletion-window"],
+    )
+    # destroyability-no-skip-destroy: skipDestroy on a function and a log group
+    base.function(cat, "kept-fn", change={"skipDestroy": True}, violates=["destroyability-no-skip-destroy"])
+    base.log_group(
+        cat,
+        "kept-logs",
+        f"/webstack/{base.physical('kept')}",
+        change={"skipDestroy": True},
+        violates=["destroyability-no-skip-destroy"],
+    )
+    # destroyability-cloudfront-no-retain: the distribution's own retainOnDelete property
+    base.distribution(
+        cat, "retained-cdn", change={"retainOnDelete": True}, violates=["destroyability-cloudfront-no-retain"]
+    )
+    # destroyability-kinesis-consumer-deletion: consumers would block the stream's deletion
+    base.stream(
+        cat,
+        "consumer-stream",
+        change={"enforceConsumerDeletion": False},
+        violates=["destroyability-kinesis-consumer-deletion"],
+    )

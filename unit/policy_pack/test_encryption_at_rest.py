@@ -10,6 +10,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from policy_pack.policies import encryption_at_rest as rest
 from policy_pack.policies._relations import decide_each
+from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -475,3 +476,131 @@ def test_launch_template_block_devices_must_be_encrypted() -> None:
     outcome = run_resource(rest.ebs, LAUNCH_TEMPLATE, {"blockDeviceMappings": [good, bad]})
     (message,) = outcome.messages
     assert message.startswith("blockDeviceMappings[1] (/dev/xvdb): ebs.encrypted is 'false'")
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    # encryption-at-rest-s3: no BucketServerSideEncryptionConfiguration
+    base.bucket(cat, "no-sse", without=["sse"], violates=["encryption-at-rest-s3"])
+    # control: the deprecated inline configuration counts too
+    inline = {
+        "serverSideEncryptionConfiguration": {
+            "rule": {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
+        }
+    }
+    base.bucket(cat, "inline-sse", change=inline, without=["sse"])
+    # encryption-at-rest-dynamodb: the AWS owned key
+    base.table(
+        cat,
+        "owned-key",
+        change={"serverSideEncryption.enabled": False},
+        violates=["encryption-at-rest-dynamodb"],
+    )
+    # encryption-at-rest-kinesis: encryptionType NONE
+    base.stream(
+        cat,
+        "plain-stream",
+        change={"encryptionType": "NONE", "kmsKeyId": None},
+        violates=["encryption-at-rest-kinesis"],
+    )
+    # encryption-at-rest-sqs: SSE-SQS explicitly off, no KMS key
+    base.queue(
+        cat, "unencrypted-queue", change={"sqsManagedSseEnabled": False}, violates=["encryption-at-rest-sqs"]
+    )
+    # encryption-at-rest-sns: no kmsMasterKeyId
+    base.topic(cat, "plain-topic", change={"kmsMasterKeyId": None}, violates=["encryption-at-rest-sns"])
+    # encryption-at-rest-sns-alarm-key: an alarm publishes to a topic under alias/aws/sns
+    alarm_topic = base.topic(cat, "alarm-topic", change={"kmsMasterKeyId": "alias/aws/sns"})
+    cat.expect(
+        "encryption-at-rest-sns-alarm-key", alarm_topic, "receives notifications from CloudWatch alarms"
+    )
+    alerts = base.topic(cat, "alerts")  # control: the alarm topic under the CMK
+    for logical, target in (("errors", alarm_topic), ("throttles", alerts)):
+        target_arn = base.arn("sns", base.physical(target.rsplit("::", 1)[1]))
+        cat.add(
+            base.ALARM,
+            logical,
+            {
+                "name": base.physical(logical),
+                "namespace": "AWS/Lambda",
+                "metricName": logical.capitalize(),
+                "statistic": "Sum",
+                "period": 60,
+                "evaluationPeriods": 1,
+                "threshold": 1,
+                "comparisonOperator": "GreaterThanOrEqualToThreshold",
+                "alarmActions": [target_arn],
+                "okActions": [target_arn],
+            },
+            deps={"alarmActions": [target], "okActions": [target]},
+        )
+    # encryption-at-rest-rds: storageEncrypted false
+    base.db_cluster(
+        cat,
+        "plain-db",
+        change={"storageEncrypted": False, "kmsKeyId": None},
+        violates=["encryption-at-rest-rds"],
+    )
+    # encryption-at-rest-log-groups: no kmsKeyId
+    base.log_group(
+        cat,
+        "no-key-logs",
+        f"/webstack/{base.physical('no-key')}",
+        change={"kmsKeyId": None},
+        violates=["encryption-at-rest-log-groups"],
+    )
+    # encryption-at-rest-secrets-manager (advisory): the AWS managed aws/secretsmanager key
+    base.secret(
+        cat, "default-key-secret", change={"kmsKeyId": None}, violates=["encryption-at-rest-secrets-manager"]
+    )
+    # encryption-at-rest-ecr (advisory): AES256
+    base.repository(
+        cat,
+        "aes-repo",
+        change={"encryptionConfigurations": [{"encryptionType": "AES256"}]},
+        violates=["encryption-at-rest-ecr"],
+    )
+    # encryption-at-rest-ssm-secure-string: a password stored as a plain String
+    cat.add(
+        base.PARAMETER,
+        "db-password",
+        {"name": f"/webstack/{base.physical('db-password')}", "type": "String", "value": "hunter2"},
+        violates=["encryption-at-rest-ssm-secure-string"],
+    )
+    # control: a parameter that holds no secret may be a String
+    cat.add(
+        base.PARAMETER,
+        "api-url",
+        {
+            "name": f"/webstack/{base.physical('api-url')}",
+            "type": "String",
+            "value": "https://api.example.com",
+        },
+    )
+    # encryption-at-rest-kms-rotation: rotation off
+    base.kms_key(
+        cat, "static-key", change={"enableKeyRotation": False}, violates=["encryption-at-rest-kms-rotation"]
+    )
+    # encryption-at-rest-ebs: an unencrypted volume and an unencrypted launch-template device
+    cat.add(
+        base.EBS_VOLUME,
+        "scratch",
+        {"availabilityZone": f"{base.REGION}a", "size": 8, "type": "gp3", "encrypted": False},
+        violates=["encryption-at-rest-ebs"],
+    )
+    cat.add(
+        base.LAUNCH_TEMPLATE,
+        "bastion",
+        {
+            "imageId": "ami-0123456789abcdef0",
+            "instanceType": "t4g.micro",
+            "blockDeviceMappings": [
+                {"deviceName": "/dev/xvda", "ebs": {"volumeSize": 8, "encrypted": "false"}}
+            ],
+        },
+        violates=["encryption-at-rest-ebs"],
+    )

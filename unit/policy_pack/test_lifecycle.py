@@ -8,6 +8,7 @@ import pytest
 from pulumi_policy import EnforcementLevel, PolicyResource
 
 from policy_pack.policies import lifecycle
+from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
 
@@ -83,12 +84,7 @@ def test_bucket_without_a_lifecycle_configuration_is_a_finding() -> None:
 
 # -- lifecycle-ecr-scan-on-push / lifecycle-ecr-immutable-tags -------------------------------
 
-REPOSITORY = {
-    "name": "web-dev",
-    "imageTagMutability": "IMMUTABLE",
-    "imageScanningConfiguration": {"scanOnPush": True},
-    "forceDelete": True,
-}
+REPOSITORY = base.repository_props("web")
 
 
 def test_004_R27_repository_baseline_passes_both_resource_rules() -> None:
@@ -144,3 +140,33 @@ def test_repository_without_a_lifecycle_policy_is_a_finding() -> None:
     repo = resource(lifecycle.ECR_REPOSITORY, REPOSITORY, "web")
     outcome = run_stack(lifecycle.ecr_lifecycle_policy, [repo])
     assert outcome.urns == [repo.urn] and "has no lifecycle policy" in outcome.messages[0]
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    base.bucket(cat, "assets")  # control
+    # lifecycle-s3-versioning: versioning suspended
+    urns = base.bucket(
+        cat, "suspended", companions={"versioning": {"versioningConfiguration.status": "Suspended"}}
+    )
+    cat.expect("lifecycle-s3-versioning", urns["bucket"], "versioning status is 'Suspended'")
+    # lifecycle-s3-lifecycle-rules: no BucketLifecycleConfiguration
+    base.bucket(cat, "no-lifecycle", without=["lifecycle"], violates=["lifecycle-s3-lifecycle-rules"])
+    base.repository(cat, "app")  # control
+    # lifecycle-ecr-scan-on-push: scanning off
+    base.repository(
+        cat,
+        "unscanned",
+        change={"imageScanningConfiguration.scanOnPush": False},
+        violates=["lifecycle-ecr-scan-on-push"],
+    )
+    # lifecycle-ecr-immutable-tags: tags can be overwritten
+    base.repository(
+        cat, "mutable", change={"imageTagMutability": "MUTABLE"}, violates=["lifecycle-ecr-immutable-tags"]
+    )
+    # lifecycle-ecr-lifecycle-policy: no LifecyclePolicy
+    base.repository(cat, "unexpired", lifecycle_policy=False, violates=["lifecycle-ecr-lifecycle-policy"])

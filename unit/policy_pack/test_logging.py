@@ -9,6 +9,7 @@ import pytest
 from pulumi_policy import EnforcementLevel, PolicyResource
 
 from policy_pack.policies import logging as lg
+from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
 LOG_GROUP_ARN = "arn:aws:logs:us-west-2:123456789012:log-group:api-access-dev"
@@ -293,3 +294,64 @@ def test_container_without_log_configuration_is_a_finding(as_string: bool) -> No
 def test_unknown_container_definitions_in_preview_are_unknown() -> None:
     props = {"family": "web-dev", "containerDefinitions": UNKNOWN}
     assert run_resource(lg.ecs_container_logs, lg.TASK_DEFINITION, props).unknown
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    base.stage(cat, "v1")  # control: access logs, execution logs and a web ACL
+    # logging-api-stage-access-logs: no accessLogSettings
+    base.stage(
+        cat, "no-access-logs", change={"accessLogSettings": None}, violates=["logging-api-stage-access-logs"]
+    )
+    # logging-api-execution-logs: MethodSettings with logging OFF
+    quiet = base.stage(cat, "quiet", method_settings={"settings.loggingLevel": "OFF"})
+    cat.expect("logging-api-execution-logs", quiet, "has no execution logs")
+    # logging-alb-access-logs: no access logs
+    base.load_balancer(cat, "unlogged-alb", change={"accessLogs": None}, violates=["logging-alb-access-logs"])
+    # logging-vpc-flow-logs: no flow log
+    unlogged = base.vpc(cat, "unlogged", without=["flow-log"])
+    cat.expect("logging-vpc-flow-logs", unlogged, "has no flow log")
+    # logging-log-group-retention: logs kept forever
+    base.log_group(
+        cat,
+        "forever-logs",
+        f"/webstack/{base.physical('forever')}",
+        change={"retentionInDays": None},
+        violates=["logging-log-group-retention"],
+    )
+    # logging-waf-web-acl: no logging configuration
+    base.web_acl(cat, "unlogged-acl", logged=False, violates=["logging-waf-web-acl"])
+    # logging-cloudfront: no loggingConfig and no log delivery source
+    base.distribution(cat, "unlogged-cdn", change={"loggingConfig": None}, violates=["logging-cloudfront"])
+    # control: v2 logging, a LogDeliverySource computed from the distribution
+    v2 = base.distribution(cat, "v2-logged-cdn", change={"loggingConfig": None})
+    cat.add(
+        base.LOG_DELIVERY_SOURCE,
+        "cdn-access",
+        {
+            "name": base.physical("cdn-access"),
+            "logType": "ACCESS_LOGS",
+            "resourceArn": f"arn:aws:cloudfront::{base.ACCOUNT}:distribution/EV2",
+        },
+        deps={"resourceArn": [v2]},
+    )
+    # logging-s3-access-logs: no BucketLogging (and not itself a log target)
+    base.bucket(cat, "unlogged-bucket", without=["logging"], violates=["logging-s3-access-logs"])
+    # logging-ecs-container-insights: no containerInsights setting
+    cat.add(
+        base.ECS_CLUSTER,
+        "app",
+        {"name": base.physical("app"), "settings": [{"name": "containerInsights", "value": "enabled"}]},
+    )
+    cat.add(
+        base.ECS_CLUSTER, "dark", {"name": base.physical("dark")}, violates=["logging-ecs-container-insights"]
+    )
+    # logging-ecs-container-logs: a container without logConfiguration
+    base.task_definition(cat, "app")  # control
+    base.task_definition(
+        cat, "unlogged-task", container={"logConfiguration": None}, violates=["logging-ecs-container-logs"]
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import importlib
 import inspect
+import json
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from policy_pack.policies import naming
 from policy_pack.policies.name_limits import RULES
 from program.naming import physical_name
+from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, run_resource
 
 POLICY = naming.naming_suffix
@@ -361,3 +363,22 @@ def test_metadata() -> None:
         "description": "the environment suffix; defaults to the stack config webstack:environmentSuffix",
     }
     assert re.fullmatch(r"[a-z]+(-[a-z]+)+", POLICY.name)
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    # naming-suffix: a name without the suffix, and an IAM policy left to auto-naming
+    cat.add(
+        base.DASHBOARD,
+        "ops",
+        {"dashboardName": "ops", "dashboardBody": json.dumps({"widgets": []})},
+        violates=["naming-suffix"],
+    )
+    scoped = base.document(
+        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": base.arn("sqs", base.physical("jobs"))}
+    )
+    cat.add(base.IAM_POLICY, "auto-named", {"policy": scoped}, violates=["naming-suffix"])

@@ -8,6 +8,7 @@ import pytest
 from pulumi_policy import EnforcementLevel, PolicyResource
 
 from policy_pack.policies import network_exposure as net
+from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
 LB = "aws:lb/loadBalancer:LoadBalancer"
@@ -270,3 +271,55 @@ def test_subnet_mapping_public_ips_is_a_finding() -> None:
 
 def test_unknown_map_public_ip_in_preview_is_unknown() -> None:
     assert run_resource(net.subnet_no_public_ip, net.SUBNET, {"mapPublicIpOnLaunch": UNKNOWN}).unknown
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    # network-exposure-no-open-ingress: SSH open to the internet inline, Postgres by a standalone rule
+    cat.add(
+        base.SECURITY_GROUP,
+        "ssh-open",
+        {
+            "name": base.physical("ssh-open"),
+            "vpcId": base.VPC_ID,
+            "description": "ssh",
+            "ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}],
+        },
+        deps={"vpcId": [base.MAIN_VPC_URN]},
+        violates=["network-exposure-no-open-ingress"],
+    )
+    cat.add(
+        base.INGRESS_RULE,
+        "postgres-open",
+        {
+            "securityGroupId": base.APP_SG_ID,
+            "ipProtocol": "tcp",
+            "fromPort": 5432,
+            "toPort": 5432,
+            "cidrIpv4": "0.0.0.0/0",
+        },
+        deps={"securityGroupId": [base.APP_SG_URN]},
+        violates=["network-exposure-no-open-ingress"],
+    )
+    # network-exposure-default-sg-closed: a VPC whose default security group is not adopted
+    unadopted = base.vpc(cat, "unadopted", without=["default-sg"])
+    cat.expect("network-exposure-default-sg-closed", unadopted, "keeps its default security group")
+    # network-exposure-lambda-in-vpc: a regional function outside any VPC
+    base.function(cat, "outside-vpc", change={"vpcConfig": None}, violates=["network-exposure-lambda-in-vpc"])
+    # network-exposure-subnet-no-public-ip: public IPs on launch
+    cat.add(
+        base.SUBNET,
+        "public-a",
+        {
+            "vpcId": base.VPC_ID,
+            "cidrBlock": "10.0.101.0/24",
+            "availabilityZone": f"{base.REGION}a",
+            "mapPublicIpOnLaunch": True,
+        },
+        deps={"vpcId": [base.MAIN_VPC_URN]},
+        violates=["network-exposure-subnet-no-public-ip"],
+    )

@@ -9,6 +9,7 @@ import pytest
 from pulumi_policy import EnforcementLevel
 
 from policy_pack.policies import runtime
+from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, run_resource
 
 
@@ -168,3 +169,42 @@ def test_002_R11_stickiness_on_a_lambda_target_group(
 def test_unknown_stickiness_flag_in_preview_is_unknown() -> None:
     props = {"targetType": "lambda", "stickiness": {"type": "lb_cookie", "enabled": UNKNOWN}}
     assert run_resource(runtime.lambda_target_group_stickiness, runtime.TARGET_GROUPS[0], props).unknown
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    # runtime-supported-lambda-runtime: nodejs18.x (deprecated 2025-09-01)
+    base.function(
+        cat,
+        "legacy",
+        change={"runtime": "nodejs18.x", "handler": "index.handler"},
+        violates=["runtime-supported-lambda-runtime"],
+    )
+    base.ecs_service(cat, "app")  # control
+    # runtime-fargate-platform-latest: a pinned platform version
+    base.ecs_service(
+        cat, "pinned", change={"platformVersion": "1.3.0"}, violates=["runtime-fargate-platform-latest"]
+    )
+    # runtime-ecs-readonly-root: a writable root filesystem
+    base.task_definition(
+        cat, "writable", container={"readonlyRootFilesystem": False}, violates=["runtime-ecs-readonly-root"]
+    )
+    # runtime-ecs-non-privileged: a privileged container
+    base.task_definition(
+        cat, "privileged", container={"privileged": True}, violates=["runtime-ecs-non-privileged"]
+    )
+    # runtime-lambda-tg-no-stickiness: stickiness on a lambda target group
+    cat.add(
+        base.TARGET_GROUP,
+        "api-fn",
+        {
+            "name": base.physical("api-fn"),
+            "targetType": "lambda",
+            "stickiness": {"type": "lb_cookie", "enabled": True},
+        },
+        violates=["runtime-lambda-tg-no-stickiness"],
+    )

@@ -9,6 +9,7 @@ import pytest
 from pulumi_policy import EnforcementLevel, PolicyResource
 
 from policy_pack.policies import secrets
+from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
 SECRET_ARN = "arn:aws:secretsmanager:us-west-2:123456789012:secret:db-dev-AbCdEf"
@@ -138,3 +139,20 @@ def test_004_R28_password_in_container_environment_is_a_finding(as_string: bool)
 def test_unknown_container_definitions_in_preview_are_unknown() -> None:
     props = {"family": "api-dev", "containerDefinitions": UNKNOWN}
     assert run_resource(secrets.no_plaintext_env, secrets.TASK_DEFINITION, props).unknown
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    base.secret(cat, "db")  # control
+    # secrets-rotation: the SecretRotation reports rotation disabled
+    static = base.secret(cat, "static-secret", rotation_enabled=False)
+    cat.expect("secrets-rotation", static, "never rotates")
+    # secrets-no-plaintext-env: a password in a Lambda variable and in a container's environment
+    leaky_env = {"environment.variables": {"TABLE_NAME": base.physical("orders"), "DB_PASSWORD": "hunter2"}}
+    base.function(cat, "leaky", change=leaky_env, violates=["secrets-no-plaintext-env"])
+    leaky_container = {"environment": [{"name": "API_TOKEN", "value": "tok-123"}]}
+    base.task_definition(cat, "leaky-task", container=leaky_container, violates=["secrets-no-plaintext-env"])
