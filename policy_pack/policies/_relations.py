@@ -67,7 +67,7 @@ def dependencies(resource: PolicyResource, prop: str, *types: str) -> list[Polic
     return [dep for dep in resource.property_dependencies.get(prop, []) if dep.resource_type in types]
 
 
-def _has_key(node: Any, key: str) -> bool:
+def has_key(node: Any, key: str) -> bool:
     # Iterating a proxied mapping reads no value; `key in node` would (and raise when unknown).
     return isinstance(node, Mapping) and any(k == key for k in node)
 
@@ -75,7 +75,7 @@ def _has_key(node: Any, key: str) -> bool:
 def dig(node: Any, *path: str) -> Any:
     """The value at ``path`` (None where a step is absent); an unknown value on the way raises."""
     for key in path:
-        if not _has_key(node, key):
+        if not has_key(node, key):
             return None
         node = node[key]
     return node
@@ -88,7 +88,7 @@ def is_set(node: Any, *path: str) -> bool:
     unknown, but it will hold that ARN. An unknown object before the last step raises.
     """
     for index, key in enumerate(path):
-        if not _has_key(node, key):
+        if not has_key(node, key):
             return False
         try:
             node = node[key]

@@ -583,12 +583,14 @@ def repository(
     return urn
 
 
-def distribution(
-    cat: Catalog, logical: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
-) -> str:
+SECURITY_HEADERS_POLICY_ID = "67f7725c-6f97-4210-82d7-5512b31e9d03"  # the managed SecurityHeadersPolicy
+
+
+def distribution_props(change: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A CloudFront distribution: S3 through OAC, the API over HTTPS, the ALB over HTTP (its AWS
     hostname cannot carry our certificate, deviation #30), a Lambda@Edge viewer-request function,
-    an ACM certificate with TLSv1.2_2021, a CLOUDFRONT web ACL and standard logging."""
+    an ACM certificate with TLSv1.2_2021, a CLOUDFRONT web ACL, standard logging, and security
+    response headers on every behaviour."""
 
     def behaviour(origin: str, viewer: str, **extra: Any) -> dict[str, Any]:
         return {
@@ -597,6 +599,7 @@ def distribution(
             "allowedMethods": ["GET", "HEAD"],
             "cachedMethods": ["GET", "HEAD"],
             "cachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+            "responseHeadersPolicyId": SECURITY_HEADERS_POLICY_ID,
             "compress": True,
             **extra,
         }
@@ -660,10 +663,16 @@ def distribution(
             "includeCookies": False,
         },
     }
+    return edit(baseline, change)
+
+
+def distribution(
+    cat: Catalog, logical: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
+) -> str:
     return cat.add(
         DISTRIBUTION,
         logical,
-        edit(baseline, change),
+        distribution_props(change),
         deps={"defaultCacheBehavior": [EDGE_FUNCTION_URN]},
         outputs={"arn": f"arn:aws:cloudfront::{ACCOUNT}:distribution/E{logical.upper().replace('-', '')}"},
         violates=violates,

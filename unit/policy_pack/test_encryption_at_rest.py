@@ -32,7 +32,11 @@ PARAMETER = "aws:ssm/parameter:Parameter"
 VOLUME = "aws:ebs/volume:Volume"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 
-ADVISORY_POLICIES = {"encryption-at-rest-secrets-manager", "encryption-at-rest-ecr"}
+ADVISORY_POLICIES = {
+    "encryption-at-rest-secrets-manager",
+    "encryption-at-rest-ecr",
+    "encryption-at-rest-lambda-environment",
+}
 
 
 def with_(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -56,7 +60,7 @@ def test_every_policy_is_named_described_and_anchored(policy: Any) -> None:
 
 def test_policy_names_are_unique() -> None:
     names = [policy.name for policy in rest.POLICIES]
-    assert len(names) == len(set(names)) == 13
+    assert len(names) == len(set(names)) == 14
 
 
 # -- S3 (stack) -------------------------------------------------------------------------------
@@ -478,6 +482,41 @@ def test_launch_template_block_devices_must_be_encrypted() -> None:
     assert message.startswith("blockDeviceMappings[1] (/dev/xvdb): ebs.encrypted is 'false'")
 
 
+# -- Lambda environment variables (advisory, CKV_AWS_173) -----------------------------------
+
+FUNCTION = "aws:lambda/function:Function"
+
+
+def test_function_with_its_environment_under_a_cmk_passes() -> None:
+    assert run_resource(rest.lambda_environment, FUNCTION, base.function_props("api")).ok
+
+
+def test_function_environment_under_the_aws_managed_key_is_a_finding() -> None:
+    props = base.function_props("api", {"kmsKeyArn": None})
+    (message,) = run_resource(rest.lambda_environment, FUNCTION, props).messages
+    assert "aws/lambda" in message and "set kmsKeyArn to a CMK" in message
+
+
+def test_function_without_environment_variables_needs_no_key() -> None:
+    props = base.function_props("edge", {"kmsKeyArn": None, "environment": None})
+    assert run_resource(rest.lambda_environment, FUNCTION, props).ok
+
+
+def test_key_arn_unknown_in_preview_counts_as_set() -> None:
+    props = base.function_props("api", {"kmsKeyArn": UNKNOWN})
+    assert run_resource(rest.lambda_environment, FUNCTION, props).ok
+
+
+def test_unknown_environment_object_in_preview_is_unknown() -> None:
+    props = base.function_props("api", {"kmsKeyArn": None, "environment": UNKNOWN})
+    assert run_resource(rest.lambda_environment, FUNCTION, props).unknown
+
+
+def test_s3_rule_cites_ckv_aws_145_and_says_it_is_relaxed() -> None:
+    assert "checkov:CKV_AWS_145" in rest.s3.tags
+    assert "CKV_AWS_145" in rest.s3.description and "002-R41/R44" in rest.s3.description
+
+
 # -- over the wire: this family's cases in the one graph the real pack judges ---------------
 
 
@@ -603,4 +642,8 @@ def wire_cases(cat: base.Catalog) -> None:
             ],
         },
         violates=["encryption-at-rest-ebs"],
+    )
+    # encryption-at-rest-lambda-environment (advisory): variables under the aws/lambda key
+    base.function(
+        cat, "default-key-env", change={"kmsKeyArn": None}, violates=["encryption-at-rest-lambda-environment"]
     )

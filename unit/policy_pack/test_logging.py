@@ -296,6 +296,54 @@ def test_unknown_container_definitions_in_preview_are_unknown() -> None:
     assert run_resource(lg.ecs_container_logs, lg.TASK_DEFINITION, props).unknown
 
 
+# -- logging-lambda-tracing / logging-api-stage-tracing -------------------------------------
+
+FUNCTION = "aws:lambda/function:Function"
+
+
+def test_function_with_active_tracing_passes() -> None:
+    assert run_resource(lg.lambda_tracing, FUNCTION, base.function_props("api")).ok
+
+
+@pytest.mark.parametrize(("tracing", "shown"), [({"mode": "PassThrough"}, "PassThrough"), (None, "not set")])
+def test_function_not_actively_traced_is_a_finding(tracing: Any, shown: str) -> None:
+    props = base.function_props("api", {"tracingConfig": tracing})
+    (message,) = run_resource(lg.lambda_tracing, FUNCTION, props).messages
+    assert shown in message and "Set tracingConfig.mode to 'Active'" in message
+
+
+def test_unknown_tracing_mode_in_preview_is_unknown() -> None:
+    props = base.function_props("api", {"tracingConfig": {"mode": UNKNOWN}})
+    assert run_resource(lg.lambda_tracing, FUNCTION, props).unknown
+
+
+def test_traced_rest_stage_passes() -> None:
+    props = stage() | {"xrayTracingEnabled": True}
+    assert run_resource(lg.api_stage_tracing, base.STAGE, props).ok
+
+
+@pytest.mark.parametrize("flag", [False, None])
+def test_untraced_rest_stage_is_a_finding(flag: Any) -> None:
+    props = {k: v for k, v in (stage() | {"xrayTracingEnabled": flag}).items() if v is not None}
+    (message,) = run_resource(lg.api_stage_tracing, base.STAGE, props).messages
+    assert "xrayTracingEnabled=True" in message
+
+
+def test_http_api_stages_are_not_judged_for_tracing() -> None:
+    assert run_resource(lg.api_stage_tracing, "aws:apigatewayv2/stage:Stage", stage()).ok
+
+
+def test_unknown_tracing_flag_in_preview_is_unknown() -> None:
+    props = stage() | {"xrayTracingEnabled": UNKNOWN}
+    assert run_resource(lg.api_stage_tracing, base.STAGE, props).unknown
+
+
+def test_access_log_rule_cites_the_terraform_check_only() -> None:
+    # CKV_AWS_95 is checkov's CloudFormation twin of CKV_AWS_76.
+    assert "checkov:CKV_AWS_76" in lg.api_stage_access_logs.tags
+    assert "checkov:CKV_AWS_95" not in lg.api_stage_access_logs.tags
+
+
 # -- over the wire: this family's cases in the one graph the real pack judges ---------------
 
 
@@ -355,3 +403,9 @@ def wire_cases(cat: base.Catalog) -> None:
     base.task_definition(
         cat, "unlogged-task", container={"logConfiguration": None}, violates=["logging-ecs-container-logs"]
     )
+    # logging-lambda-tracing: PassThrough tracing
+    base.function(
+        cat, "untraced-fn", change={"tracingConfig.mode": "PassThrough"}, violates=["logging-lambda-tracing"]
+    )
+    # logging-api-stage-tracing: X-Ray off on a REST stage
+    base.stage(cat, "untraced", change={"xrayTracingEnabled": False}, violates=["logging-api-stage-tracing"])

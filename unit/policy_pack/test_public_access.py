@@ -263,6 +263,39 @@ def test_exemption_skips_a_resource_with_its_reason() -> None:
     assert outcome.not_applicable == "exempted: legacy service, moved to private in Q3"
 
 
+# -- public-access-cloudfront-response-headers (CKV2_AWS_32) --------------------------------
+
+DISTRIBUTION_TYPE = "aws:cloudfront/distribution:Distribution"
+
+
+def test_distribution_with_security_headers_on_every_behaviour_passes() -> None:
+    props = base.distribution_props()
+    assert run_resource(pa.cloudfront_response_headers, DISTRIBUTION_TYPE, props).ok
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        ("defaultCacheBehavior.responseHeadersPolicyId", "defaultCacheBehavior"),
+        ("orderedCacheBehaviors.1.responseHeadersPolicyId", "orderedCacheBehaviors[1]"),
+    ],
+)
+def test_a_behaviour_without_a_response_headers_policy_is_a_finding(path: str, where: str) -> None:
+    props = base.distribution_props({path: None})
+    (message,) = run_resource(pa.cloudfront_response_headers, DISTRIBUTION_TYPE, props).messages
+    assert message.startswith(where + " ") and "responseHeadersPolicyId" in message
+
+
+def test_policy_id_unknown_in_preview_counts_as_set() -> None:
+    props = base.distribution_props({"defaultCacheBehavior.responseHeadersPolicyId": UNKNOWN})
+    assert run_resource(pa.cloudfront_response_headers, DISTRIBUTION_TYPE, props).ok
+
+
+def test_unknown_ordered_behaviours_in_preview_are_unknown() -> None:
+    props = base.distribution_props({"orderedCacheBehaviors": UNKNOWN})
+    assert run_resource(pa.cloudfront_response_headers, DISTRIBUTION_TYPE, props).unknown
+
+
 # -- over the wire: this family's cases in the one graph the real pack judges ---------------
 
 
@@ -315,4 +348,11 @@ def wire_cases(cat: base.Catalog) -> None:
         "public-ip",
         change={"networkConfiguration.assignPublicIp": True},
         violates=["public-access-ecs-public-ip"],
+    )
+    # public-access-cloudfront-response-headers: the /app/* behaviour sends no security headers
+    base.distribution(
+        cat,
+        "no-headers",
+        change={"orderedCacheBehaviors.1.responseHeadersPolicyId": None},
+        violates=["public-access-cloudfront-response-headers"],
     )

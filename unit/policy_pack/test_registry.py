@@ -28,6 +28,7 @@ PINNED = {
     "encryption-at-rest-sns-alarm-key": "mandatory",
     "encryption-at-rest-rds": "mandatory",
     "encryption-at-rest-log-groups": "mandatory",
+    "encryption-at-rest-lambda-environment": "advisory",
     "encryption-at-rest-secrets-manager": "advisory",
     "encryption-at-rest-ecr": "advisory",
     "encryption-at-rest-ssm-secure-string": "mandatory",
@@ -57,10 +58,13 @@ PINNED = {
     "public-access-s3-website-hosting": "advisory",
     "public-access-rds": "advisory",
     "public-access-ecs-public-ip": "advisory",
+    "public-access-cloudfront-response-headers": "advisory",
     "network-exposure-no-open-ingress": "advisory",
     "network-exposure-default-sg-closed": "advisory",
     "network-exposure-lambda-in-vpc": "advisory",
     "network-exposure-subnet-no-public-ip": "advisory",
+    "logging-lambda-tracing": "advisory",
+    "logging-api-stage-tracing": "advisory",
     "logging-api-stage-access-logs": "advisory",
     "logging-api-execution-logs": "advisory",
     "logging-alb-access-logs": "advisory",
@@ -105,7 +109,12 @@ def test_the_registry_is_pinned() -> None:
 
 def test_mandatory_families_are_mandatory_and_best_practice_is_advisory_by_default() -> None:
     # Secrets Manager and ECR always encrypt at rest: their rules advise on a customer key.
-    advisory_by_design = {"encryption-at-rest-secrets-manager", "encryption-at-rest-ecr"}
+    # So does Lambda for environment variables.
+    advisory_by_design = {
+        "encryption-at-rest-secrets-manager",
+        "encryption-at-rest-ecr",
+        "encryption-at-rest-lambda-environment",
+    }
     for family in registry.MANDATORY_FAMILIES:
         for policy in family.POLICIES:
             expected = (
