@@ -34,6 +34,22 @@ ECS_SERVICE = "aws:ecs/service:Service"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
 LOG_DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
+DB_PROXY = "aws:rds/proxy:Proxy"
+DB_CLUSTER = "aws:rds/cluster:Cluster"
+DB_INSTANCE = "aws:rds/instance:Instance"
+CACHE_BEHAVIOURS = ("defaultCacheBehavior", "orderedCacheBehaviors")
+
+
+def edge_functions(resources: Iterable[PolicyResource]) -> dict[str, list[PolicyResource]]:
+    """Lambda functions a CloudFront cache behaviour associates (Lambda@Edge), each with the
+    distributions that associate it (decided through property dependencies: known in preview)."""
+    edge: dict[str, list[PolicyResource]] = {}
+    for distribution in of_type(resources, DISTRIBUTION):
+        for prop in CACHE_BEHAVIOURS:
+            for dep in distribution.property_dependencies.get(prop, []):
+                if dep.resource_type == FUNCTION and distribution not in edge.get(dep.urn, []):
+                    edge.setdefault(dep.urn, []).append(distribution)
+    return edge
 
 
 def referrers(

@@ -305,8 +305,6 @@ api_stage_tracing = resource_policy(
 )
 
 POLICIES = [
-    lambda_tracing,
-    api_stage_tracing,
     api_stage_access_logs,
     api_execution_logs,
     load_balancer_access_logs,
@@ -317,4 +315,6 @@ POLICIES = [
     s3_access_logs,
     ecs_container_insights,
     ecs_container_logs,
+    lambda_tracing,
+    api_stage_tracing,
 ]

@@ -21,6 +21,8 @@ in-process tests (``run_resource``/``resource`` in conftest.py).
 from __future__ import annotations
 
 import copy
+import importlib
+import inspect
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -56,6 +58,7 @@ STREAM = "aws:kinesis/stream:Stream"
 DB_CLUSTER = "aws:rds/cluster:Cluster"
 DB_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 DB_PROXY = "aws:rds/proxy:Proxy"
+DB_INSTANCE = "aws:rds/instance:Instance"
 SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 PARAMETER = "aws:ssm/parameter:Parameter"
@@ -79,6 +82,12 @@ VPC = "aws:ec2/vpc:Vpc"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 SUBNET = "aws:ec2/subnet:Subnet"
+NETWORK_ACL = "aws:ec2/networkAcl:NetworkAcl"
+DEFAULT_NETWORK_ACL = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
+NETWORK_ACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+EVENT_BUS = "aws:cloudwatch/eventBus:EventBus"
 STAGE = "aws:apigateway/stage:Stage"
 METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
@@ -89,6 +98,37 @@ ECR_LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
 ECS_CLUSTER = "aws:ecs/cluster:Cluster"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 ECS_SERVICE = "aws:ecs/service:Service"
+
+
+# -- the pulumi_aws SDK: every type token and camelCase property a rule reads exists there -----
+
+
+def sdk_class(token: str) -> type:
+    """The pulumi_aws resource class of a type token (``aws:lambda/function:Function``)."""
+    _, module_path, class_name = token.split(":")
+    module = module_path.split("/")[0]
+    return getattr(  # type: ignore[no-any-return]
+        importlib.import_module(f"pulumi_aws.{module}_" if module == "lambda" else f"pulumi_aws.{module}"),
+        class_name,
+    )
+
+
+def engine_props(cls: type) -> dict[str, str]:
+    """Engine (camelCase) name -> Python name, for every property the SDK class declares."""
+    return {
+        getattr(value.fget, "_pulumi_name", ""): python_name
+        for python_name, value in vars(cls).items()
+        if isinstance(value, property)
+    }
+
+
+def assert_sdk_input(token: str, prop: str) -> None:
+    """``prop`` (camelCase) is an input of the SDK type ``token``, not only an output."""
+    cls = sdk_class(token)
+    assert getattr(cls, "pulumi_type", None) == token
+    names = engine_props(cls)
+    assert prop in names, f"{token} has no {prop}"
+    assert names[prop] in inspect.signature(cls._internal_init).parameters  # type: ignore[attr-defined]
 
 
 # -- names, URNs, ARNs, documents ---------------------------------------------------------------
@@ -148,7 +188,7 @@ def edit(props: dict[str, Any], change: Mapping[str, Any] | None) -> dict[str, A
         for step in steps:
             node = node[int(step)] if isinstance(node, list) else node[step]
         if value is None:
-            del node[last]
+            node.pop(last, None)
         elif isinstance(node, list):
             node[int(last)] = copy.deepcopy(value)
         else:
@@ -172,6 +212,8 @@ EDGE_ACL_ARN = arn(
     "wafv2", f"global/webacl/{physical('edge')}/9e8d7c6b-0000-1111-2222-333344445555", region="us-east-1"
 )
 EDGE_FUNCTION_URN = urn_of(FUNCTION, "edge-auth")
+EDGE_PROVIDER_URN = urn_of("pulumi:providers:aws", "us-east-1")
+EDGE_PROVIDER = f"{EDGE_PROVIDER_URN}::7d150728-0000-4a57-c6b6-2708a4ef00bf"
 TASK_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{physical('app-task')}"
 VPC_ID = "vpc-0a1b2c3d4e5f60001"
 MAIN_VPC_URN = urn_of(VPC, "main")
@@ -202,9 +244,11 @@ class Catalog:
         deps: Mapping[str, Iterable[str]] | None = None,
         outputs: Mapping[str, Any] | None = None,
         options: Mapping[str, Any] | None = None,
+        provider: str = "",
         violates: Iterable[str] = (),
     ) -> str:
-        """Register a resource; inputs are ``props``, outputs ``props`` plus computed ``outputs``."""
+        """Register a resource; inputs are ``props``, outputs ``props`` plus computed ``outputs``;
+        ``provider`` is a provider reference (``<provider URN>::<id>``), as the engine keeps it."""
         urn = urn_of(type_token, name)
         if any(resource.urn == urn for resource in self.resources):
             raise ValueError(f"duplicate resource {urn}")
@@ -230,7 +274,7 @@ class Catalog:
                 name=name,
                 custom=True,
                 parent="",
-                provider="",
+                provider=provider,
                 inputs=inputs,
                 outputs={**copy.deepcopy(inputs), **copy.deepcopy(dict(outputs or {}))},
                 options=all_options,
@@ -421,12 +465,18 @@ def function_props(purpose: str, change: Mapping[str, Any] | None = None) -> dic
         },
         "kmsKeyArn": KEY_ARN,
         "tracingConfig": {"mode": "Active"},
+        "reservedConcurrentExecutions": 10,
     }
     return edit(baseline, change)
 
 
 def function(
-    cat: Catalog, purpose: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
+    cat: Catalog,
+    purpose: str,
+    *,
+    change: Mapping[str, Any] | None = None,
+    provider: str = "",
+    violates: Iterable[str] = (),
 ) -> str:
     props = function_props(purpose, change)
     return cat.add(
@@ -434,6 +484,7 @@ def function(
         purpose,
         props,
         outputs={"arn": arn("lambda", f"function:{props['name']}")},
+        provider=provider,
         violates=violates,
     )
 
@@ -489,9 +540,8 @@ def stream(
     return cat.add(STREAM, purpose, edit(baseline, change), violates=violates)
 
 
-def db_cluster(
-    cat: Catalog, purpose: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
-) -> str:
+def db_cluster_props(purpose: str, change: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """An encrypted Aurora PostgreSQL cluster: IAM auth, backups, destroyable without a snapshot."""
     baseline = {
         "clusterIdentifier": physical(purpose),
         "engine": "aurora-postgresql",
@@ -504,16 +554,70 @@ def db_cluster(
         "skipFinalSnapshot": True,
         "backupRetentionPeriod": 7,
         "preferredBackupWindow": "03:00-04:00",
+        "iamDatabaseAuthenticationEnabled": True,
     }
+    return edit(baseline, change)
+
+
+def db_cluster(
+    cat: Catalog, purpose: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
+) -> str:
     timeouts = {"customTimeouts": {"create": "60m", "delete": "90m"}}
     return cat.add(
         DB_CLUSTER,
         purpose,
-        edit(baseline, change),
+        db_cluster_props(purpose, change),
         deps={"kmsKeyId": [KEY_URN]},
         options=timeouts,
         violates=violates,
     )
+
+
+def db_proxy_props(purpose: str, change: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """An RDS Proxy in the private subnets: TLS required, IAM auth required, the secret behind it."""
+    baseline = {
+        "name": physical(purpose),
+        "engineFamily": "POSTGRESQL",
+        "requireTls": True,
+        "roleArn": TASK_ROLE_ARN,
+        "vpcSubnetIds": PRIVATE_SUBNETS,
+        "auths": [
+            {"authScheme": "SECRETS", "iamAuth": "REQUIRED", "secretArn": arn("secretsmanager", "secret:db")}
+        ],
+    }
+    return edit(baseline, change)
+
+
+def db_proxy(
+    cat: Catalog, purpose: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
+) -> str:
+    return cat.add(DB_PROXY, purpose, db_proxy_props(purpose, change), violates=violates)
+
+
+def network_acl_props(change: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A public subnets' NACL: HTTPS and the Linux ephemeral ports (32768-65535, return traffic)
+    from anywhere; no administration port (22, 3389) lies in either range."""
+    entry = {"protocol": "tcp", "action": "allow", "cidrBlock": "0.0.0.0/0"}
+    baseline = {
+        "vpcId": VPC_ID,
+        "ingress": [
+            {**entry, "ruleNo": 100, "fromPort": 443, "toPort": 443},
+            {**entry, "ruleNo": 110, "fromPort": 32768, "toPort": 65535},
+        ],
+        "egress": [{**entry, "ruleNo": 100, "fromPort": 0, "toPort": 0, "protocol": "-1"}],
+    }
+    return edit(baseline, change)
+
+
+def event_target_props(change: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """An EventBridge rule target (a Lambda function) with a dead-letter queue and a retry policy."""
+    baseline = {
+        "rule": physical("nightly"),
+        "arn": arn("lambda", f"function:{physical('worker')}"),
+        "deadLetterConfig": {"arn": DLQ_ARN},
+        "retryPolicy": {"maximumEventAgeInSeconds": 3600, "maximumRetryAttempts": 3},
+    }
+    return edit(baseline, change)
 
 
 def secret(
@@ -916,10 +1020,19 @@ def shared(cat: Catalog) -> None:
     web_acl(cat, "api")
     web_acl(cat, "edge", scope="CLOUDFRONT")
     # Lambda@Edge cannot run in a VPC: referenced by every distribution, so lambda-in-vpc skips it.
+    # It is published (CloudFront associates version 1) and created by an us-east-1 provider.
+    cat.add("pulumi:providers:aws", "us-east-1", {"region": "us-east-1"})
     function(
         cat,
         "edge-auth",
-        change={"runtime": "nodejs22.x", "handler": "index.handler", "vpcConfig": None, "environment": None},
+        change={
+            "runtime": "nodejs22.x",
+            "handler": "index.handler",
+            "vpcConfig": None,
+            "environment": None,
+            "publish": True,
+        },
+        provider=EDGE_PROVIDER,
     )
     vpc(cat, "main")
     cat.add(

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from pulumi_policy import (
     PolicyCustomTimeouts,
+    PolicyProviderResource,
     PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
@@ -97,11 +98,23 @@ def resource(
     name: str = "subject",
     deps: Mapping[str, list[PolicyResource]] | None = None,
     opts: PolicyResourceOptions | None = None,
+    region: str | None = None,
 ) -> PolicyResource:
-    """A resource as a stack policy sees it: outputs, and property dependencies on others."""
+    """A resource as a stack policy sees it: outputs, property dependencies on others, and (with
+    ``region``) the aws provider that creates it."""
     urn = f"urn:pulumi:dev::webstack::{resource_type}::{name}"
+    provider = (
+        PolicyProviderResource(
+            "pulumi:providers:aws",
+            {"region": region},
+            f"urn:pulumi:dev::webstack::pulumi:providers:aws::{region}",
+            region,
+        )
+        if region
+        else None
+    )
     return PolicyResource(
-        resource_type, _props(props), urn, name, opts or options(), None, None, [], dict(deps or {})
+        resource_type, _props(props), urn, name, opts or options(), provider, None, [], dict(deps or {})
     )
 
 

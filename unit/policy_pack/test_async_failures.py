@@ -10,7 +10,8 @@ from pulumi_policy import EnforcementLevel, PolicyResource
 
 from policy_pack.policies import async_failures as af
 from unit.policy_pack import baselines as base
-from unit.policy_pack.conftest import UNKNOWN, resource, run_stack
+from unit.policy_pack.baselines import assert_sdk_input
+from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
 STREAM = "aws:kinesis/stream:Stream"
 TABLE = "aws:dynamodb/table:Table"
@@ -270,6 +271,41 @@ def test_unknown_visibility_in_preview_is_unknown() -> None:
     assert run_stack(af.sqs_visibility_timeout, graph).unknown
 
 
+# -- async-failures-eventbridge-target -------------------------------------------------------
+
+
+@pytest.mark.parametrize("prop", ["deadLetterConfig", "retryPolicy"])
+def test_the_target_properties_are_sdk_inputs(prop: str) -> None:
+    assert_sdk_input(base.EVENT_TARGET, prop)
+
+
+def test_target_with_a_dead_letter_queue_and_a_retry_policy_passes() -> None:
+    assert run_resource(af.eventbridge_target_failures, base.EVENT_TARGET, base.event_target_props()).ok
+
+
+def test_target_without_a_dead_letter_queue_is_a_finding() -> None:
+    props = base.event_target_props({"deadLetterConfig": None})
+    (message,) = run_resource(af.eventbridge_target_failures, base.EVENT_TARGET, props).messages
+    assert message.startswith("has no dead-letter queue") and "deadLetterConfig.arn" in message
+
+
+@pytest.mark.parametrize("retry", [None, {}])
+def test_target_without_a_retry_policy_is_a_finding(retry: Any) -> None:
+    props = base.event_target_props({"retryPolicy": retry})
+    (message,) = run_resource(af.eventbridge_target_failures, base.EVENT_TARGET, props).messages
+    assert message.startswith("has no retryPolicy") and "185 attempts" in message
+
+
+def test_dead_letter_arn_unknown_in_preview_counts_as_set() -> None:
+    props = base.event_target_props({"deadLetterConfig.arn": UNKNOWN})
+    assert run_resource(af.eventbridge_target_failures, base.EVENT_TARGET, props).ok
+
+
+def test_unknown_retry_policy_in_preview_is_unknown() -> None:
+    props = base.event_target_props({"retryPolicy": UNKNOWN})
+    assert run_resource(af.eventbridge_target_failures, base.EVENT_TARGET, props).unknown
+
+
 # -- over the wire: this family's cases in the one graph the real pack judges ---------------
 
 
@@ -328,4 +364,12 @@ def wire_cases(cat: base.Catalog) -> None:
         "async-failures-sqs-visibility-timeout",
         base.urn_of(base.QUEUE, "slow"),
         "less than 6 x the 30 s timeout of worker",
+    )
+    # async-failures-eventbridge-target: a target that drops undeliverable events
+    cat.add(base.EVENT_TARGET, "nightly-worker", base.event_target_props())  # control
+    cat.add(
+        base.EVENT_TARGET,
+        "nightly-no-dlq",
+        base.event_target_props({"deadLetterConfig": None}),
+        violates=["async-failures-eventbridge-target"],
     )

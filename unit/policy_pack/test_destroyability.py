@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import json
 from typing import Any
 
@@ -12,6 +10,7 @@ import pytest
 from plan.gate import RETAIN_POLICY
 from policy_pack.policies import destroyability as d
 from unit.policy_pack import baselines as base
+from unit.policy_pack.baselines import assert_sdk_input
 from unit.policy_pack.conftest import UNKNOWN, options, run_resource
 
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
@@ -61,27 +60,6 @@ def baseline(token: str, **changes: Any) -> dict[str, Any]:
         else:
             props[key] = value
     return props
-
-
-def sdk_class(token: str) -> type:
-    _, module_path, class_name = token.split(":")
-    module = module_path.split("/")[0]
-    return getattr(
-        importlib.import_module(f"pulumi_aws.{module}_" if module == "lambda" else f"pulumi_aws.{module}"),
-        class_name,
-    )
-
-
-def assert_sdk_input(token: str, prop: str) -> None:
-    cls = sdk_class(token)
-    assert cls.pulumi_type == token
-    names = {
-        getattr(value.fget, "_pulumi_name", ""): python_name
-        for python_name, value in vars(cls).items()
-        if isinstance(value, property)
-    }
-    assert prop in names, f"{token} has no {prop}"
-    assert names[prop] in inspect.signature(cls._internal_init).parameters
 
 
 CHECKED_INPUTS = [

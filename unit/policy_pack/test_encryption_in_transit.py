@@ -692,22 +692,6 @@ def wire_cases(cat: base.Catalog) -> None:
         "encryption-in-transit-alb-listener-rules", rule, "is a rule of the plain HTTP listener web-http"
     )
     # encryption-in-transit-rds-proxy: requireTls false
-    cat.add(
-        base.DB_PROXY,
-        "catalog-proxy",
-        {
-            "name": base.physical("catalog-proxy"),
-            "engineFamily": "POSTGRESQL",
-            "requireTls": False,
-            "roleArn": base.TASK_ROLE_ARN,
-            "vpcSubnetIds": base.PRIVATE_SUBNETS,
-            "auths": [
-                {
-                    "authScheme": "SECRETS",
-                    "iamAuth": "REQUIRED",
-                    "secretArn": base.arn("secretsmanager", "secret:db"),
-                }
-            ],
-        },
-        violates=["encryption-in-transit-rds-proxy"],
+    base.db_proxy(
+        cat, "catalog-proxy", change={"requireTls": False}, violates=["encryption-in-transit-rds-proxy"]
     )

@@ -63,6 +63,8 @@ PINNED = {
     "network-exposure-default-sg-closed": "advisory",
     "network-exposure-lambda-in-vpc": "advisory",
     "network-exposure-subnet-no-public-ip": "advisory",
+    "network-exposure-nacl-admin-ports": "advisory",
+    "network-exposure-alb-drop-invalid-headers": "advisory",
     "logging-lambda-tracing": "advisory",
     "logging-api-stage-tracing": "advisory",
     "logging-api-stage-access-logs": "advisory",
@@ -92,13 +94,17 @@ PINNED = {
     "async-failures-esm-partial-batch-response": "advisory",
     "async-failures-sqs-redrive": "advisory",
     "async-failures-sqs-visibility-timeout": "advisory",
+    "async-failures-eventbridge-target": "advisory",
     "secrets-rotation": "advisory",
     "secrets-no-plaintext-env": "advisory",
+    "secrets-rds-iam-auth": "advisory",
     "runtime-supported-lambda-runtime": "advisory",
     "runtime-fargate-platform-latest": "advisory",
     "runtime-ecs-readonly-root": "advisory",
     "runtime-ecs-non-privileged": "advisory",
     "runtime-lambda-tg-no-stickiness": "advisory",
+    "runtime-lambda-edge": "advisory",
+    "runtime-lambda-reserved-concurrency": "advisory",
 }
 ANCHOR_TAG = re.compile(r"^(cdk-nag|checkov|fsbp):\S+$")
 
