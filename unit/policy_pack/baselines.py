@@ -99,6 +99,8 @@ ECS_CLUSTER = "aws:ecs/cluster:Cluster"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 ECS_SERVICE = "aws:ecs/service:Service"
 
+DAX = "aws:dax/cluster:Cluster"
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 
 # -- the pulumi_aws SDK: every type token and camelCase property a rule reads exists there -----
 

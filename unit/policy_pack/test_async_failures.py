@@ -13,8 +13,8 @@ from unit.policy_pack import baselines as base
 from unit.policy_pack.baselines import assert_sdk_input
 from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
-STREAM = "aws:kinesis/stream:Stream"
-TABLE = "aws:dynamodb/table:Table"
+STREAM = base.STREAM
+TABLE = base.TABLE
 DLQ_ARN = "arn:aws:sqs:us-west-2:123456789012:ingest-dlq-dev"
 ESM_POLICIES = [
     af.esm_on_failure_destination,

@@ -13,19 +13,19 @@ from unit.policy_pack import baselines as base
 from unit.policy_pack.baselines import assert_sdk_input
 from unit.policy_pack.conftest import UNKNOWN, options, run_resource
 
-RDS_CLUSTER = "aws:rds/cluster:Cluster"
-RDS_INSTANCE = "aws:rds/instance:Instance"
-BUCKET = "aws:s3/bucket:Bucket"
-ECR = "aws:ecr/repository:Repository"
-ECS_SERVICE = "aws:ecs/service:Service"
-SECRET = "aws:secretsmanager/secret:Secret"
-KMS_KEY = "aws:kms/key:Key"
-DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
-STREAM = "aws:kinesis/stream:Stream"
-TABLE = "aws:dynamodb/table:Table"
-ALB = "aws:lb/loadBalancer:LoadBalancer"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-FUNCTION = "aws:lambda/function:Function"
+RDS_CLUSTER = base.DB_CLUSTER
+RDS_INSTANCE = base.DB_INSTANCE
+BUCKET = base.BUCKET
+ECR = base.REPOSITORY
+ECS_SERVICE = base.ECS_SERVICE
+SECRET = base.SECRET
+KMS_KEY = base.KMS_KEY
+DISTRIBUTION = base.DISTRIBUTION
+STREAM = base.STREAM
+TABLE = base.TABLE
+ALB = base.LOAD_BALANCER
+LOG_GROUP = base.LOG_GROUP
+FUNCTION = base.FUNCTION
 
 # Realistic destroyable props per type (as the blueprints set them).
 BASELINES: dict[str, dict[str, Any]] = {

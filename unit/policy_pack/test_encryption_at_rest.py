@@ -13,24 +13,24 @@ from policy_pack.policies._relations import decide_each
 from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
-BUCKET = "aws:s3/bucket:Bucket"
-SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+BUCKET = base.BUCKET
+SSE = base.BUCKET_SSE
 KEY_ARN = "arn:aws:kms:us-west-2:123456789012:key/0a6dc911-7c27-212e-4610-38d3bfeace1a"
-TABLE = "aws:dynamodb/table:Table"
-DAX = "aws:dax/cluster:Cluster"
-STREAM = "aws:kinesis/stream:Stream"
-QUEUE = "aws:sqs/queue:Queue"
-TOPIC = "aws:sns/topic:Topic"
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-KEY = "aws:kms/key:Key"
-CLUSTER = "aws:rds/cluster:Cluster"
-INSTANCE = "aws:rds/instance:Instance"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-SECRET = "aws:secretsmanager/secret:Secret"
-REPOSITORY = "aws:ecr/repository:Repository"
-PARAMETER = "aws:ssm/parameter:Parameter"
-VOLUME = "aws:ebs/volume:Volume"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+TABLE = base.TABLE
+DAX = base.DAX
+STREAM = base.STREAM
+QUEUE = base.QUEUE
+TOPIC = base.TOPIC
+ALARM = base.ALARM
+KEY = base.KMS_KEY
+CLUSTER = base.DB_CLUSTER
+INSTANCE = base.DB_INSTANCE
+LOG_GROUP = base.LOG_GROUP
+SECRET = base.SECRET
+REPOSITORY = base.REPOSITORY
+PARAMETER = base.PARAMETER
+VOLUME = base.EBS_VOLUME
+LAUNCH_TEMPLATE = base.LAUNCH_TEMPLATE
 
 ADVISORY_POLICIES = {
     "encryption-at-rest-secrets-manager",
@@ -484,7 +484,7 @@ def test_launch_template_block_devices_must_be_encrypted() -> None:
 
 # -- Lambda environment variables (advisory, CKV_AWS_173) -----------------------------------
 
-FUNCTION = "aws:lambda/function:Function"
+FUNCTION = base.FUNCTION
 
 
 def test_function_with_its_environment_under_a_cmk_passes() -> None:

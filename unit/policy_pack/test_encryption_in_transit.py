@@ -13,17 +13,17 @@ from policy_pack.policies import encryption_in_transit as transit
 from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
-BUCKET = "aws:s3/bucket:Bucket"
-BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
-TOPIC = "aws:sns/topic:Topic"
-TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
-QUEUE = "aws:sqs/queue:Queue"
-QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
-DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
-VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
-LISTENER = "aws:lb/listener:Listener"
-LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
-PROXY = "aws:rds/proxy:Proxy"
+BUCKET = base.BUCKET
+BUCKET_POLICY = base.BUCKET_POLICY
+TOPIC = base.TOPIC
+TOPIC_POLICY = base.TOPIC_POLICY
+QUEUE = base.QUEUE
+QUEUE_POLICY = base.QUEUE_POLICY
+DISTRIBUTION = base.DISTRIBUTION
+VPC_ORIGIN = base.VPC_ORIGIN
+LISTENER = base.LISTENER
+LISTENER_RULE = base.LISTENER_RULE
+PROXY = base.DB_PROXY
 BUCKET_ARN = "arn:aws:s3:::assets-dev"
 CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/1f0c2d3e-aaaa-bbbb-cccc-123456789012"
 ALB_DNS = "catalog-dev-1234567890.us-east-1.elb.amazonaws.com"

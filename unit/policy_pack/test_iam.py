@@ -11,7 +11,7 @@ from policy_pack.policies import iam
 from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, run_resource
 
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ROLE_POLICY = base.ROLE_POLICY
 TABLE = "arn:aws:dynamodb:us-west-2:123456789012:table/items-dev"
 
 

@@ -298,7 +298,7 @@ def test_unknown_container_definitions_in_preview_are_unknown() -> None:
 
 # -- logging-lambda-tracing / logging-api-stage-tracing -------------------------------------
 
-FUNCTION = "aws:lambda/function:Function"
+FUNCTION = base.FUNCTION
 
 
 def test_function_with_active_tracing_passes() -> None:

@@ -21,11 +21,11 @@ from unit.policy_pack.conftest import UNKNOWN, run_resource
 
 POLICY = naming.naming_suffix
 DEV = {"suffix": "dev"}
-BUCKET = "aws:s3/bucket:Bucket"
-ALB = "aws:lb/loadBalancer:LoadBalancer"
-TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
+BUCKET = base.BUCKET
+ALB = base.LOAD_BALANCER
+TARGET_GROUP = base.TARGET_GROUP
+ROLE_POLICY = base.ROLE_POLICY
+VPC_ORIGIN = base.VPC_ORIGIN
 
 # A valid name per kind for suffix "dev" (most kinds accept the plain one).
 SAMPLE_NAMES = {

@@ -12,7 +12,7 @@ from unit.policy_pack import baselines as base
 from unit.policy_pack.baselines import assert_sdk_input
 from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
-LB = "aws:lb/loadBalancer:LoadBalancer"
+LB = base.LOAD_BALANCER
 
 
 @pytest.mark.parametrize("policy", net.POLICIES, ids=lambda p: p.name)
@@ -343,7 +343,7 @@ def test_unknown_nacl_cidr_in_preview_is_unknown() -> None:
 
 # -- network-exposure-alb-drop-invalid-headers -----------------------------------------------
 
-LB = "aws:lb/loadBalancer:LoadBalancer"
+LB = base.LOAD_BALANCER
 LB_PROPS = {"name": "web-dev", "loadBalancerType": "application", "dropInvalidHeaderFields": True}
 
 

@@ -11,7 +11,7 @@ from policy_pack.policies import public_access as pa
 from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
-BUCKET = "aws:s3/bucket:Bucket"
+BUCKET = base.BUCKET
 OAC_ID = "E2QWRUHAPOMQZL"
 
 
@@ -265,7 +265,7 @@ def test_exemption_skips_a_resource_with_its_reason() -> None:
 
 # -- public-access-cloudfront-response-headers (CKV2_AWS_32) --------------------------------
 
-DISTRIBUTION_TYPE = "aws:cloudfront/distribution:Distribution"
+DISTRIBUTION_TYPE = base.DISTRIBUTION
 
 
 def test_distribution_with_security_headers_on_every_behaviour_passes() -> None:
