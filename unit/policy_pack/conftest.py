@@ -5,13 +5,15 @@ Starting the pack (a Python process importing pulumi, grpc and the IAM action da
 than judging a graph, so the wire and mutation tests share running packs: :func:`running_packs`
 starts one per distinct engine environment (stack config, project, stack, preview: what the engine
 hands a pack when it starts it) on first use, reuses it for every later graph, and stops them all
-when the session ends. Under pytest-xdist that is one pack per worker.
+when the session ends. Under pytest-xdist that is one pack per worker. :func:`captured` captures
+each example stack's program once per session for the tests that judge blueprint graphs.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +36,7 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 from plan import gate
 from plan.capture import Graph
 from plan.project import StackSpec
-from unit.conftest import REPO_ROOT
+from unit.conftest import REPO_ROOT, capture_stack
 
 PACK = REPO_ROOT / "policy_pack"
 
@@ -175,3 +177,9 @@ class RunningPacks:
 def running_packs() -> Iterator[RunningPacks]:
     with ExitStack() as stack:
         yield RunningPacks(stack)
+
+
+@pytest.fixture(scope="session")
+def captured() -> Callable[[str], Graph]:
+    """A stack's captured graph, run once per session: callers copy it before changing it."""
+    return functools.cache(lambda stack: capture_stack(stack))
