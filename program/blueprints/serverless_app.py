@@ -50,6 +50,10 @@ ACCESS_LOG_DAYS = 90
 API_PATH = "/api"
 HTTPS = 443
 RESULTS_DATA_DAYS, RESULTS_ERRORS_DAYS = 90, 30
+# Reserved concurrency (CKV_AWS_115): the API's stage allows 100 rps (burst 50) at ~0.1 s each, so
+# 50 leaves room; the consumer runs one batch per shard. Lambda keeps 100 of the account's quota
+# unreserved, so the account needs a concurrency quota of 170 or more (the default is 1,000).
+API_RESERVED_CONCURRENCY, CONSUMER_RESERVED_CONCURRENCY = 50, 20
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,18 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         opts=base.opts,
     )
 
+    # The functions' environment variables under a key of the stack's (CKV_AWS_173); each role may
+    # decrypt with it (function.py), through the key policy's IAM delegation.
+    functions_key = ServiceKey(
+        "functions",
+        ServiceKeyArgs(
+            purpose="functions",
+            scope=scope,
+            description=f"Lambda environment variables of webstack {stack.blueprint} ({scope.suffix})",
+        ),
+        opts=base.opts,
+    )
+
     stream = Stream("streaming-stream", StreamArgs(scope=scope), opts=base.opts)
     results = PrivateBucket(
         "streaming-results",
@@ -161,6 +177,10 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             vpc=placement("stream-consumer", "s3"),
             statements=results_writer_statements(scope.region, known_bucket_arn("results", scope)),
             environment={"RESULTS_BUCKET": results.name},
+            environment_kms_key_arn=functions_key.arn,
+            # One concurrent batch per shard (parallelization factor 1); on-demand streams start at
+            # 4 shards and grow with the write rate, this caps what a surge may take.
+            reserved_concurrency=CONSUMER_RESERVED_CONCURRENCY,
         ),
         opts=base.opts,
     )
@@ -173,6 +193,8 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             log_kms_key_arn=base.logs_key.arn,
             stream_name=stream.name,
             stream_arn=stream.known_arn,
+            environment_kms_key_arn=functions_key.arn,
+            function_reserved_concurrency=API_RESERVED_CONCURRENCY,
         ),
         opts=base.opts,
     )

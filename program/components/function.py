@@ -40,6 +40,9 @@ ENI_SCOPED_ACTIONS = (
 )
 # DescribeNetworkInterfaces takes no resource-level permission: Resource "*" (000-R20).
 ENI_DESCRIBE_ACTIONS = ("ec2:DescribeNetworkInterfaces",)
+# Active X-Ray tracing (CKV_AWS_50): these take no resource-level permission either (what
+# AWSXRayDaemonWriteAccess grants, less the sampling reads the SDK does not need to send segments).
+TRACE_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class FunctionArgs:
     log_kms_key_arn: pulumi.Input[str]
     statements: Sequence[dict[str, Any]] = field(default_factory=tuple)
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # A CMK for the environment variables (CKV_AWS_173); the role may decrypt with it, nothing else.
+    environment_kms_key_arn: pulumi.Input[str] | None = None
     vpc: VpcPlacement | None = None
     architecture: Literal["arm64", "x86_64"] = "arm64"
     memory_mb: int = 256
@@ -102,6 +107,8 @@ class FunctionArgs:
     alias: str | None = None
     provisioned_concurrency: int | None = None
     log_retention_days: int = 30
+    # Active X-Ray tracing: every request sampled at the function, not only those traced upstream.
+    tracing: bool = True
 
     def __post_init__(self) -> None:
         if not 128 <= self.memory_mb <= 10_240:
@@ -184,6 +191,23 @@ class Function(pulumi.ComponentResource):
                 opts=child,
             )
         ]
+        if args.environment and args.environment_kms_key_arn is not None:
+            # Apart from the rest: a key's ARN is unknown in preview, the owner's grants are not.
+            policies.append(
+                aws.iam.RolePolicy(
+                    f"{name}-env-key-policy",
+                    name=scope.name(f"{args.purpose}-fn-env-key", "iam-policy"),
+                    role=self.role.id,
+                    policy=pulumi.Output.json_dumps(
+                        iam_docs.document(
+                            iam_docs.statement(
+                                ("kms:Decrypt",), [args.environment_kms_key_arn], sid="DecryptEnvironment"
+                            )
+                        )
+                    ),
+                    opts=child,
+                )
+            )
         vpc = args.vpc
         self.security_group = vpc.security_group if vpc else None
         if vpc is not None:
@@ -211,6 +235,8 @@ class Function(pulumi.ComponentResource):
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(args.environment))
             if args.environment
             else None,
+            kms_key_arn=args.environment_kms_key_arn if args.environment else None,
+            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active") if args.tracing else None,
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
                 log_format="JSON", log_group=self.log_group.name
             ),
@@ -257,6 +283,7 @@ class Function(pulumi.ComponentResource):
             iam_docs.statement(
                 LOG_ACTIONS, [log_group_arn, f"{log_group_arn}:log-stream:*"], sid="WriteOwnLogs"
             ),
+            *([iam_docs.statement(TRACE_ACTIONS, ["*"], sid="WriteTraces")] if args.tracing else []),
             *args.statements,
         ]
 

@@ -63,7 +63,7 @@ class ItemsApiArgs:
     stream_kms_key_arn: pulumi.Input[str] | None = None  # None: the stream uses alias/aws/kinesis
     routes: Sequence[rest_routes.Route] = rest_routes.ITEM_ROUTES
     stage_name: str = "v1"
-    xray_tracing: bool = False
+    xray_tracing: bool = True  # the stage (CKV_AWS_73, FSBP APIGateway.3); the function traces too
     # A dev stack's ceiling; 10000/5000 is the account-wide default quota (002-R32).
     throttle_rate_limit: float = 100.0
     throttle_burst_limit: int = 50
@@ -75,6 +75,8 @@ class ItemsApiArgs:
     log_retention_days: int = 30
     function_memory_mb: int = 256
     function_timeout_s: int = 10
+    function_reserved_concurrency: int | None = None
+    environment_kms_key_arn: pulumi.Input[str] | None = None  # the function's environment CMK
 
     def __post_init__(self) -> None:
         rest_routes.check_shape(self.routes, self.stage_name)
@@ -214,9 +216,11 @@ class ItemsApi(pulumi.ComponentResource):
                 log_kms_key_arn=args.log_kms_key_arn,
                 statements=statements,
                 environment={"TABLE_NAME": table.name, "STREAM_NAME": args.stream_name},
+                environment_kms_key_arn=args.environment_kms_key_arn,
                 vpc=args.vpc,  # 000-R5: private subnets, egress only to the endpoints
                 memory_mb=args.function_memory_mb,
                 timeout_s=args.function_timeout_s,
+                reserved_concurrency=args.function_reserved_concurrency,
                 log_retention_days=args.log_retention_days,
             ),
             opts=self._child,

@@ -75,6 +75,7 @@ class StreamConsumerArgs:
     # What the function does with the records (e.g. put objects), beside reading the stream.
     statements: Sequence[dict[str, Any]] = field(default_factory=tuple)
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    environment_kms_key_arn: pulumi.Input[str] | None = None  # the function's environment CMK
     mapping: MappingSpec = field(default_factory=MappingSpec)
     memory_mb: int = 512
     timeout_s: int = 60
@@ -154,6 +155,7 @@ class StreamConsumer(pulumi.ComponentResource):
                     *args.statements,
                 ],
                 environment=args.environment,
+                environment_kms_key_arn=args.environment_kms_key_arn,
                 vpc=args.vpc,
                 memory_mb=args.memory_mb,
                 timeout_s=args.timeout_s,

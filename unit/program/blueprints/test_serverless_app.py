@@ -149,7 +149,35 @@ def test_000_R21_001_R22_pay_per_use_managed_services(serverless_graph: Graph) -
     stream = serverless_graph.one("aws:kinesis/stream:Stream").inputs
     assert stream["streamModeDetails"]["streamMode"] == "ON_DEMAND" and "shardCount" not in stream
     functions = serverless_graph.by_type("aws:lambda/function:Function")
-    assert len(functions) == 2 and all("reservedConcurrentExecutions" not in f.inputs for f in functions)
+    # Pay per request: nothing kept warm (provisioned concurrency bills by the hour). Reserved
+    # concurrency costs nothing; it caps a surge (CKV_AWS_115) and needs a quota of 170 or more.
+    assert not serverless_graph.by_type(
+        "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig"
+    )
+    assert {f.name: f.inputs["reservedConcurrentExecutions"] for f in functions} == {
+        "api-fn": 50,
+        "streaming-consumer-fn": 20,
+    }
+
+
+def test_every_function_traces_and_keeps_its_environment_under_the_stacks_key(
+    serverless_graph: Graph,
+) -> None:
+    """CKV_AWS_50/73 and CKV_AWS_173: active X-Ray on functions and the stage, environment under a CMK."""
+    keys = {k.name: k.outputs["arn"] for k in serverless_graph.by_type("aws:kms/key:Key")}
+    for function in serverless_graph.by_type("aws:lambda/function:Function"):
+        assert function.inputs["tracingConfig"] == {"mode": "Active"}
+        assert function.inputs["kmsKeyArn"] == keys["functions-key"]
+        grant = serverless_graph.one("aws:iam/rolePolicy:RolePolicy", f"{function.name}-env-key-policy")
+        assert json.loads(grant.inputs["policy"])["Statement"] == [
+            {
+                "Sid": "DecryptEnvironment",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt"],
+                "Resource": [keys["functions-key"]],
+            }
+        ]
+    assert serverless_graph.one("aws:apigateway/stage:Stage").inputs["xrayTracingEnabled"] is True
 
 
 def test_000_R23_001_R24_every_aws_resource_belongs_to_a_component(serverless_graph: Graph) -> None:

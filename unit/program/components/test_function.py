@@ -121,6 +121,32 @@ def test_zip_function_defaults_logs_and_role(graph: Graph) -> None:
     assert own["Resource"] == [group, f"{group}:log-stream:*"]
 
 
+def test_functions_trace_actively_unless_told_not_to(graph: Graph) -> None:
+    """CKV_AWS_50: active X-Ray, and the two writes it needs (no resource-level permission: "*")."""
+    assert graph.one(FUNCTION).inputs["tracingConfig"] == {"mode": "Active"}
+    traces = statements(graph, "fn-policy")["WriteTraces"]
+    assert (traces["Action"], traces["Resource"]) == (
+        ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+        ["*"],
+    )
+    untraced = function_graph(vpc=False, tracing=False)
+    assert "tracingConfig" not in untraced.one(FUNCTION).inputs
+    assert "WriteTraces" not in statements(untraced, "fn-policy")
+
+
+def test_environment_under_a_cmk_the_role_alone_may_decrypt() -> None:
+    """CKV_AWS_173: kmsKeyArn on the function and kms:Decrypt on that key, in a policy of its own."""
+    key = "arn:aws:kms:us-west-2:123456789012:key/env"
+    graph = function_graph(vpc=False, environment={"TABLE": "t"}, environment_kms_key_arn=key)
+    assert graph.one(FUNCTION).inputs["kmsKeyArn"] == key
+    grant = statements(graph, "fn-env-key-policy")["DecryptEnvironment"]
+    assert (grant["Action"], grant["Resource"]) == (["kms:Decrypt"], [key])
+    # Without variables there is nothing to encrypt: no key on the function, no grant.
+    bare = function_graph(vpc=False, environment_kms_key_arn=key)
+    assert "kmsKeyArn" not in bare.one(FUNCTION).inputs
+    assert not [r for r in bare.by_type("aws:iam/rolePolicy:RolePolicy") if r.name == "fn-env-key-policy"]
+
+
 def test_003_R19_function_waits_for_its_policies_and_log_group(graph: Graph) -> None:
     needed = {r.urn for r in graph.by_type("aws:iam/rolePolicy:RolePolicy")}
     needed.add(graph.one("aws:cloudwatch/logGroup:LogGroup").urn)
