@@ -330,15 +330,18 @@ def analyze(
     spec: StackSpec,
     pack_dir: Path,
     policy_config: dict[str, Any] | None = None,
+    stub: analyzer_pb2_grpc.AnalyzerStub | None = None,
 ) -> Verdict:
-    """Run the pack at ``pack_dir`` over ``graph`` through the Analyzer protocol."""
+    """Run the pack at ``pack_dir`` (or the one ``stub`` is connected to) over ``graph``."""
     user_config = dict(policy_config or {})
     retain_level, _ = _split_config(user_config.pop(RETAIN_POLICY, "mandatory"), RETAIN_POLICY)
-    with running_pack(pack_dir, spec, graph.preview) as stub:
-        try:
-            return _analyze(stub, graph, spec, user_config, retain_level or "mandatory")
-        except grpc.RpcError as error:
-            raise PackError(f"policy pack {pack_dir} failed during analysis: {error.details()}") from error
+    if stub is None:
+        with running_pack(pack_dir, spec, graph.preview) as started:
+            return analyze(graph, spec, pack_dir, policy_config, stub=started)
+    try:
+        return _analyze(stub, graph, spec, user_config, retain_level or "mandatory")
+    except grpc.RpcError as error:
+        raise PackError(f"policy pack {pack_dir} failed during analysis: {error.details()}") from error
 
 
 def _analyze(

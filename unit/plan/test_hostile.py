@@ -1,0 +1,84 @@
+"""`python -m plan` under hostile programs and inputs (issue 9 B): one line, exit 2, never a pass."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from unit.conftest import REPO_ROOT
+from unit.plan.projects import write_project
+
+QUEUE = "import pulumi_aws as aws\naws.sqs.Queue('q', name='q-dev')\n"
+
+
+def plan(*args: str | Path, cwd: Path = REPO_ROOT, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "plan", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def only_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The run exited 2 with exactly one line on stderr (no traceback, no asyncio noise)."""
+    assert result.returncode == 2, (result.returncode, result.stdout[-2000:], result.stderr[-2000:])
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr[-3000:]
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("ending", "code"),
+    [
+        ("import sys\nsys.exit(0)\n", 0),
+        ("import sys\nsys.exit(3)\n", 3),
+        ("import sys\nsys.exit()\n", 0),
+        ("import os\nos._exit(0)\n", 0),
+        ("import os\nos._exit(5)\n", 5),
+        ("raise KeyboardInterrupt\n", 130),
+    ],
+)
+def test_a_program_cannot_set_the_plans_exit_code(tmp_path: Path, ending: str, code: int) -> None:
+    project = write_project(tmp_path, QUEUE + ending)
+    result = plan("dev", "--project-dir", project, "--no-tree")
+    assert only_line(result) == f"error: the program exited with code {code}"
+    assert "guardrails pass" not in result.stdout
+
+
+def test_a_program_that_never_ends_is_stopped_by_the_timeout(tmp_path: Path) -> None:
+    project = write_project(tmp_path, QUEUE + "import time\nwhile True:\n    time.sleep(1)\n")
+    line = only_line(plan("dev", "--project-dir", project, "--no-policy", "--timeout", "3", timeout=60))
+    assert line == "error: the program did not finish within 3 s (--timeout SECONDS)"
+
+
+def test_a_bad_timeout_is_a_usage_error(tmp_path: Path) -> None:
+    result = plan("serverless-dev", "--timeout", "0")
+    assert result.returncode == 2
+    assert "--timeout" in result.stderr
+
+
+def error_and_hint(result: subprocess.CompletedProcess[str]) -> str:
+    """Exit 2 with the error line and the --debug hint, nothing else (no asyncio noise)."""
+    assert result.returncode == 2, (result.stdout[-2000:], result.stderr[-2000:])
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[1:] == ["  (run with --debug for the traceback)"], result.stderr[-3000:]
+    return lines[0]
+
+
+def test_a_nan_property_is_one_clean_error(tmp_path: Path) -> None:
+    program = "import pulumi_aws as aws\naws.sqs.Queue('q', delay_seconds=float('nan'))\n"
+    project = write_project(tmp_path, program)
+    line = error_and_hint(plan("dev", "--project-dir", project, "--no-tree"))
+    assert line.startswith("error: the program raised ValueError: Fail to serialize NaN")
+
+
+def test_a_program_that_raises_after_registering_is_one_clean_error(tmp_path: Path) -> None:
+    program = QUEUE + "for i in range(40):\n    aws.sqs.Queue(f'q{i}')\nraise ValueError('late')\n"
+    line = error_and_hint(plan("dev", "--project-dir", write_project(tmp_path, program), "--no-tree"))
+    assert line == "error: the program raised ValueError: late (at prog/__main__.py:5)"
