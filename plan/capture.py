@@ -157,7 +157,7 @@ def duration_seconds(value: str) -> float:
     index = 0
     while index < len(value):
         char = value[index]
-        if char.isdigit() or char == ".":
+        if char in "0123456789.":  # str.isdigit would take any script's digits
             number += char
             index += 1
             continue
@@ -169,6 +169,8 @@ def duration_seconds(value: str) -> float:
         index += len(unit)
     if number:
         raise ValueError(f"bad duration {value!r}: missing unit")
+    if not value:
+        raise ValueError("bad duration ''")
     return total
 
 
@@ -366,6 +368,12 @@ def run_program(
         first = str(error).splitlines()[0] if str(error) else ""
         raise ProgramError(f"{type(error).__name__}: {first}", detail) from error
 
+    seen: set[str] = set()
+    for resource in monitor.captured:
+        if resource.urn in seen:
+            # The engine's own words (step generator) for the same mistake.
+            raise GraphError(f"Duplicate resource URN '{resource.urn}'; try giving it a unique name")
+        seen.add(resource.urn)
     # Registration order depends on how the SDK's tasks interleave; sort so plans are stable.
     resources = sorted(monitor.captured, key=lambda r: (not r.type.startswith(PROVIDER_PREFIX), r.urn))
     graph = Graph(monitor.project, monitor.stack, preview, resources, monitor.stack_outputs)

@@ -16,6 +16,7 @@ import fnmatch
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -30,7 +31,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from plan.capture import CapturedResource, Graph, duration_seconds
-from plan.project import StackSpec, UsageError
+from plan.project import StackSpec, UsageError, read_text
 
 PACK_START_TIMEOUT_S = 60.0
 RPC_TIMEOUT_S = 60.0
@@ -112,8 +113,8 @@ def load_policy_config(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+        data = json.loads(read_text(path, "--policy-config"))
+    except json.JSONDecodeError as error:
         raise UsageError(f"--policy-config {path}: not a readable JSON file ({error})") from error
     if not isinstance(data, dict):
         raise UsageError(f"--policy-config {path}: expected a JSON object keyed by policy name")
@@ -239,7 +240,7 @@ def running_pack(pack_dir: Path, spec: StackSpec, preview: bool) -> Iterator[ana
             raise PackError(
                 f"policy pack {pack_dir} exited with code {process.returncode} before serving: {cause}"
             )
-        if not first.strip().isdigit():
+        if not re.fullmatch(r"[0-9]{1,5}", first.strip()):
             raise PackError(
                 f"policy pack {pack_dir} printed {first.strip()[:80]!r} to stdout before its port; "
                 "a pack must print nothing at import time (the engine reads the port from stdout)"

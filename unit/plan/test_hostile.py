@@ -82,3 +82,58 @@ def test_a_program_that_raises_after_registering_is_one_clean_error(tmp_path: Pa
     program = QUEUE + "for i in range(40):\n    aws.sqs.Queue(f'q{i}')\nraise ValueError('late')\n"
     line = error_and_hint(plan("dev", "--project-dir", write_project(tmp_path, program), "--no-tree"))
     assert line == "error: the program raised ValueError: late (at prog/__main__.py:5)"
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "expected"),
+    [
+        (
+            "Pulumi.yaml",
+            b"name: throwaway\nruntime: python\nmain: prog/\ndescription: caf\xe9\n",
+            "Pulumi.yaml: not UTF-8",
+        ),
+        ("Pulumi.dev.yaml", b"config:\n  aws:region: caf\xe9\n", "Pulumi.dev.yaml: not UTF-8"),
+        ("Pulumi.dev.yaml", b"config:\n  - aws:region\n", "Pulumi.dev.yaml: 'config' must be a mapping"),
+        ("Pulumi.dev.yaml", b"config: us-west-2\n", "Pulumi.dev.yaml: 'config' must be a mapping"),
+        (
+            "Pulumi.yaml",
+            b"name: throwaway\nruntime: python\nmain: prog/\nconfig: [a, b]\n",
+            "Pulumi.yaml: 'config' must be a mapping",
+        ),
+        (
+            "Pulumi.yaml",
+            b"name: throwaway\nruntime: python\nmain: prog/\nstackConfigDir: stacks\n",
+            "Pulumi.yaml: stackConfigDir is not supported",
+        ),
+    ],
+)
+def test_unreadable_project_files_are_one_line(
+    tmp_path: Path, file: str, content: bytes, expected: str
+) -> None:
+    project = write_project(tmp_path, QUEUE)
+    (project / file).write_bytes(content)
+    line = only_line(plan("dev", "--project-dir", project, "--no-tree"))
+    assert line.startswith("error: ") and expected in line, line
+
+
+def test_a_non_utf8_policy_config_is_one_line(tmp_path: Path) -> None:
+    project = write_project(tmp_path, QUEUE)
+    (tmp_path / "policy.json").write_bytes(b'{"all": "advisory", "x": "caf\xe9"}')
+    line = only_line(plan("dev", "--project-dir", project, "--policy-config", tmp_path / "policy.json"))
+    assert "policy.json: not UTF-8" in line
+
+
+@pytest.mark.parametrize("stack", ["../dev", "dev\n", "dev/x"])
+def test_stack_names_are_checked_whole(tmp_path: Path, stack: str) -> None:
+    project = write_project(tmp_path, QUEUE)
+    line = only_line(plan(stack, "--project-dir", project, "--no-policy"))
+    assert "is not a valid stack name" in line
+
+
+def test_duplicate_urns_are_refused_as_the_engine_does(tmp_path: Path) -> None:
+    program = QUEUE + "aws.sqs.Queue('q', name='q-other')\n"
+    line = only_line(plan("dev", "--project-dir", write_project(tmp_path, program), "--no-policy"))
+    assert line == (
+        "error: Duplicate resource URN 'urn:pulumi:dev::throwaway::aws:sqs/queue:Queue::q'; "
+        "try giving it a unique name"
+    )
