@@ -38,6 +38,7 @@ def to_json(graph: Graph, verdict: Verdict | None) -> dict[str, Any]:
         "policies": [vars(policy) for policy in verdict.policies] if verdict else [],
         "diagnostics": [d.to_json() for d in verdict.diagnostics] if verdict else [],
         "exemptions": [vars(e) for e in verdict.exemptions] if verdict else [],
+        "crashes": [vars(c) for c in verdict.crashes] if verdict else [],
         "warnings": graph.warnings,
         "summary": summary(graph, verdict),
     }
@@ -151,12 +152,17 @@ def render(graph: Graph, verdict: Verdict | None, console: Console, show_tree: b
             f"    {escape(exemption.reason)}"
         )
 
+    for crash in verdict.crashes:
+        console.print(f"[bold red]crashed[/] {escape(crash.line())}")
+
     counts_line = summary(graph, verdict)
     verdict_line = (
         f"{counts_line['resources']} resources, {counts_line['mandatory']} mandatory and "
         f"{counts_line['advisory']} advisory violations"
     )
-    if counts_line["mandatory"]:
+    if verdict.crashes:
+        console.print(f"[bold red]{verdict_line}; {len(verdict.crashes)} policies crashed: no verdict[/]")
+    elif counts_line["mandatory"]:
         console.print(f"[bold red]{verdict_line}: `pulumi up --policy-pack` would be blocked[/]")
     else:
         console.print(f"[bold green]{verdict_line}: the guardrails pass[/]")
