@@ -17,6 +17,21 @@ from plan.capture import Graph
 from plan.gate import Verdict
 
 BANNER = "offline plan (no Pulumi engine): nothing was deployed"
+# The wire form of a secret (pulumi/sdk rpc.py): a mapping with this signature key and a value.
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+MASK = "[secret]"  # what `pulumi preview --json` and `stack output` print in place of a secret
+
+
+def mask_secrets(value: Any) -> Any:
+    """``value`` with every secret replaced by ``[secret]``, as the CLI shows them."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG_KEY) == SECRET_SIG:
+            return MASK
+        return {key: mask_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(item) for item in value]
+    return value
 
 
 def summary(graph: Graph, verdict: Verdict | None) -> dict[str, int]:
@@ -32,8 +47,8 @@ def to_json(graph: Graph, verdict: Verdict | None) -> dict[str, Any]:
         "project": graph.project,
         "stack": graph.stack,
         "preview": graph.preview,
-        "resources": [resource.to_json() for resource in graph.resources],
-        "outputs": graph.stack_outputs,
+        "resources": [mask_secrets(resource.to_json()) for resource in graph.resources],
+        "outputs": mask_secrets(graph.stack_outputs),
         "policyPack": verdict.pack if verdict else None,
         "policies": [vars(policy) for policy in verdict.policies] if verdict else [],
         "diagnostics": [d.to_json() for d in verdict.diagnostics] if verdict else [],
@@ -57,7 +72,11 @@ def _short_type(type_token: str) -> str:
 
 
 def _node_id(urn: str) -> str:
-    return "n" + re.sub(r"[^A-Za-z0-9]", "_", urn.split("::", 2)[-1])
+    """A Mermaid id per URN, one-to-one: letters and digits kept, any other character as _hex_.
+
+    (Replacing them all by `_` drew `a-b`, `a_b` and `a.b` as one node.)
+    """
+    return "n" + re.sub(r"[^A-Za-z0-9]", lambda m: f"_{ord(m.group()):x}_", urn.split("::", 2)[-1])
 
 
 def _label(text: str) -> str:

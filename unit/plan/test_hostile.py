@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ def plan(*args: str | Path, cwd: Path = REPO_ROOT, timeout: float = 300) -> subp
     return subprocess.run(
         [sys.executable, "-m", "plan", *map(str, args)],
         cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},  # `-m plan` from any cwd
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -150,3 +152,54 @@ def test_five_thousand_resources_reach_a_verdict_with_the_pack(tmp_path: Path) -
     assert result.stderr == ""
     summary = json.loads((tmp_path / "r.json").read_text())["summary"]
     assert summary["resources"] == 4999 and summary["mandatory"] > 0
+
+
+def test_mermaid_draws_a_dash_an_underscore_and_a_dot_as_three_nodes() -> None:
+    import pulumi_aws as aws
+
+    from plan import report
+    from unit.conftest import capture_fn
+
+    graph = capture_fn(lambda: [aws.sqs.Queue(name) for name in ("a-b", "a_b", "a.b")])
+    nodes = [line.strip() for line in report.mermaid(graph).splitlines() if "sqs.Queue" in line]
+    assert nodes == [
+        'naws_3a_sqs_2f_queue_3a_Queue_3a__3a_a_2d_b["sqs.Queue<br/>a-b"]',
+        'naws_3a_sqs_2f_queue_3a_Queue_3a__3a_a_2e_b["sqs.Queue<br/>a.b"]',
+        'naws_3a_sqs_2f_queue_3a_Queue_3a__3a_a_5f_b["sqs.Queue<br/>a_b"]',
+    ]
+
+
+SECRETS = """
+import pulumi
+import pulumi_aws as aws
+
+secret = aws.ssm.Parameter("p", name="/dev/p", type="SecureString",
+                           value=pulumi.Output.secret("hunter2-do-not-print"))
+pulumi.export("token", pulumi.Output.secret("s3cr3t-output"))
+pulumi.export("plain", "visible")
+"""
+
+
+def test_secret_values_are_masked_in_the_json_report(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "proj", SECRETS)
+    result = plan("dev", "--project-dir", project, "--no-policy", "--json", tmp_path / "r.json")
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "r.json").read_text()
+    assert "hunter2" not in text and "s3cr3t" not in text
+    report = json.loads(text)
+    (parameter,) = [r for r in report["resources"] if r["type"] == "aws:ssm/parameter:Parameter"]
+    assert parameter["inputs"]["value"] == "[secret]"
+    assert report["outputs"] == {"token": "[secret]", "plain": "visible"}
+
+
+def test_relative_report_paths_are_the_callers_even_if_the_program_changes_directory(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    program = QUEUE + f"import os\nos.chdir({str(tmp_path / 'elsewhere')!r})\n"
+    project = write_project(tmp_path / "proj", program)
+    result = plan(
+        "dev", "--project-dir", "proj", "--no-policy", "--json", "r.json", "--mermaid", "r.mmd", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "proj", "r.json", "r.mmd"]
+    assert json.loads((tmp_path / "r.json").read_text())["project"] == "throwaway"
+    assert project.is_dir()
