@@ -122,6 +122,9 @@ def load_stack(project_dir: Path, stack: str) -> StackSpec:
             config[_qualify(key, name)] = _config_string(default)
     for key, value in _config_section(stack_file, _read_yaml(stack_file)).items():
         qualified = _qualify(str(key), name)
+        if value is None:
+            # Passing it on would hand the program the string "null"; unset is not what it says either.
+            raise UsageError(f"{stack_file}: config {qualified} is null; give it a value or remove the key")
         if isinstance(value, dict) and set(value) == {"secure"}:
             config[qualified] = OFFLINE_SECRET_PLACEHOLDER
             secret_keys.add(qualified)

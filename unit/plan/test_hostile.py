@@ -99,6 +99,11 @@ def test_a_program_that_raises_after_registering_is_one_clean_error(tmp_path: Pa
         ("Pulumi.dev.yaml", b"config:\n  - aws:region\n", "Pulumi.dev.yaml: 'config' must be a mapping"),
         ("Pulumi.dev.yaml", b"config: us-west-2\n", "Pulumi.dev.yaml: 'config' must be a mapping"),
         (
+            "Pulumi.dev.yaml",
+            b"config:\n  aws:region: us-west-2\n  suffix: null\n",
+            "Pulumi.dev.yaml: config throwaway:suffix is null; give it a value or remove the key",
+        ),
+        (
             "Pulumi.yaml",
             b"name: throwaway\nruntime: python\nmain: prog/\nconfig: [a, b]\n",
             "Pulumi.yaml: 'config' must be a mapping",
