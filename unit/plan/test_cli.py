@@ -71,7 +71,7 @@ def test_mermaid_diagram_draws_components_and_dependencies(serverless_json: tupl
     _, files = serverless_json
     diagram = files["mermaid"]
     assert diagram.startswith("flowchart LR\n")
-    assert 'subgraph nwebstack_network_Network__network["network"]' in diagram
+    assert 'subgraph nwebstack_3a_network_3a_Network_3a__3a_network["network"]' in diagram
     assert "-->" in diagram
 
 
