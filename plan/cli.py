@@ -14,7 +14,7 @@ from pathlib import Path
 import pulumi
 from rich.console import Console
 
-from plan import deploy_model, report
+from plan import deploy_model, report, tfplan
 from plan.capture import ProgramError, capture
 from plan.gate import PackError, analyze, load_policy_config
 from plan.project import UsageError, load_stack
@@ -47,6 +47,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report to FILE")
     p.add_argument("--mermaid", type=Path, metavar="FILE", help="write a Mermaid diagram to FILE")
+    p.add_argument("--tfplan", type=Path, metavar="FILE", help="write a `terraform show -json` plan to FILE")
     p.add_argument("--no-tree", action="store_true", help="leave the resource tree out of the report")
     p.add_argument("--debug", action="store_true", help="show the program's traceback when it fails")
     p.add_argument(
@@ -115,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
                 deploy_model.add_to_json(args.json, modelled)
         if args.mermaid:
             args.mermaid.write_text(report.mermaid(graph), encoding="utf-8")
+        if args.tfplan:
+            tfplan.write(args.tfplan, graph, Console(highlight=False, soft_wrap=True))
     except OSError as error:
         err.print(f"error: cannot write the report: {error}", markup=False)
         return EXIT_ERROR
