@@ -82,6 +82,10 @@ def _skip_reason(resource: CapturedResource, schema: AwsSchema) -> str | None:
     return None
 
 
+def _embeds(document: str, value: Any) -> bool:
+    return isinstance(value, str) and len(value) >= 8 and value in document
+
+
 class _Converter:
     """Wire values of one resource -> (after, after_unknown, expressions) in Terraform's shapes."""
 
@@ -105,9 +109,15 @@ class _Converter:
             if isinstance(value, str) and value != UNKNOWN:
                 key = next((k for k in ("id", "arn") if dep.outputs.get(k) == value), None)
                 key = key or next((k for k, v in dep.outputs.items() if v == value and k != "urn"), None)
+                if key is not None:
+                    computed = computed or key not in dep.inputs
+                else:
+                    # A document that embeds the value (a policy holding the bucket's ARN): the
+                    # reference, the document itself stays known.
+                    key = next((k for k in ("arn", "id") if _embeds(value, dep.outputs.get(k))), None)
                 if key is None:
+                    refs.append(address)
                     continue
-                computed = computed or key not in dep.inputs
             elif value == UNKNOWN:
                 key = "arn" if attr.endswith(("arn", "arns")) or attr == "role" else "id"
                 computed = True
