@@ -76,7 +76,8 @@ def _skip_reason(resource: CapturedResource, schema: AwsSchema) -> str | None:
     if not resource.custom:
         return "component resource: a Pulumi-only grouping; its children are exported"
     if not resource.type.startswith("aws:"):
-        return f"{resource.type.split(':')[0]} package resource: no Terraform twin here (only pulumi-aws is mapped)"
+        package = resource.type.split(":")[0]
+        return f"{package} package resource: no Terraform twin here (only pulumi-aws is mapped)"
     if schema.terraform_type(resource.type) is None:
         return "not a resource type of the installed pulumi-aws SDK"
     return None
@@ -143,7 +144,9 @@ class _Converter:
             value = int(value)
         return value, False, expression
 
-    def value(self, value: Any, shape: Shape | None, deps: list[CapturedResource], attr: str) -> tuple[Any, Any, Any]:
+    def value(
+        self, value: Any, shape: Shape | None, deps: list[CapturedResource], attr: str
+    ) -> tuple[Any, Any, Any]:
         """(after, unknown, expression) of one attribute value."""
         if isinstance(value, dict) and value.get(SIG) == SECRET_SIG:
             return self.value(value.get("value", UNKNOWN), shape, deps, attr)
@@ -157,11 +160,11 @@ class _Converter:
                 # An element Terraform cannot know yet (preview) stays an empty block marked unknown.
                 blocks = [p if isinstance(p[0], list) else ([{}], [True], [p[2] or {}]) for p in parts]
                 return [b[0][0] for b in blocks], [b[1][0] for b in blocks], [b[2][0] for b in blocks]
-            after = [None if p[0] is _OMIT else p[0] for p in parts]
-            unknown = [p[1] is True for p in parts]
+            items = [None if p[0] is _OMIT else p[0] for p in parts]
+            unknowns = [p[1] is True for p in parts]
             refs = [r for p in parts if p[2] for r in p[2]["references"]]
             expression = {"references": list(dict.fromkeys(refs))} if refs else None
-            return after, (unknown if any(unknown) else False), expression
+            return items, (unknowns if any(unknowns) else False), expression
         if isinstance(value, dict) and SIG not in value:
             # A map (tags, environment variables): keys kept as the program wrote them.
             after, unknown = {}, {}
@@ -235,15 +238,36 @@ class _Exporter:
                     unknown.setdefault(attr, True)
             for option in PULUMI_ONLY_OPTIONS:
                 if resource.options.get(option):
-                    self.note(f"{urn}: {option} is a Pulumi-only option, not in the plan (the pack checks it)")
+                    self.note(
+                        f"{urn}: {option} is a Pulumi-only option, not in the plan (the pack checks it)"
+                    )
             common = {"address": address, "mode": "managed", "type": tf_type, "name": name}
-            planned.append({**common, "provider_name": PROVIDER_NAME, "schema_version": 0, "values": after,
-                            "sensitive_values": {}})
-            changes.append({**common, "provider_name": PROVIDER_NAME, "change": {
-                "actions": ["create"], "before": None, "after": after, "after_unknown": unknown,
-                "before_sensitive": False, "after_sensitive": {}}})
-            configured.append({**common, "provider_config_key": "aws", "expressions": expressions,
-                               "schema_version": 0})
+            planned.append(
+                {
+                    **common,
+                    "provider_name": PROVIDER_NAME,
+                    "schema_version": 0,
+                    "values": after,
+                    "sensitive_values": {},
+                }
+            )
+            changes.append(
+                {
+                    **common,
+                    "provider_name": PROVIDER_NAME,
+                    "change": {
+                        "actions": ["create"],
+                        "before": None,
+                        "after": after,
+                        "after_unknown": unknown,
+                        "before_sensitive": False,
+                        "after_sensitive": {},
+                    },
+                }
+            )
+            configured.append(
+                {**common, "provider_config_key": "aws", "expressions": expressions, "schema_version": 0}
+            )
         region = next(
             (r.inputs.get("region") for r in self.graph.resources if r.type == PROVIDER_PREFIX + "aws"), None
         )

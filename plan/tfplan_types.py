@@ -39,7 +39,7 @@ _WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def snake(name: str) -> str:
-    """``bucketPublicAccessBlock`` -> ``bucket_public_access_block``; ``EnvironmentEC2`` -> ``environment_ec2``."""
+    """``bucketPublicAccessBlock`` -> ``bucket_public_access_block``, ``EC2`` -> ``ec2``."""
     return _WORD_BREAK.sub("_", name).replace("__", "_").lower()
 
 
@@ -82,7 +82,7 @@ def trim(metadata: dict[str, Any]) -> dict[str, Any]:
             votes[module][base[len("aws_") : -len(tail)]] += 1
     modules = {}
     for module, counter in sorted(votes.items()):
-        (best, best_count), *_ = counter.most_common(1) + [("", 0)]
+        (best, best_count), *_ = [*counter.most_common(1), ("", 0)]
         if best != module and best_count > counter.get(module, 0):
             modules[module] = best
     exceptions = {
@@ -92,11 +92,7 @@ def trim(metadata: dict[str, Any]) -> dict[str, Any]:
     }
     renamed = metadata["renames"].get("renamedProperties", {})
     fields = {
-        token: {
-            wire: tf
-            for wire, tf in sorted(renamed[token].items())
-            if tf != snake(wire)
-        }
+        token: {wire: tf for wire, tf in sorted(renamed[token].items()) if tf != snake(wire)}
         for token in sorted(resources)
         if token in renamed
     }
@@ -108,7 +104,7 @@ def trim(metadata: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Shape:
-    """What a wire value is in Terraform: ``object`` (a nested block), ``list`` of ``item``, ``map`` or ``scalar``."""
+    """A wire value in Terraform: ``object`` (a nested block), ``list`` of ``item``, ``map``, ``scalar``."""
 
     kind: str
     item: Shape | None = None
@@ -159,7 +155,7 @@ def fields(cls: type) -> dict[str, Shape]:
                 continue
             try:
                 hint = typing.get_type_hints(getter).get("return")
-            except Exception:  # an unresolvable forward reference: treat the value by its own shape
+            except (NameError, TypeError, AttributeError):  # unresolvable hint: the value's own shape
                 continue
             found[wire] = shape_of(hint)
     return found
@@ -181,7 +177,8 @@ class AwsSchema:
             return None
         module, class_name = entry
         try:
-            return getattr(importlib.import_module(module), class_name)  # type: ignore[no-any-return]
+            cls: type = getattr(importlib.import_module(module), class_name)
+            return cls
         except (ImportError, AttributeError):
             return None
 
@@ -238,7 +235,9 @@ def _sdk_registry() -> dict[str, tuple[str, str]]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m plan.tfplan_types BRIDGE_METADATA_JSON > plan/tfplan_aws.json", file=sys.stderr)
+        print(
+            "usage: python -m plan.tfplan_types BRIDGE_METADATA_JSON > plan/tfplan_aws.json", file=sys.stderr
+        )
         return 2
     trimmed = trim(json.loads(Path(argv[0]).read_text(encoding="utf-8")))
     print(json.dumps({"source": argv[0], **trimmed}, indent=2))

@@ -45,7 +45,16 @@ class Scan:
 def run_checkov(plan_file: Path) -> Scan:
     """``checkov -f PLAN --framework terraform_plan``, offline (no guideline download)."""
     proc = subprocess.run(
-        [checkov_bin(), "-f", str(plan_file), "--framework", "terraform_plan", "-o", "json", "--skip-download"],
+        [
+            checkov_bin(),
+            "-f",
+            str(plan_file),
+            "--framework",
+            "terraform_plan",
+            "-o",
+            "json",
+            "--skip-download",
+        ],
         capture_output=True,
         text=True,
         timeout=600,

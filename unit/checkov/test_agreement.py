@@ -57,7 +57,9 @@ def disagreements(verdict: Verdict, exported: tfplan.Export, scan: Scan) -> list
         check, address = failure["check_id"], failure["resource"]
         entry = TABLE.get(check)
         if entry is None:
-            problems.append(f"{check} ({failure['check_name']}) fails on {address}: no entry in agreement.toml")
+            problems.append(
+                f"{check} ({failure['check_name']}) fails on {address}: no entry in agreement.toml"
+            )
             continue
         policies = set(entry.get("policies", []))
         if not policies:
@@ -81,7 +83,9 @@ def assert_scanned_whole(graph: Graph, exported: tfplan.Export, scan: Scan) -> N
 def test_every_entry_has_a_reason_or_policies() -> None:
     for check, entry in TABLE.items():
         assert check.startswith(("CKV_AWS_", "CKV2_AWS_")), check
-        assert bool(entry.get("reason")) != bool(entry.get("policies")), f"{check}: a reason or policies, not both"
+        assert bool(entry.get("reason")) != bool(entry.get("policies")), (
+            f"{check}: a reason or policies, not both"
+        )
         assert entry.get("name"), f"{check}: the check's name, for the reader"
 
 
@@ -102,7 +106,9 @@ def test_blueprints_are_scanned() -> None:
 def test_checkov_agrees_with_the_pack_on_the_violation_fixture(tmp_path: Path) -> None:
     """The one-violation-per-family fixture: where checkov catches a violation, the pack flags the
     same resource for the same concern (the table's ``policies``)."""
-    project = write_project(tmp_path / "proj", VIOLATIONS_PROGRAM, "aws:region: us-west-2\nwebstack:environmentSuffix: dev")
+    project = write_project(
+        tmp_path / "proj", VIOLATIONS_PROGRAM, "aws:region: us-west-2\nwebstack:environmentSuffix: dev"
+    )
     graph, verdict, exported, scan = scanned(load_stack(project, "dev"), tmp_path)
     assert_scanned_whole(graph, exported, scan)
     assert disagreements(verdict, exported, scan) == []

@@ -72,9 +72,23 @@ def test_a_project_that_is_not_this_repo_converts_and_scans(tmp_path: Path) -> N
     project = write_project(tmp_path / "proj", PROGRAM)
     out = tmp_path / "out.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "plan", "dev", "--project-dir", str(project), "--no-policy", "--no-tree",
-         "--tfplan", str(out)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, check=False,
+        [
+            sys.executable,
+            "-m",
+            "plan",
+            "dev",
+            "--project-dir",
+            str(project),
+            "--no-policy",
+            "--no-tree",
+            "--tfplan",
+            str(out),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "(7 resources as Terraform creates" in proc.stdout

@@ -51,9 +51,16 @@ def test_names() -> None:
     assert snake("UserPoolUICustomization") == "user_pool_ui_customization"
     assert snake("vpcIpv4CidrBlockAssociation") == "vpc_ipv4_cidr_block_association"
     assert [singular(n) for n in ("rules", "policies", "globalSecondaryIndexes", "ingress", "origin")] == [
-        "rule", "policy", "globalSecondaryIndex", "ingress", "origin",
+        "rule",
+        "policy",
+        "globalSecondaryIndex",
+        "ingress",
+        "origin",
     ]
-    assert rule_type("aws:cfg/deliveryChannel:DeliveryChannel", {"cfg": "config"}) == "aws_config_delivery_channel"
+    assert (
+        rule_type("aws:cfg/deliveryChannel:DeliveryChannel", {"cfg": "config"})
+        == "aws_config_delivery_channel"
+    )
 
 
 def test_trim_keeps_only_what_the_rule_does_not_produce() -> None:
@@ -93,7 +100,9 @@ def _program() -> None:
         "site-policy",
         bucket=bucket.id,
         policy=bucket.arn.apply(
-            lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Resource": arn}]})
+            lambda arn: json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Resource": arn}]}
+            )
         ),
     )
     role = aws.iam.Role("fn", assume_role_policy="{}", tags={"team": "web"})
@@ -129,7 +138,9 @@ def test_export_shapes_references_and_unknowns(graph: Graph) -> None:
         "aws_s3_bucket_public_access_block.site-pab",
         "aws_s3_bucket_server_side_encryption_configuration.site-sse",
     ]
-    assert all(c["change"]["actions"] == ["create"] and c["change"]["before"] is None for c in changes.values())
+    assert all(
+        c["change"]["actions"] == ["create"] and c["change"]["before"] is None for c in changes.values()
+    )
     # Known inputs as Terraform attributes; computed ones unknown until apply.
     assert planned["aws_s3_bucket.site"]["values"]["bucket"] == "site-dev"
     assert changes["aws_s3_bucket.site"]["change"]["after_unknown"]["arn"] is True
@@ -141,7 +152,9 @@ def test_export_shapes_references_and_unknowns(graph: Graph) -> None:
     pab = "aws_s3_bucket_public_access_block.site-pab"
     assert "bucket" not in planned[pab]["values"]
     assert changes[pab]["change"]["after_unknown"]["bucket"] is True
-    assert config[pab]["expressions"]["bucket"] == {"references": ["aws_s3_bucket.site.id", "aws_s3_bucket.site"]}
+    assert config[pab]["expressions"]["bucket"] == {
+        "references": ["aws_s3_bucket.site.id", "aws_s3_bucket.site"]
+    }
     # A JSON document stays a string; it references the bucket whose ARN it holds.
     policy = planned["aws_s3_bucket_policy.site-policy"]["values"]["policy"]
     assert json.loads(policy)["Statement"][0]["Resource"] == "arn:aws:s3:::site-dev"
