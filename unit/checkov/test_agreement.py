@@ -21,7 +21,7 @@ from plan.capture import Graph, capture
 from plan.gate import Verdict, analyze
 from plan.project import StackSpec, load_stack
 from program.blueprints import BUILT
-from unit.checkov.scan import Scan, run_checkov
+from unit.checkov.scan import Scan, checkov_bin, run_checkov
 from unit.conftest import REPO_ROOT
 from unit.plan.projects import write_project
 from unit.policy_pack.test_one_violation_per_family import PROGRAM as VIOLATIONS_PROGRAM
@@ -42,6 +42,7 @@ def built_stacks() -> list[str]:
 
 
 def scanned(spec: StackSpec, tmp_path: Path) -> tuple[Graph, Verdict, tfplan.Export, Scan]:
+    checkov_bin()  # before the capture: fail (or skip, outside nox) at once
     graph = capture(spec)
     verdict = analyze(graph, spec, REPO_ROOT / "policy_pack")
     exported = tfplan.export(graph)

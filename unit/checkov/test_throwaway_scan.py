@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from unit.checkov.scan import run_checkov
+from unit.checkov.scan import checkov_bin, run_checkov
 from unit.conftest import REPO_ROOT
 from unit.plan.projects import write_project
 
@@ -68,7 +68,11 @@ aws.lambda_.Function(
 """
 
 
+PLAN = [sys.executable, "-m", "plan", "dev"]
+
+
 def test_a_project_that_is_not_this_repo_converts_and_scans(tmp_path: Path) -> None:
+    checkov_bin()
     project = write_project(tmp_path / "proj", PROGRAM)
     out = tmp_path / "out.json"
     proc = subprocess.run(
@@ -112,3 +116,29 @@ def test_a_project_that_is_not_this_repo_converts_and_scans(tmp_path: Path) -> N
     # The distribution reaches its web ACL through the reference, and the ACL's rules are read.
     assert scan.results("CKV2_AWS_47", "aws_cloudfront_distribution.site") == (False, True)
     assert scan.results("CKV_AWS_68", "aws_cloudfront_distribution.site") == (False, True)
+
+
+def test_preview_export_scans_with_unknowns(tmp_path: Path) -> None:
+    """--preview: computed values are after_unknown, and the links still reach checkov."""
+    checkov_bin()
+    project = write_project(tmp_path / "proj", PROGRAM)
+    out = tmp_path / "preview.json"
+    proc = subprocess.run(
+        [*PLAN, "--project-dir", str(project), "--preview", "--no-policy", "--no-tree", "--tfplan", str(out)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    changes = {r["address"]: r["change"] for r in json.loads(out.read_text())["resource_changes"]}
+    distribution = changes["aws_cloudfront_distribution.site"]
+    assert "web_acl_id" not in distribution["after"]
+    assert distribution["after_unknown"]["web_acl_id"] is True
+    scan = run_checkov(out)
+    assert scan.summary["parsing_errors"] == 0
+    assert scan.summary["resource_count"] == 7
+    assert scan.results("CKV2_AWS_6", "aws_s3_bucket.guarded") == (False, True)
+    assert scan.results("CKV2_AWS_6", "aws_s3_bucket.bare") == (True, False)
+    assert scan.results("CKV2_AWS_47", "aws_cloudfront_distribution.site") == (False, True)
