@@ -83,6 +83,14 @@ def _skip_reason(resource: CapturedResource, schema: AwsSchema) -> str | None:
     return None
 
 
+def _has_references(expression: Any) -> bool:
+    if isinstance(expression, list):
+        return any(_has_references(e) for e in expression)
+    if isinstance(expression, dict):
+        return "references" in expression or any(_has_references(e) for e in expression.values())
+    return False
+
+
 def _embeds(document: str, value: Any) -> bool:
     return isinstance(value, str) and len(value) >= 8 and value in document
 
@@ -196,7 +204,7 @@ class _Converter:
                 after[attr] = a
             if u:
                 unknown[attr] = u
-            if e:
+            if _has_references(e):
                 expressions[attr] = e
         return after, unknown, expressions
 
