@@ -83,6 +83,12 @@ def _skip_reason(resource: CapturedResource, schema: AwsSchema) -> str | None:
     return None
 
 
+def _has_secret(value: Any) -> bool:
+    if isinstance(value, dict):
+        return value.get(SIG) == SECRET_SIG or any(_has_secret(v) for v in value.values())
+    return isinstance(value, list) and any(_has_secret(v) for v in value)
+
+
 def _has_references(expression: Any) -> bool:
     if isinstance(expression, list):
         return any(_has_references(e) for e in expression)
@@ -239,6 +245,12 @@ class _Exporter:
             tf_type, name = address.split(".", 1)
             converter = _Converter(self, resource)
             after, unknown, expressions = converter.block(resource.inputs, None, None, token=resource.type)
+            # Secrets stay in the file, as in `terraform show -json`, marked sensitive.
+            sensitive = {
+                self.schema.attribute(resource.type, key, Shape("scalar"), top_level=True): True
+                for key, value in resource.inputs.items()
+                if _has_secret(value)
+            }
             for key in resource.outputs:
                 # Computed attributes (id, arn, ...): unknown until apply, as in any create.
                 attr = snake(key)
@@ -256,7 +268,7 @@ class _Exporter:
                     "provider_name": PROVIDER_NAME,
                     "schema_version": 0,
                     "values": after,
-                    "sensitive_values": {},
+                    "sensitive_values": sensitive,
                 }
             )
             changes.append(
@@ -269,7 +281,7 @@ class _Exporter:
                         "after": after,
                         "after_unknown": unknown,
                         "before_sensitive": False,
-                        "after_sensitive": {},
+                        "after_sensitive": sensitive,
                     },
                 }
             )

@@ -106,6 +106,7 @@ def _program() -> None:
         ),
     )
     role = aws.iam.Role("fn", assume_role_policy="{}", tags={"team": "web"})
+    aws.ssm.Parameter("token", type="SecureString", value=pulumi.Output.secret("s3cr3t"))
     aws.lambda_.Function("fn", role=role.arn, runtime="python3.13", handler="h.h", memory_size=256)
 
 
@@ -137,7 +138,12 @@ def test_export_shapes_references_and_unknowns(graph: Graph) -> None:
         "aws_s3_bucket_policy.site-policy",
         "aws_s3_bucket_public_access_block.site-pab",
         "aws_s3_bucket_server_side_encryption_configuration.site-sse",
+        "aws_ssm_parameter.token",
     ]
+    # A secret is in the file, as in `terraform show -json`, and marked sensitive.
+    assert planned["aws_ssm_parameter.token"]["values"]["value"] == "s3cr3t"
+    assert planned["aws_ssm_parameter.token"]["sensitive_values"] == {"value": True}
+    assert changes["aws_ssm_parameter.token"]["change"]["after_sensitive"] == {"value": True}
     assert all(
         c["change"]["actions"] == ["create"] and c["change"]["before"] is None for c in changes.values()
     )
