@@ -6,6 +6,8 @@ Each session is thin: it installs the pinned requirements once per venv and call
 from __future__ import annotations
 
 import hashlib
+import shutil
+import sys
 from pathlib import Path
 
 import nox
@@ -17,6 +19,7 @@ PREVIEW_REQUIREMENTS = "requirements-preview.txt"
 # uv (pinned in requirements-nox.txt, installed by tools/nox) where present, else virtualenv + pip.
 FAST_BACKEND = "uv|virtualenv"
 DEFAULT_STACK = "serverless-dev"
+CHECKOV_REQUIREMENTS = ROOT / "requirements-checkov.txt"
 
 nox.options.sessions = ["tests"]
 nox.options.reuse_venv = "yes"
@@ -65,6 +68,40 @@ def node_packages(session: nox.Session) -> None:
             session.run("npm", "--prefix", folder, "run", script, external=True, env=env)
 
 
+def checkov_env(session: nox.Session) -> dict[str, str]:
+    """checkov in a virtualenv of its own (its dependency tree clashes with pulumi's grpcio/protobuf
+    pins), installed once per pin with uv where tools/nox put it, else pip; the checkov tests fail,
+    never skip, when it is missing."""
+    venv = ROOT / ".nox" / "checkov"
+    marker = venv / ".webstack-requirements"
+    digest = hashlib.sha256(CHECKOV_REQUIREMENTS.read_bytes()).hexdigest()
+    if not (marker.is_file() and marker.read_text() == digest):
+        python = venv / "bin" / "python"
+        uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+        if uv:
+            session.run(
+                uv, "venv", "--quiet", "--clear", "--python", sys.executable, str(venv), external=True
+            )
+            session.run(
+                uv,
+                "pip",
+                "install",
+                "--quiet",
+                "--python",
+                str(python),
+                "-r",
+                str(CHECKOV_REQUIREMENTS),
+                external=True,
+            )
+        else:
+            session.run(sys.executable, "-m", "venv", "--clear", str(venv), external=True)
+            session.run(
+                str(python), "-m", "pip", "install", "-q", "-r", str(CHECKOV_REQUIREMENTS), external=True
+            )
+        marker.write_text(digest)
+    return {"CHECKOV_BIN": str(venv / "bin" / "checkov"), "WEBSTACK_REQUIRE_CHECKOV": "1"}
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """Everything that needs no cloud: lint, types, the Node apps' tests, then every pytest test."""
@@ -73,7 +110,7 @@ def tests(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "program", "plan", "policy_pack")
     node_packages(session)
-    session.run("pytest", "-n", "auto", *session.posargs)
+    session.run("pytest", "-n", "auto", *session.posargs, env=checkov_env(session))
 
 
 @nox.session(venv_backend=FAST_BACKEND)
@@ -136,5 +173,6 @@ def teardown(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Print the plan's figures (whole process beside its floor, capture/gate, scaling) and the Lambdas'."""
     install_dev(session)
+    env = checkov_env(session)  # tfplan_bench times checkov beside the pack's gate
     for script in sorted((ROOT / "bench").glob("*_bench.py")):
-        session.run("python", str(script.relative_to(ROOT)))
+        session.run("python", str(script.relative_to(ROOT)), env=env)

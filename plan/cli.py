@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from plan import deploy_model, isolate, report
+from plan import deploy_model, isolate, report, tfplan
 from plan.gate import PackError, analyze, load_policy_config, running_pack
 from plan.project import UsageError, load_stack
 
@@ -22,7 +22,7 @@ EXIT_OK, EXIT_MANDATORY, EXIT_ERROR = 0, 1, 2
 # The built stacks capture in seconds, 5,000 generated resources in about 100 s on a loaded 2-core box;
 # a program still running after this is waiting on something that will not come.
 DEFAULT_TIMEOUT_S = 600.0
-PATH_ARGUMENTS = ("project_dir", "policy_pack", "policy_config", "json", "mermaid")
+PATH_ARGUMENTS = ("project_dir", "policy_pack", "policy_config", "json", "mermaid", "tfplan")
 
 
 def _seconds(text: str) -> float:
@@ -59,6 +59,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report to FILE")
     p.add_argument("--mermaid", type=Path, metavar="FILE", help="write a Mermaid diagram to FILE")
+    p.add_argument("--tfplan", type=Path, metavar="FILE", help="write a `terraform show -json` plan to FILE")
     p.add_argument("--no-tree", action="store_true", help="leave the resource tree out of the report")
     p.add_argument(
         "--timeout",
@@ -125,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             report.write_json(args.json, graph, verdict, {"deployModel": modelled} if modelled else None)
         if args.mermaid:
             args.mermaid.write_text(report.mermaid(graph), encoding="utf-8")
+        if args.tfplan:
+            tfplan.write(args.tfplan, graph, Console(highlight=False, soft_wrap=True))
     except OSError as error:
         err.print(f"error: cannot write the report: {error}", markup=False)
         return EXIT_ERROR
