@@ -24,6 +24,20 @@ function findPgBin() {
 const PG_BIN = findPgBin();
 const PASSWORD = 'catalog-test-password';
 
+// Servers still running when the process ends (a crash, a timeout's SIGTERM, Ctrl-C) are
+// stopped on the way out, so no PostgreSQL or moto outlives its test run.
+const running = new Set();
+process.on('exit', () => {
+  for (const stop of running) {
+    try {
+      stop();
+    } catch {
+      // best effort on the way out
+    }
+  }
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -64,13 +78,14 @@ async function startPostgres({ settings = {} } = {}) {
   run([path.join(PG_BIN, 'pg_ctl'), '-D', data, '-l', path.join(dir, 'log'), '-o', o, '-w', '-t', '60', 'start']);
   const url = `postgres://postgres:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}/postgres`;
   let stopped = false;
-  return {
+  const handle = {
     url,
     port,
     dir,
     stop() {
       if (stopped) return;
       stopped = true;
+      running.delete(handle.stop);
       try {
         run([path.join(PG_BIN, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop']);
       } finally {
@@ -85,6 +100,8 @@ async function startPostgres({ settings = {} } = {}) {
       run([path.join(PG_BIN, 'pg_ctl'), '-D', data, '-l', path.join(dir, 'log'), '-o', o, '-w', '-t', '60', 'start']);
     },
   };
+  running.add(handle.stop);
+  return handle;
 }
 
 async function waitHttp(url, timeoutMs, child) {
@@ -118,12 +135,12 @@ async function startMoto() {
     child.kill('SIGKILL');
     throw new Error(`${err.message}\n${stderr.slice(-2000)}`);
   });
-  return {
-    url,
-    stop() {
-      child.kill('SIGTERM');
-    },
+  const stop = () => {
+    running.delete(stop);
+    child.kill('SIGTERM');
   };
+  running.add(stop);
+  return { url, stop };
 }
 
 /** The service's environment for a database URL and a moto URL. */
@@ -169,6 +186,9 @@ async function startService(env) {
     child.kill('SIGKILL');
     throw new Error(`${err.message}\n${logs.stderr}`);
   }
+  const kill = () => child.kill('SIGKILL');
+  running.add(kill);
+  child.on('exit', () => running.delete(kill));
   return {
     url,
     logs,
