@@ -265,7 +265,12 @@ class Cdn(pulumi.ComponentResource):
                 else None
             )
             routes[origin.id] = Behavior(
-                origin.id, origin.cache_policy, origin.origin_request_policy, ALL_METHODS, function
+                origin.id,
+                origin.cache_policy,
+                origin.origin_request_policy,
+                ALL_METHODS,
+                function,
+                origin.viewer_request_lambda_arn,
             )
         return routes
 
@@ -275,7 +280,19 @@ class Cdn(pulumi.ComponentResource):
 
     def _behavior(self, route: Behavior, association: type[Any]) -> dict[str, Any]:
         """Arguments every behaviour shares: HTTPS (000-R19), compression, the headers policy."""
+        edge: dict[str, Any] = {}
+        if route.edge_lambda_arn is not None:
+            kind = (
+                aws.cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArgs
+                if association is aws.cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs
+                else aws.cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArgs
+            )
+            # Lambda@Edge by its published version (002-R27/R29); the body stays with the origin.
+            edge["lambda_function_associations"] = [
+                kind(event_type="viewer-request", lambda_arn=route.edge_lambda_arn, include_body=False)
+            ]
         return {
+            **edge,
             "target_origin_id": route.origin_id,
             "viewer_protocol_policy": "redirect-to-https",
             "allowed_methods": list(route.allowed_methods),

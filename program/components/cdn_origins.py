@@ -43,6 +43,9 @@ class CdnOrigin:
     origin_request_policy: str | None = ALL_VIEWER_EXCEPT_HOST
     origin_shield_region: str | None = None  # 004-R23
     viewer_request_code: str | None = None  # cloudfront-js-2.0 source defining handler(event)
+    # A Lambda@Edge viewer-request function's qualified (versioned) ARN (002-R27); CloudFront
+    # takes either this or viewer_request_code on one behaviour's viewer-request, not both.
+    viewer_request_lambda_arn: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id) or self.id == SITE_ORIGIN:
@@ -58,6 +61,8 @@ class CdnOrigin:
                 raise ValueError(f"origin {self.id}: bad custom header name {header!r}")
         if self.viewer_request_code is not None:
             cdn_functions.check_code(self.viewer_request_code)
+            if self.viewer_request_lambda_arn is not None:
+                raise ValueError(f"origin {self.id}: a viewer-request function or a Lambda@Edge, not both")
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,7 @@ class Behavior:
     origin_request_policy: str | None
     allowed_methods: Sequence[str]
     function: aws.cloudfront.Function | None
+    edge_lambda_arn: pulumi.Input[str] | None = None
 
 
 def site_origin(

@@ -106,6 +106,8 @@ class FunctionArgs:
     # An alias on a published version (what callers should invoke), optionally kept warm.
     alias: str | None = None
     provisioned_concurrency: int | None = None
+    # Application Auto Scaling owns the figure after creation (concurrency_scaling.py): not reset.
+    provisioned_concurrency_autoscaled: bool = False
     log_retention_days: int = 30
     # Active X-Ray tracing: every request sampled at the function, not only those traced upstream.
     tracing: bool = True
@@ -272,7 +274,12 @@ class Function(pulumi.ComponentResource):
                     function_name=self.function.name,
                     qualifier=self.alias.name,
                     provisioned_concurrent_executions=args.provisioned_concurrency,
-                    opts=child,
+                    opts=pulumi.ResourceOptions(
+                        parent=self,
+                        ignore_changes=["provisionedConcurrentExecutions"]
+                        if args.provisioned_concurrency_autoscaled
+                        else None,
+                    ),
                 )
         self.register_outputs({"arn": self.arn, "name": self.name})
 
