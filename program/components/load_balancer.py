@@ -107,8 +107,15 @@ class RouteSpec:
     priority: int
     paths: Sequence[str]
     target: str
+    # Blue/green (seed 004): forward to ``target`` (weight 100) and ``alternate`` (weight 0); ECS
+    # moves the weights during a deployment, so the rule's actions are ignored once created.
+    alternate: str | None = None
+    # Only requests carrying this header and value (a blue/green test rule, 004-R7).
+    header: tuple[str, pulumi.Input[str]] | None = None
 
     def __post_init__(self) -> None:
+        if self.alternate is not None and self.alternate == self.target:
+            raise ValueError(f"route {self.paths}: the alternate target group must differ from the target")
         if not 1 <= self.priority <= 50_000:
             raise ValueError(f"route {self.paths}: priority 1-50000")
         if not 1 <= len(self.paths) <= 4 or any(not p.startswith("/") for p in self.paths):
@@ -138,6 +145,9 @@ class LoadBalancerArgs:
     origin_verify: OriginVerify | None = None
     access_log_prefix: str = "alb"
     idle_timeout_s: int = 60
+    # Forward unmatched requests to this target group instead of a JSON 403. ECS blue/green refuses
+    # listeners that mix forward and non-forward actions (seed 004, 004-R7).
+    default_target: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -152,8 +162,11 @@ class LoadBalancerArgs:
         if len(set(priorities)) != len(priorities):
             raise ValueError(f"LoadBalancer route priorities must be unique, got {priorities}")
         for route in self.routes:
-            if route.target not in ids:
-                raise ValueError(f"route {route.paths}: no target group {route.target!r}")
+            for target in (route.target, route.alternate):
+                if target is not None and target not in ids:
+                    raise ValueError(f"route {route.paths}: no target group {target!r}")
+        if self.default_target is not None and self.default_target not in ids:
+            raise ValueError(f"default_target: no target group {self.default_target!r}")
         if self.access_log_prefix.startswith("/") or self.access_log_prefix.endswith("/"):
             raise ValueError("access_log_prefix: no leading or trailing '/'")
 
@@ -212,6 +225,7 @@ class LoadBalancer(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self)
         scope = args.scope
         port = args.listener_port
+        self.listener_port = port
         self.firewall = Firewall(
             f"{name}-sg",
             FirewallArgs(
@@ -241,6 +255,9 @@ class LoadBalancer(pulumi.ComponentResource):
         self.target_groups = {spec.id: self._target_group(spec) for spec in args.target_groups}
         self.listener = self._listeners()
         self.rules = [self._rule(route) for route in args.routes]
+        self.rules_by_priority = {
+            route.priority: rule for route, rule in zip(args.routes, self.rules, strict=True)
+        }
 
         self.arn = self.load_balancer.arn
         self.dns_name = self.load_balancer.dns_name
@@ -329,6 +346,11 @@ class LoadBalancer(pulumi.ComponentResource):
         )
 
     def _forbidden(self) -> aws.lb.ListenerDefaultActionArgs:
+        """The default action: a JSON 403, or a forward to ``default_target`` when one is set."""
+        if self._args.default_target is not None:
+            return aws.lb.ListenerDefaultActionArgs(
+                type="forward", target_group_arn=self.target_groups[self._args.default_target].arn
+            )
         return aws.lb.ListenerDefaultActionArgs(
             type="fixed-response",
             fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
@@ -379,6 +401,14 @@ class LoadBalancer(pulumi.ComponentResource):
                 path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(route.paths))
             )
         ]
+        if route.header is not None:
+            conditions.append(
+                aws.lb.ListenerRuleConditionArgs(
+                    http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
+                        http_header_name=route.header[0], values=[route.header[1]]
+                    )
+                )
+            )
         verify = self._args.origin_verify
         if verify is not None:
             conditions.append(
@@ -393,12 +423,30 @@ class LoadBalancer(pulumi.ComponentResource):
             listener_arn=self.listener.arn,
             priority=route.priority,
             conditions=conditions,
-            actions=[
-                aws.lb.ListenerRuleActionArgs(
-                    type="forward", target_group_arn=self.target_groups[route.target].arn
-                )
-            ],
-            opts=self._child,
+            actions=[self._forward(route)],
+            # ECS blue/green rewrites the weights of both groups on every deployment (004-R7).
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["actions"])
+            if route.alternate is not None
+            else self._child,
+        )
+
+    def _forward(self, route: RouteSpec) -> aws.lb.ListenerRuleActionArgs:
+        if route.alternate is None:
+            return aws.lb.ListenerRuleActionArgs(
+                type="forward", target_group_arn=self.target_groups[route.target].arn
+            )
+        return aws.lb.ListenerRuleActionArgs(
+            type="forward",
+            forward=aws.lb.ListenerRuleActionForwardArgs(
+                target_groups=[
+                    aws.lb.ListenerRuleActionForwardTargetGroupArgs(
+                        arn=self.target_groups[route.target].arn, weight=100
+                    ),
+                    aws.lb.ListenerRuleActionForwardTargetGroupArgs(
+                        arn=self.target_groups[route.alternate].arn, weight=0
+                    ),
+                ]
+            ),
         )
 
     def attach_lambda(

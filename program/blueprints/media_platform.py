@@ -1,0 +1,608 @@
+"""media-platform (seed 004), ap-southeast-1 over exactly 3 AZs.
+
+    browser -> CloudFront (WAF 1000/min/IP, Origin Shield in the stack's region, compression)
+                 /*        -> ALB (cached: CachingOptimized)       -> frontend tasks :8080
+                 /api/*    -> ALB (CachingDisabled)                -> backend tasks :8000
+                 /errors/* -> private S3 bucket (OAC): the custom 4xx/5xx pages
+    clients -> API Gateway REST (API key, usage plan, WAF 1000/min/IP, CORS preflight without key)
+                 -> VPC link V2 (private subnets) -> the same ALB -> backend tasks :8000
+    backend tasks -> Aurora PostgreSQL Serverless v2 :5432 (writer + reader, TLS forced)
+                  -> Secrets Manager (the RDS-managed master secret, rotated) and SSM (its config)
+    ALB listener: /api/* and /* are blue/green production rules (weights moved by ECS), header-keyed
+    test rules in front of them; the default action forwards (ECS blue/green needs all-forward).
+    alarms -> CMK-encrypted SNS topic; one dashboard (ALB percentiles, per-service errors, ECS, RDS)
+
+The ALB has no origin-verify header: its security group admits only CloudFront's origin-facing
+prefix list and the VPC link's group, and the listener default must be a forward (004-R7).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from program import config, iam_docs
+from program.alarms import AlarmSpec, MetricRef
+from program.blueprints.common import platform
+from program.components.bucket import (
+    LifecycleRule,
+    PrivateBucket,
+    PrivateBucketArgs,
+    access_log_delivery_statement,
+    known_bucket_arn,
+)
+from program.components.cdn import Cdn, CdnArgs, CdnOrigin
+from program.components.cdn_origins import CACHING_DISABLED, CACHING_OPTIMIZED, ErrorPage
+from program.components.container_image import ContainerImage, ContainerImageArgs
+from program.components.container_service import (
+    BlueGreen,
+    ContainerCluster,
+    ContainerClusterArgs,
+    ContainerService,
+    ContainerServiceArgs,
+    LoadBalancerGrant,
+)
+from program.components.data_key import DataKey, DataKeyArgs
+from program.components.database import Database, DatabaseArgs
+from program.components.firewall import Firewall, FirewallArgs, Peer, Rule, connect
+from program.components.kms import ServiceKey, ServiceKeyArgs, log_groups_grant
+from program.components.linked_api import LinkedApi, LinkedApiArgs
+from program.components.load_balancer import (
+    HealthCheck,
+    LoadBalancer,
+    LoadBalancerArgs,
+    RouteSpec,
+    TargetGroupSpec,
+    access_log_statement,
+    cloudfront_origin_facing,
+)
+from program.components.monitoring import Monitoring, MonitoringArgs
+from program.components.network import Network, NetworkArgs
+from program.components.network_acls import NetworkAcls, NetworkAclsArgs
+from program.components.waf import LogGroupTarget
+from program.config import ConfigError, Key, StackConfig
+from program.scope import EDGE_REGION, Scope
+
+KEYS = (
+    Key("alertEmail", False, "an e-mail address for alarm notifications", "none"),
+    Key(
+        "certificateArn", False, "an ACM certificate ARN in the stack's region for the ALB", "none (HTTP:80)"
+    ),
+    Key(
+        "albDomainName", False, "the certificate's DNS name pointing at the ALB (with certificateArn)", "none"
+    ),
+)
+CERTIFICATE_ARN = re.compile(r"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
+SITE_DIR = Path(__file__).resolve().parents[2] / "sites" / "media"
+DB_NAME, DB_USER, DB_PORT = "media", "media_admin", 5432
+BACKEND_PORT, FRONTEND_PORT, HTTPS = 8000, 8080, 443
+MIN_TASKS, MAX_TASKS = 2, 10  # 004-R25
+SCALE_OUT_CPU, SCALE_IN_CPU = 70.0, 30.0  # 004-R26
+HEALTH_INTERVAL_S = 30  # 004-R8
+LOG_DAYS = 30  # 004-R30
+SECRET_ROTATION_DAYS = 7  # 004-R14: RDS's own default schedule, set explicitly
+IP_LIMIT_PER_MINUTE = 1000  # 004-R17
+BLUE_GREEN_TEST_HEADER = "x-blue-green-test"
+# The Dockerfiles' HEALTHCHECK commands (ECS ignores HEALTHCHECK; the task definition runs them).
+BACKEND_HEALTH = (
+    "python",
+    "-c",
+    "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % "
+    "os.environ.get('PORT', '8000'), timeout=4)",
+)
+FRONTEND_HEALTH = (
+    "node",
+    "-e",
+    "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))",
+)
+BACKEND_FILES = ("Dockerfile", "requirements.txt", "media_api", "migrations", "manage.py")
+FRONTEND_FILES = (
+    "Dockerfile",
+    "package.json",
+    "package-lock.json",
+    "index.html",
+    "vite.config.js",
+    "src",
+    "server/server.mjs",
+)
+SSM_ACTIONS = ("ssm:GetParametersByPath", "ssm:GetParameters", "ssm:GetParameter")
+SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
+# CloudFront's error responses apply to every behaviour: the API's own JSON answers (400, 404,
+# 405, 409, 422, 503) stay; the pages cover what only WAF, CloudFront or the ALB produce.
+ERROR_PAGES = (
+    *(ErrorPage(code, "/errors/4xx.html", code) for code in (403, 414, 416)),
+    *(ErrorPage(code, "/errors/5xx.html", code) for code in (500, 501, 502, 504)),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    alert_email: str | None = None
+    certificate_arn: str | None = None
+    alb_domain_name: str | None = None
+
+
+def parse(values: Mapping[str, str]) -> Settings:
+    ns = config.NAMESPACE
+    certificate = values.get(f"{ns}:certificateArn")
+    if certificate is not None and not CERTIFICATE_ARN.match(certificate):
+        raise config.fail("certificateArn", certificate, "give an ACM certificate ARN")
+    domain = values.get(f"{ns}:albDomainName")
+    if domain is not None and not HOSTNAME.match(domain):
+        raise config.fail("albDomainName", domain, "give a lowercase DNS name such as media.example.com")
+    if (certificate is None) != (domain is None):
+        raise ConfigError(
+            f"{ns}:certificateArn/{ns}:albDomainName: set both (CloudFront and API Gateway reach the ALB "
+            "by the certificate's name over HTTPS) or neither (HTTP:80)"
+        )
+    return Settings(
+        alert_email=config.email(values, "alertEmail"), certificate_arn=certificate, alb_domain_name=domain
+    )
+
+
+def ssm_prefix(suffix: str) -> str:
+    """Where the backend's String parameters live (it reads everything directly under it)."""
+    return f"/webstack/media-{suffix}/backend/"
+
+
+def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[object]]:
+    base = platform(stack)
+    scope = Scope(stack.environment_suffix, base.account_id, stack.region)
+    opts = base.opts
+    invoke = pulumi.InvokeOptions(provider=base.provider)
+
+    network = Network(
+        "network",
+        NetworkArgs(
+            scope=scope,
+            cidr=stack.vpc_cidr,
+            availability_zones=base.availability_zones,  # exactly 3 (004-R1)
+            public_subnet_cidrs=stack.public_subnet_cidrs,
+            private_subnet_cidrs=stack.private_subnet_cidrs,
+            nat_gateways=stack.nat_gateways,  # per-az (004-R2)
+            flow_log_kms_key_arn=base.logs_key.arn,
+            gateway_endpoints=("s3",),  # ECR's layers come from S3
+        ),
+        opts=opts,
+    )
+    NetworkAcls(
+        "acls",
+        NetworkAclsArgs(
+            scope=scope,
+            vpc_id=network.vpc_id,
+            vpc_cidr=stack.vpc_cidr,
+            subnet_ids={"public": network.public_subnet_ids, "private": network.private_subnet_ids},
+        ),
+        opts=opts,
+    )
+    data_key = DataKey(
+        "data",
+        DataKeyArgs(
+            purpose="media-data",
+            scope=scope,
+            description=f"Aurora, its managed secret and ECR of media ({scope.suffix})",
+            services=("ecr", "rds", "secretsmanager"),
+        ),
+        opts=opts,
+    )
+
+    def tier(purpose: str, description: str) -> Firewall:
+        return Firewall(
+            f"{purpose}-sg",
+            FirewallArgs(purpose=purpose, scope=scope, description=description, vpc_id=network.vpc_id),
+            opts=opts,
+        )
+
+    # 004-R3: CloudFront prefix list / VPC link -> ALB -> tasks on their port -> DB :5432 (backend only).
+    link_sg = tier("media-api-link", "API Gateway VPC link: to the ALB listener only")
+    frontend_sg = tier("media-frontend", "frontend tasks: 8080 from the ALB; HTTPS out (ECR, logs)")
+    backend_sg = tier("media-backend", "backend tasks: 8000 from the ALB; PostgreSQL; HTTPS out")
+    db_sg = tier("media-db", "Aurora: 5432 from the backend tasks only")
+    connect(backend_sg, "media-backend", db_sg, "media-db", DB_PORT, "backend tasks to Aurora")
+    internet = Peer.cidr("0.0.0.0/0", "internet")
+    for task_sg in (frontend_sg, backend_sg):
+        task_sg.allow_out(Rule(internet, HTTPS, "ECR, CloudWatch Logs, Secrets Manager, SSM through the NAT"))
+
+    logs = PrivateBucket(
+        "logs",
+        PrivateBucketArgs(
+            purpose="media-logs",
+            scope=scope,
+            sse_algorithm="AES256",  # ALB access logs cannot go to SSE-KMS
+            lifecycle=(LifecycleRule("expire-logs", expire_days=LOG_DAYS),),
+            policy_statements=[
+                access_log_statement(
+                    known_bucket_arn("media-logs", scope), "alb", scope.account_id, scope.region
+                ),
+                access_log_delivery_statement(known_bucket_arn("media-logs", scope), scope.account_id),
+            ],
+        ),
+        opts=opts,
+    )
+
+    check = HealthCheck(path="/health", interval_s=HEALTH_INTERVAL_S, timeout_s=5, unhealthy_threshold=3)
+    groups = [
+        TargetGroupSpec(f"{service}-{color}", "ip", check, port=port)
+        for service, port in (("frontend", FRONTEND_PORT), ("backend", BACKEND_PORT))
+        for color in ("blue", "green")
+    ]
+    test_secret = random.RandomPassword("blue-green-test", length=24, special=False, opts=opts).result
+    alb = LoadBalancer(
+        "alb",
+        LoadBalancerArgs(
+            purpose="media",
+            scope=scope,
+            vpc_id=network.vpc_id,
+            subnet_ids=network.public_subnet_ids,  # 004-R9
+            ingress=[cloudfront_origin_facing(invoke), Peer.group("media-api-link", link_sg.id)],
+            access_log_bucket=logs.name,
+            target_groups=groups,
+            routes=[
+                # Test rules first: only requests with the secret header reach green (004-R7).
+                RouteSpec(
+                    1, ["/api/*"], "backend-blue", "backend-green", (BLUE_GREEN_TEST_HEADER, test_secret)
+                ),
+                RouteSpec(
+                    2, ["/*"], "frontend-blue", "frontend-green", (BLUE_GREEN_TEST_HEADER, test_secret)
+                ),
+                RouteSpec(10, ["/api/*"], "backend-blue", "backend-green"),  # 004-R10
+                RouteSpec(100, ["/*"], "frontend-blue", "frontend-green"),
+            ],
+            certificate_arn=settings.certificate_arn,  # 004-R11
+            default_target="frontend-blue",
+        ),
+        opts=opts,
+    )
+    link_sg.allow_out(
+        Rule(Peer.group("media-alb", alb.security_group_id), alb.listener_port, "VPC link to the ALB")
+    )
+    connect(alb.firewall, "media-alb", frontend_sg, "media-frontend", FRONTEND_PORT, "ALB to frontend tasks")
+    connect(alb.firewall, "media-alb", backend_sg, "media-backend", BACKEND_PORT, "ALB to backend tasks")
+
+    database = Database(
+        "database",
+        DatabaseArgs(
+            purpose="media",
+            scope=scope,
+            subnet_ids=network.private_subnet_ids,
+            availability_zones=base.availability_zones,
+            security_group=db_sg,
+            kms_key_arn=data_key.arn,
+            database_name=DB_NAME,
+            master_username=DB_USER,
+            password=None,  # RDS manages the master secret in Secrets Manager (004-R13)
+            readers=1,  # 004-R12: one writer, one reader in another AZ
+        ),
+        opts=opts,
+    )
+    aws.secretsmanager.SecretRotation(
+        "database-secret-rotation",
+        secret_id=database.secret_arn,
+        rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
+            automatically_after_days=SECRET_ROTATION_DAYS
+        ),
+        opts=pulumi.ResourceOptions(providers=[base.provider], depends_on=[database.cluster]),
+    )
+
+    edge = scope.at(EDGE_REGION)
+    edge_logs_key = ServiceKey(
+        "edge-logs",
+        ServiceKeyArgs(
+            purpose="edge-logs",
+            scope=edge,
+            description=f"Logs of webstack {stack.blueprint} ({scope.suffix}) kept in {EDGE_REGION}",
+            grants=(log_groups_grant(edge),),
+            region=EDGE_REGION,
+        ),
+        opts=opts,
+    )
+    edge_logs = LogGroupTarget(edge_logs_key.arn, edge)
+    alb_host = settings.alb_domain_name or alb.dns_name
+    protocol = "https-only" if settings.certificate_arn else "http-only"
+    cdn = Cdn(
+        "cdn",
+        CdnArgs(
+            scope=scope,
+            purpose="media-site",
+            site_dir=str(SITE_DIR),
+            origins=[
+                CdnOrigin(
+                    id="frontend",
+                    domain_name=alb_host,
+                    path_pattern=None,  # the default behaviour (004-R20)
+                    protocol_policy=protocol,
+                    cache_policy=CACHING_OPTIMIZED,  # static assets (004-R21)
+                    origin_request_policy=None,
+                    origin_shield_region=scope.region,  # 004-R23
+                ),
+                CdnOrigin(
+                    id="api",
+                    domain_name=alb_host,
+                    path_pattern="/api/*",
+                    protocol_policy=protocol,
+                    cache_policy=CACHING_DISABLED,  # the API is never cached
+                    origin_shield_region=scope.region,
+                ),
+            ],
+            default_origin="frontend",
+            site_path_patterns=("/errors/*",),  # 004-R22
+            error_pages=ERROR_PAGES,
+            directory_index_function=False,
+            waf_rate_limit=IP_LIMIT_PER_MINUTE,  # the viewer's IP: CloudFront's ACL sees it directly
+            waf_rate_window_s=60,
+            waf_logging=edge_logs,
+            access_logging=edge_logs,
+            access_log_bucket=logs.name,
+        ),
+        opts=opts,
+    )
+
+    prefix = ssm_prefix(scope.suffix)
+    parameters = {
+        "db-host": database.endpoint,
+        "db-port": str(DB_PORT),
+        "db-name": DB_NAME,
+        "db-sslmode": "require",
+        "cors-allow-origin": cdn.url,
+    }
+    for leaf, value in parameters.items():
+        aws.ssm.Parameter(
+            f"backend-{leaf}",
+            name=f"{prefix}{leaf}",
+            type="String",  # 004-R31: non-sensitive config; the password stays in Secrets Manager
+            value=value,
+            description=f"media backend setting {leaf}",
+            opts=opts,
+        )
+
+    cluster = ContainerCluster(
+        "ecs",
+        ContainerClusterArgs(
+            purpose="media",
+            scope=scope,
+            load_balancer=LoadBalancerGrant(
+                target_group_arns=[group.arn for group in alb.target_groups.values()],
+                listener_arns=[alb.listener.arn],
+                rule_arns=[rule.arn for rule in alb.rules],
+            ),
+        ),
+        opts=opts,
+    )
+    backend_image = ContainerImage(
+        "backend-image",
+        ContainerImageArgs(
+            purpose="media-backend",
+            scope=scope,
+            context_dir=str(SERVICES_DIR / "backend"),
+            include=BACKEND_FILES,
+            kms_key_arn=data_key.arn,
+            architecture="arm64",
+        ),
+        opts=opts,
+    )
+    frontend_image = ContainerImage(
+        "frontend-image",
+        ContainerImageArgs(
+            purpose="media-frontend",
+            scope=scope,
+            context_dir=str(SERVICES_DIR / "frontend"),
+            include=FRONTEND_FILES,
+            kms_key_arn=data_key.arn,
+            architecture="arm64",
+        ),
+        opts=opts,
+    )
+    parameter_path = f"arn:aws:ssm:{scope.region}:{scope.account_id}:parameter{prefix.rstrip('/')}"
+    backend_statements = [
+        iam_docs.statement(SSM_ACTIONS, [parameter_path, f"{parameter_path}/*"], sid="ReadOwnConfig"),
+        iam_docs.statement(SECRET_ACTIONS, [database.secret_arn], sid="ReadDatabaseSecret"),
+        iam_docs.statement(
+            ["kms:Decrypt"],
+            [data_key.arn],
+            sid="DecryptDatabaseSecret",
+            conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{scope.region}.amazonaws.com"}},
+        ),
+    ]
+
+    def blue_green(service: str, test_priority: int, production_priority: int) -> BlueGreen:
+        return BlueGreen(
+            target_group_arn=alb.target_groups[f"{service}-blue"].arn,
+            alternate_target_group_arn=alb.target_groups[f"{service}-green"].arn,
+            production_listener_rule_arn=alb.rules_by_priority[production_priority].arn,
+            test_listener_rule_arn=alb.rules_by_priority[test_priority].arn,
+        )
+
+    backend = ContainerService(
+        "backend",
+        ContainerServiceArgs(
+            purpose="media-backend",
+            scope=scope,
+            cluster=cluster,
+            image_uri=backend_image.image_uri,
+            repository_arn=backend_image.repository.arn,
+            container_port=BACKEND_PORT,
+            health_command=BACKEND_HEALTH,
+            user="10001:10001",
+            subnet_ids=network.private_subnet_ids,
+            security_group=backend_sg,
+            log_kms_key_arn=base.logs_key.arn,
+            blue_green=blue_green("backend", 1, 10),
+            cpu=512,
+            memory=1024,
+            environment={
+                "DB_SECRET_ARN": database.secret_arn,
+                "SSM_PREFIX": prefix,
+                "AWS_REGION": scope.region,
+                "PORT": str(BACKEND_PORT),
+            },
+            writable_paths=("/tmp",),  # gunicorn's heartbeat files; the root stays read-only
+            task_statements=backend_statements,
+            min_tasks=MIN_TASKS,
+            max_tasks=MAX_TASKS,
+            scale_out_cpu=SCALE_OUT_CPU,
+            scale_in_cpu=SCALE_IN_CPU,
+        ),
+        opts=pulumi.ResourceOptions(providers=[base.provider], depends_on=[*database.ready]),
+    )
+    frontend = ContainerService(
+        "frontend",
+        ContainerServiceArgs(
+            purpose="media-frontend",
+            scope=scope,
+            cluster=cluster,
+            image_uri=frontend_image.image_uri,
+            repository_arn=frontend_image.repository.arn,
+            container_port=FRONTEND_PORT,
+            health_command=FRONTEND_HEALTH,
+            user="1000:1000",
+            subnet_ids=network.private_subnet_ids,
+            security_group=frontend_sg,
+            log_kms_key_arn=base.logs_key.arn,
+            blue_green=blue_green("frontend", 2, 100),
+            cpu=256,
+            memory=512,
+            environment={"PORT": str(FRONTEND_PORT)},
+            min_tasks=MIN_TASKS,
+            max_tasks=MAX_TASKS,
+            scale_out_cpu=SCALE_OUT_CPU,
+            scale_in_cpu=SCALE_IN_CPU,
+        ),
+        opts=opts,
+    )
+
+    api = LinkedApi(
+        "api",
+        LinkedApiArgs(
+            purpose="media",
+            scope=scope,
+            load_balancer_arn=alb.arn,
+            load_balancer_dns_name=alb_host,
+            subnet_ids=network.private_subnet_ids,
+            link_security_group=link_sg,
+            allow_origin=cdn.url,
+            log_kms_key_arn=base.logs_key.arn,
+            listener_protocol="https" if settings.certificate_arn else "http",
+            ip_limit=IP_LIMIT_PER_MINUTE,
+            ip_window_s=60,
+        ),
+        opts=opts,
+    )
+
+    alarms, metrics = _observability(alb, database, backend, frontend, api)
+    monitoring = Monitoring(
+        "monitoring",
+        MonitoringArgs(
+            scope=scope,
+            alarms=alarms,
+            metrics=[*metrics, *cdn.metrics],
+            alert_email=settings.alert_email,
+        ),
+        opts=opts,
+    )
+
+    return {
+        "region": scope.region,
+        "environmentSuffix": scope.suffix,
+        "cloudfrontUrl": cdn.url,  # 004-R36
+        "apiEndpoint": api.invoke_url,  # 004-R36
+        "rdsEndpoint": database.endpoint,  # 004-R36
+        "rdsReaderEndpoint": database.reader_endpoint,
+        "cloudfrontDistributionId": cdn.distribution_id,
+        "cdnWebAclArn": cdn.web_acl_arn,
+        "apiWebAclArn": api.web_acl_arn,
+        "apiKeyId": api.api_key_id,
+        "apiKeyValue": api.api_key_value,
+        "apiStageArn": api.stage_arn,
+        "albDnsName": alb.dns_name,
+        "errorPagesBucketName": cdn.bucket_name,
+        "logsBucketName": logs.name,
+        "clusterName": cluster.name,
+        "serviceNames": [backend.name, frontend.name],
+        "desiredCount": MIN_TASKS,
+        "repositoryNames": [backend_image.repository.name, frontend_image.repository.name],
+        "imageUris": [backend_image.image_uri, frontend_image.image_uri],
+        "dbSecretArn": database.secret_arn,
+        "ssmPrefix": prefix,
+        "blueGreenTestHeader": BLUE_GREEN_TEST_HEADER,
+        "blueGreenTestValue": pulumi.Output.secret(test_secret),
+        "snsTopicArn": monitoring.topic_arn,
+        "alarmNames": monitoring.alarm_names,
+        "dashboardName": monitoring.dashboard_name,
+        "vpcId": network.vpc_id,
+        "privateSubnetIds": network.private_subnet_ids,
+        "dbSecurityGroupId": db_sg.id,
+        "backendSecurityGroupId": backend_sg.id,
+    }
+
+
+def _observability(
+    alb: LoadBalancer,
+    database: Database,
+    backend: ContainerService,
+    frontend: ContainerService,
+    api: LinkedApi,
+) -> tuple[list[AlarmSpec], list[MetricRef]]:
+    """004-R29: ALB percentiles, errors and requests per service, target health, ECS, RDS."""
+    lb = {"LoadBalancer": alb.arn_suffix}
+    elb = "AWS/ApplicationELB"
+    cluster_dim = {"DBClusterIdentifier": database.cluster_identifier}
+    metrics: list[MetricRef] = [
+        *(
+            MetricRef(f"ALB response time {p}", elb, "TargetResponseTime", lb, p)
+            for p in ("p50", "p95", "p99")
+        ),
+        MetricRef("ALB requests", elb, "RequestCount", lb),
+    ]
+    for service in ("backend", "frontend"):
+        for color in ("blue", "green"):
+            dims = {"TargetGroup": alb.target_groups[f"{service}-{color}"].arn_suffix, **lb}
+            metrics += [
+                MetricRef(f"{service} ({color}) requests", elb, "RequestCount", dims),
+                MetricRef(f"{service} ({color}) 5xx errors", elb, "HTTPCode_Target_5XX_Count", dims),
+                MetricRef(f"{service} ({color}) 4xx errors", elb, "HTTPCode_Target_4XX_Count", dims),
+                MetricRef(f"{service} ({color}) healthy targets", elb, "HealthyHostCount", dims, "Minimum"),
+            ]
+    metrics += [
+        MetricRef("DB connections", "AWS/RDS", "DatabaseConnections", cluster_dim, "Maximum"),
+        MetricRef("DB read latency", "AWS/RDS", "ReadLatency", cluster_dim, "Average"),
+        MetricRef("DB write latency", "AWS/RDS", "WriteLatency", cluster_dim, "Average"),
+        MetricRef("DB commit latency", "AWS/RDS", "CommitLatency", cluster_dim, "Average"),
+        *backend.metrics,
+        *frontend.metrics,
+        *api.metrics,
+    ]
+    alarms: list[AlarmSpec] = [
+        AlarmSpec(
+            "media-alb-p99",
+            "ALB p99 target response time above 1 s (the sub-second API goal)",
+            elb,
+            "TargetResponseTime",
+            lb,
+            threshold=1.0,
+            statistic=None,
+            extended_statistic="p99",
+        ),
+        AlarmSpec(
+            "media-backend-5xx",
+            "The backend answers 5xx (503: database unreachable)",
+            elb,
+            "HTTPCode_Target_5XX_Count",
+            {"TargetGroup": alb.target_groups["backend-blue"].arn_suffix, **lb},
+            threshold=5,
+        ),
+        *alb.alarms,
+        *database.alarms,
+        *backend.alarms,
+        *frontend.alarms,
+        *api.alarms,
+    ]
+    return alarms, metrics
