@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -307,7 +308,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
     )
     edge_logs = LogGroupTarget(edge_logs_key.arn, edge)
     alb_host = settings.alb_domain_name or alb.dns_name
-    protocol = "https-only" if settings.certificate_arn else "http-only"
+    protocol: Literal["https-only", "http-only"] = "https-only" if settings.certificate_arn else "http-only"
     cdn = Cdn(
         "cdn",
         CdnArgs(
@@ -347,7 +348,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
     )
 
     prefix = ssm_prefix(scope.suffix)
-    parameters = {
+    parameters: dict[str, pulumi.Input[str]] = {
         "db-host": database.endpoint,
         "db-port": str(DB_PORT),
         "db-name": DB_NAME,
@@ -533,7 +534,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         "dbSecretArn": database.secret_arn,
         "ssmPrefix": prefix,
         "blueGreenTestHeader": BLUE_GREEN_TEST_HEADER,
-        "blueGreenTestValue": pulumi.Output.secret(test_secret),
+        "blueGreenTestValue": test_secret,  # RandomPassword.result is a secret output
         "snsTopicArn": monitoring.topic_arn,
         "alarmNames": monitoring.alarm_names,
         "dashboardName": monitoring.dashboard_name,

@@ -283,7 +283,9 @@ class ContainerService(pulumi.ComponentResource):
             "pulls its image, writes its logs",
             execution_statements(args.repository_arn, log_group_arn),
         )
-        self.task_role = self._role("task", "the app's own AWS calls", list(args.task_statements))
+        self.task_role = self._role(
+            "task", "the app's own AWS calls", [dict(statement) for statement in args.task_statements]
+        )
         self.task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
             family=scope.name(args.purpose, "ecs"),
@@ -461,7 +463,7 @@ class ContainerService(pulumi.ComponentResource):
         aws.cloudwatch.MetricAlarm(
             f"{self._name}-cpu-low",
             name=scope.name(f"{args.purpose}-cpu-low", "alarm"),
-            alarm_description=f"{args.purpose}: CPU below {args.scale_in_cpu:g}% for 5 minutes: remove a task",
+            alarm_description=f"{args.purpose}: CPU under {args.scale_in_cpu:g}% for 5 min: one task less",
             namespace="AWS/ECS",
             metric_name="CPUUtilization",
             dimensions={"ClusterName": args.cluster.name, "ServiceName": self.service.name},

@@ -51,7 +51,7 @@ def quoted(value: pulumi.Input[str]) -> pulumi.Output[str]:
 
 
 def cors_headers(prefix: str, allow_origin: pulumi.Input[str]) -> dict[str, pulumi.Input[str]]:
-    """The CORS response headers under ``prefix`` (``method.response.header`` or ``gatewayresponse.header``)."""
+    """CORS headers under ``prefix``: ``method.response.header`` or ``gatewayresponse.header``."""
     return {
         f"{prefix}.Access-Control-Allow-Origin": quoted(allow_origin),
         f"{prefix}.Access-Control-Allow-Methods": f"'{CORS_METHODS}'",
@@ -149,7 +149,7 @@ class LinkedApi(pulumi.ComponentResource):
             WebAclArgs(
                 purpose=f"{args.purpose}-api",
                 scope=scope,
-                description=f"{args.purpose} API stage: managed rules, {args.ip_limit} requests per minute per IP",
+                description=f"{args.purpose} API stage: managed rules, {args.ip_limit} per minute per IP",
                 acl_scope="REGIONAL",
                 rate_limit=args.ip_limit,
                 rate_window_s=args.ip_window_s,

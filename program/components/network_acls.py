@@ -8,8 +8,9 @@ link's interfaces in the private ones):
 - public in: HTTP/HTTPS from anywhere (CloudFront's edges reach the ALB; an ACL cannot name a
   prefix list, the ALB's security group narrows it), everything from the VPC (tasks' traffic the
   NAT forwards, replies of tasks to the ALB), ephemeral TCP from anywhere except 3389 (replies to
-  the NAT and to the ALB's connections; no admin port open to the internet); public out: ephemeral TCP to anywhere (replies to viewers), HTTP and
-  HTTPS to anywhere (the NAT forwarding the tasks' calls), everything to the VPC.
+  the NAT and to the ALB's connections; no admin port open to the internet); public out:
+  ephemeral TCP to anywhere (replies to viewers), HTTP and HTTPS to anywhere (the NAT forwarding
+  the tasks' calls), everything to the VPC.
 - private in: everything from the VPC, and from anywhere only TCP 32768-65535, the Linux
   ephemeral range the tasks' own connections use (``ip_local_port_range`` 32768-60999), which is
   where replies through the NAT land; so the internet cannot open the container or database ports
