@@ -17,7 +17,8 @@ carry ``Access-Control-Allow-Origin`` too, so the browser can read API Gateway's
 
 API Gateway throttles per key, stage or account, never per client IP, so 1000 requests per minute
 per IP (004-R17) is a WAF rate-based rule (limit 1000, 60-second window, key IP) on a REGIONAL
-web ACL associated with the stage. Clients call the stage directly (CloudFront sends /api/* to the
+web ACL associated with the stage; evaluated first, it answers 429 with an ``x-amzn-waf-rate-limit``
+header (the ACL's own rate rule, at the same limit, is never reached before it). Clients call the stage directly (CloudFront sends /api/* to the
 ALB), so the source IP is the viewer's own.
 """
 
@@ -37,7 +38,7 @@ from program.components import rest_routes
 from program.components.api_account import ApiGatewayAccount, ApiGatewayAccountArgs
 from program.components.firewall import Firewall
 from program.components.log_group import encrypted_log_group
-from program.components.waf import LogGroupTarget, WebAcl, WebAclArgs
+from program.components.waf import LogGroupTarget, WebAcl, WebAclArgs, rate_rule
 from program.scope import Scope
 
 CORS_METHODS = "GET,POST,PUT,PATCH,DELETE,OPTIONS"
@@ -89,6 +90,35 @@ class LinkedApiArgs:
             raise ValueError("key_rate_per_s and key_burst must be positive")
         if not 50 <= self.timeout_ms <= 29_000:
             raise ValueError("timeout_ms: API Gateway allows 50-29000 ms")
+
+
+RATE_429_RULE = "rate-per-ip-429"
+# WAF prefixes custom response headers with x-amzn-waf-: the probe tells WAF's 429 from the usage plan's.
+WAF_MARK_HEADER, WAF_MARK_VALUE = "rate-limit", "per-ip"
+
+
+def too_many_requests_rule(limit: int, window_s: int) -> aws.wafv2.WebAclRuleArgs:
+    """The per-IP limit answering 429 Too Many Requests (WAF's plain block is a 403), marked so a
+    client can tell it from the usage plan's per-key 429 (004-R17)."""
+    rule = rate_rule(RATE_429_RULE, 0, limit, window_s, "IP")
+    return aws.wafv2.WebAclRuleArgs(
+        name=rule.name,
+        priority=rule.priority,
+        statement=rule.statement,
+        visibility_config=rule.visibility_config,
+        action=aws.wafv2.WebAclRuleActionArgs(
+            block=aws.wafv2.WebAclRuleActionBlockArgs(
+                custom_response=aws.wafv2.WebAclRuleActionBlockCustomResponseArgs(
+                    response_code=429,
+                    response_headers=[
+                        aws.wafv2.WebAclRuleActionBlockCustomResponseResponseHeaderArgs(
+                            name=WAF_MARK_HEADER, value=WAF_MARK_VALUE
+                        )
+                    ],
+                )
+            )
+        ),
+    )
 
 
 def _as_secret(value: str) -> pulumi.Output[str]:
@@ -154,6 +184,7 @@ class LinkedApi(pulumi.ComponentResource):
                 rate_limit=args.ip_limit,
                 rate_window_s=args.ip_window_s,
                 rate_key="IP",
+                leading_rules=[too_many_requests_rule(args.ip_limit, args.ip_window_s)],
                 logging=LogGroupTarget(args.log_kms_key_arn, scope, retention_days=args.log_retention_days),
                 resource_arn=self.stage.arn,
                 resource_label="stage",

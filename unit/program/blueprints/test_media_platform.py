@@ -376,14 +376,19 @@ def test_004_R17_waf_1000_per_minute_per_ip_on_the_stage_and_on_cloudfront(graph
     stage = graph.one("aws:apigateway/stage:Stage")
     acls = {a.inputs["scope"]: a for a in graph.by_type("aws:wafv2/webAcl:WebAcl")}
     for scope in ("REGIONAL", "CLOUDFRONT"):
-        (rate,) = [r for r in acls[scope].inputs["rules"] if "rateBasedStatement" in r["statement"]]
-        statement = rate["statement"]["rateBasedStatement"]
-        assert (statement["limit"], statement["evaluationWindowSec"], statement["aggregateKeyType"]) == (
-            1000,
-            60,
-            "IP",
-        )
-        assert "block" in rate["action"]
+        rates = [r for r in acls[scope].inputs["rules"] if "rateBasedStatement" in r["statement"]]
+        for rate in rates:
+            statement = rate["statement"]["rateBasedStatement"]
+            assert (statement["limit"], statement["evaluationWindowSec"], statement["aggregateKeyType"]) == (
+                1000,
+                60,
+                "IP",
+            )
+        assert rates and all("block" in rate["action"] for rate in rates)
+    first = min(acls["REGIONAL"].inputs["rules"], key=lambda r: r["priority"])
+    custom = first["action"]["block"]["customResponse"]
+    assert first["name"] == "rate-per-ip-429" and custom["responseCode"] == 429
+    assert custom["responseHeaders"] == [{"name": "rate-limit", "value": "per-ip"}]
     association = graph.one("aws:wafv2/webAclAssociation:WebAclAssociation", "api-waf-stage").inputs
     assert association["resourceArn"] == stage.outputs["arn"]
     assert association["webAclArn"] == acls["REGIONAL"].outputs["arn"]
