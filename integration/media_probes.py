@@ -169,7 +169,8 @@ def secret_rotation_scheduled(secretsmanager: Any, secret_arn: str, days: int = 
     rules = secret.get("RotationRules", {})
     if not secret.get("RotationEnabled") or rules.get("AutomaticallyAfterDays") != days:
         raise ProbeError(
-            f"secret {secret_arn}: rotation {secret.get('RotationEnabled')}, rules {rules} (want every {days} days)"
+            f"secret {secret_arn}: rotation {secret.get('RotationEnabled')}, rules {rules} "
+            f"(want every {days} days)"
         )
     if secret.get("OwningService") not in (None, "rds"):
         raise ProbeError(f"secret {secret_arn} is owned by {secret['OwningService']}, expected rds")

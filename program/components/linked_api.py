@@ -17,9 +17,10 @@ carry ``Access-Control-Allow-Origin`` too, so the browser can read API Gateway's
 
 API Gateway throttles per key, stage or account, never per client IP, so 1000 requests per minute
 per IP (004-R17) is a WAF rate-based rule (limit 1000, 60-second window, key IP) on a REGIONAL
-web ACL associated with the stage; evaluated first, it answers 429 with an ``x-amzn-waf-rate-limit``
-header (the ACL's own rate rule, at the same limit, is never reached before it). Clients call the stage directly (CloudFront sends /api/* to the
-ALB), so the source IP is the viewer's own.
+web ACL associated with the stage; evaluated first, it answers 429 with an
+``x-amzn-waf-rate-limit`` header (the ACL's own rate rule, at the same limit, is never reached
+before it). Clients call the stage directly (CloudFront sends /api/* to the ALB), so the source
+IP is the viewer's own.
 """
 
 from __future__ import annotations

@@ -158,7 +158,7 @@ class MediaStandIn:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_OPTIONS(self) -> None:  # noqa: N802 (http.server's name)
+            def do_OPTIONS(self) -> None:
                 behaviour = stand_in.behaviour
                 if not self.path.startswith("/v1/api/"):
                     return self._send(404, '{"error":"no such route"}')
@@ -174,7 +174,7 @@ class MediaStandIn:
                     },
                 )
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 behaviour = stand_in.behaviour
                 titles = json.dumps({"items": [{"id": 1, "title": "Alien"}], "nextCursor": None, "limit": 5})
                 json_type = {"Content-Type": "application/json"}

@@ -115,7 +115,7 @@ def test_004_R25_services_at_desired_count_and_healthy(
         probes.services_at_desired_count(
             stand_in.client("ecs"), stand_in.client("elbv2"), short["clusterName"], short["serviceNames"], 2
         )
-    with pytest.raises(ProbeError, match="MISSING|missing"):
+    with pytest.raises(ProbeError, match=r"MISSING|missing"):
         probes.services_at_desired_count(
             stand_in.client("ecs"), stand_in.client("elbv2"), healthy["clusterName"], ["media-nope-dev"], 2
         )

@@ -300,7 +300,7 @@ def test_004_R9_R10_public_alb_with_api_and_frontend_rules(graph: Graph) -> None
     assert alb["internal"] is False and sorted(alb["subnets"]) == public
     rules = {r.inputs["priority"]: r.inputs for r in graph.by_type("aws:lb/listenerRule:ListenerRule")}
     paths = {
-        p: [c["pathPattern"]["values"] for c in r["conditions"] if "pathPattern" in c][0]
+        p: next(c["pathPattern"]["values"] for c in r["conditions"] if "pathPattern" in c)
         for p, r in rules.items()
     }
     assert paths == {1: ["/api/*"], 2: ["/*"], 10: ["/api/*"], 100: ["/*"]}

@@ -1,4 +1,4 @@
-"""Network ACLs as data (004-R4): every flow media-platform needs passes, request and reply; refused flows fail.
+"""Network ACLs as data (004-R4): each flow media-platform needs passes both ways; refused ones fail.
 
 The layout is seed 004's: 10.0.0.0/16, public subnets 10.0.0-2.0/24 (ALB, NAT), private
 10.0.100-102.0/24 (tasks, Aurora, the VPC link). Addresses below are literals in those subnets.
