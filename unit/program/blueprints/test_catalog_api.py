@@ -548,6 +548,6 @@ def test_every_output_the_probes_read_is_exported(graph: Graph) -> None:
 
     from unit.conftest import REPO_ROOT
 
-    source = (REPO_ROOT / "integration" / "catalog_probes.py").read_text()
+    source = (REPO_ROOT / "integration" / "test_catalog_api.py").read_text()
     read = set(re.findall(r'outputs\["([A-Za-z]+)"\]', source))
     assert read and read <= set(graph.stack_outputs)
