@@ -364,6 +364,9 @@ def test_002_R31_R32_R33_api_keys_usage_plan_and_10000_5000_throttling_on_the_al
     key = graph.one("aws:apigateway/usagePlanKey:UsagePlanKey")
     assert key.inputs["keyType"] == "API_KEY"
     assert graph.one("aws:apigateway/apiKey:ApiKey").options["additionalSecretOutputs"] == ["value"]
+    assert _is_secret(graph.stack_outputs["apiKeyValue"]) and _is_secret(
+        graph.stack_outputs["edgeAuthSecret"]
+    )
     stage = graph.one("aws:apigateway/stage:Stage")
     assert stage.inputs["accessLogSettings"]["destinationArn"]
     permission = graph.one("aws:lambda/permission:Permission", "partner-api-invoke")
