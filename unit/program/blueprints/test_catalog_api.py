@@ -210,12 +210,12 @@ def test_002_R13_alias_is_registered_after_elb_may_invoke_it(graph: Graph) -> No
 def test_002_R15_R16_R18_R19_s3_by_oac_and_alb_behind_api_without_caching(graph: Graph) -> None:
     distribution = graph.one("aws:cloudfront/distribution:Distribution")
     assert graph.by_type("aws:cloudfront/originAccessIdentity:OriginAccessIdentity") == []
-    site = [o for o in distribution.inputs["origins"] if o["originId"] == "site"][0]
+    site = next(o for o in distribution.inputs["origins"] if o["originId"] == "site")
     assert site["originAccessControlId"]
-    alb = [o for o in distribution.inputs["origins"] if o["originId"] == "alb"][0]
+    alb = next(o for o in distribution.inputs["origins"] if o["originId"] == "alb")
     assert alb["domainName"] == graph.one("aws:lb/loadBalancer:LoadBalancer").outputs["dnsName"]
     assert alb["customOriginConfig"]["originProtocolPolicy"] == "http-only"
-    api = [b for b in distribution.inputs["orderedCacheBehaviors"] if b["pathPattern"] == "/api/*"][0]
+    api = next(b for b in distribution.inputs["orderedCacheBehaviors"] if b["pathPattern"] == "/api/*")
     assert api["targetOriginId"] == "alb"
     assert api["cachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # Managed-CachingDisabled
     assert distribution.inputs["defaultCacheBehavior"]["targetOriginId"] == "site"
@@ -235,7 +235,7 @@ def test_002_R17_error_pages_4xx_and_5xx_from_s3_under_their_own_behaviour(graph
     }
     # The service's own JSON answers stay JSON: 400, 404, 405 and 503 are not replaced.
     assert not {400, 404, 405, 503} & set(pages)
-    errors = [b for b in distribution.inputs["orderedCacheBehaviors"] if b["pathPattern"] == "/errors/*"][0]
+    errors = next(b for b in distribution.inputs["orderedCacheBehaviors"] if b["pathPattern"] == "/errors/*")
     assert errors["targetOriginId"] == "site"
     keys = {o.inputs["key"] for o in graph.by_type("aws:s3/bucketObjectv2:BucketObjectv2")}
     assert {"errors/4xx.html", "errors/5xx.html", "index.html"} <= keys
@@ -324,7 +324,7 @@ def test_002_R27_R29_edge_function_us_east_1_x86_64_zip_published_128_mb_5_s_vie
     (trust,) = _doc(role, "assumeRolePolicy")["Statement"]
     assert sorted(trust["Principal"]["Service"]) == ["edgelambda.amazonaws.com", "lambda.amazonaws.com"]
     distribution = graph.one("aws:cloudfront/distribution:Distribution")
-    api = [b for b in distribution.inputs["orderedCacheBehaviors"] if b["pathPattern"] == "/api/*"][0]
+    api = next(b for b in distribution.inputs["orderedCacheBehaviors"] if b["pathPattern"] == "/api/*")
     (association,) = api["lambdaFunctionAssociations"]
     assert association["eventType"] == "viewer-request"
     assert association["lambdaArn"] == edge.outputs["qualifiedArn"]
@@ -435,8 +435,8 @@ def test_002_R41_R42_R43_R44_buckets_versioned_logs_sse_s3_and_30_day_expiry_but
     }
     assert sse["logs-sse"] == "AES256" and sse["cdn-bucket-sse"] == "AES256"
     lifecycle = {
-        l.name: l.inputs["rules"]
-        for l in graph.by_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+        cfg.name: cfg.inputs["rules"]
+        for cfg in graph.by_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
     }
     for name in ("logs-lifecycle", "artifacts-lifecycle"):
         assert any(r.get("expiration", {}).get("days") == 30 for r in lifecycle[name])
@@ -521,12 +521,12 @@ def test_with_a_certificate_the_alb_listens_https_and_port_80_only_redirects() -
             "webstack:albDomainName": "api.example.com",
         },
     )
-    listeners = {l.inputs["port"]: l.inputs for l in graph.by_type("aws:lb/listener:Listener")}
+    listeners = {lis.inputs["port"]: lis.inputs for lis in graph.by_type("aws:lb/listener:Listener")}
     assert listeners[443]["protocol"] == "HTTPS"
     assert listeners[443]["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     assert listeners[80]["defaultActions"][0]["type"] == "redirect"
     (rule,) = graph.by_type("aws:lb/listenerRule:ListenerRule")
-    https = [l for l in graph.by_type("aws:lb/listener:Listener") if l.inputs["port"] == 443][0]
+    https = next(lis for lis in graph.by_type("aws:lb/listener:Listener") if lis.inputs["port"] == 443)
     assert rule.inputs["listenerArn"] == https.outputs["arn"]
     distribution = graph.one("aws:cloudfront/distribution:Distribution")
     (alb,) = [o for o in distribution.inputs["origins"] if o["originId"] == "alb"]

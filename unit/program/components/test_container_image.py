@@ -53,5 +53,6 @@ def test_missing_entries_and_dockerfile_are_refused(tmp_path: Path) -> None:
 def test_lifecycle_keeps_the_newest_images() -> None:
     assert lifecycle_policy(10) == (
         '{"rules": [{"rulePriority": 1, "description": "keep the newest 10 images", "selection": '
-        '{"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 10}, "action": {"type": "expire"}}]}'
+        '{"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 10}, '
+        '"action": {"type": "expire"}}]}'
     )

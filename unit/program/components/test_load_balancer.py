@@ -114,7 +114,7 @@ def test_002_R13_the_attachment_waits_for_the_permission(graph: Graph) -> None:
 
 def test_004_R11_with_a_certificate_https_443_and_80_redirects() -> None:
     graph = lb_graph(certificate_arn="arn:aws:acm:us-west-2:123456789012:certificate/x")
-    listeners = {l.inputs["port"]: l.inputs for l in graph.by_type("aws:lb/listener:Listener")}
+    listeners = {lis.inputs["port"]: lis.inputs for lis in graph.by_type("aws:lb/listener:Listener")}
     assert listeners[443]["protocol"] == "HTTPS" and listeners[443]["certificateArn"].endswith("/x")
     assert listeners[443]["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     assert listeners[80]["defaultActions"][0]["redirect"] == {
@@ -152,5 +152,5 @@ def test_002_R11_a_sticky_lambda_group_is_refused() -> None:
 
 
 def test_a_route_to_an_unknown_group_is_refused() -> None:
-    with pytest.raises(Exception, match="no target group .nope."):
+    with pytest.raises(Exception, match=r"no target group .nope."):
         lb_graph(routes=[RouteSpec(1, ["/x"], "nope")])
