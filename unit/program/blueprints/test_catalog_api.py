@@ -276,6 +276,12 @@ def test_002_R23_R24_R25_proxy_iam_tls_and_100_of_the_pinned_200_connections(gra
         for p in graph.one("aws:rds/clusterParameterGroup:ClusterParameterGroup").inputs["parameters"]
     }
     assert params == {"rds.force_ssl": "1", "max_connections": "200"}
+    instance_params = graph.one("aws:rds/parameterGroup:ParameterGroup")
+    assert [(p["name"], p["value"]) for p in instance_params.inputs["parameters"]] == [
+        ("max_connections", "200")
+    ]
+    instances = graph.by_type("aws:rds/clusterInstance:ClusterInstance")
+    assert {i.inputs["dbParameterGroupName"] for i in instances} == {"catalog-db-instance-dev"}
     pool = graph.one("aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup").inputs["connectionPoolConfig"]
     assert pool["maxConnectionsPercent"] * 200 / 100 == 100
     reader = graph.one("aws:rds/proxyEndpoint:ProxyEndpoint")
@@ -544,6 +550,8 @@ def test_migrations_run_once_per_deploy_on_the_alias_after_the_proxy_target(grap
     assert len(invocation.inputs["triggers"]["migrations"]) == 64
     target = graph.one("aws:rds/proxyTarget:ProxyTarget")
     assert target.urn in invocation.options["dependencies"]
+    firewalls = {r.name for r in graph.resources if r.urn in invocation.options["dependencies"]}
+    assert {"catalog-fn-sg", "catalog-proxy-sg", "catalog-db-sg"} <= firewalls
 
 
 def test_every_output_the_probes_read_is_exported(graph: Graph) -> None:
