@@ -379,7 +379,10 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             "migrations": context_digest(APP_DIR, ("migrations",)),
             "image": image.tag,
         },
-        opts=pulumi.ResourceOptions(providers=[base.provider], depends_on=[function, *database.ready]),
+        # The tier groups too: their rules are the path function -> proxy -> cluster.
+        opts=pulumi.ResourceOptions(
+            providers=[base.provider], depends_on=[function, function_sg, proxy_sg, db_sg, *database.ready]
+        ),
     )
 
     origin_secret = _secret("origin-verify", None, 48, opts)

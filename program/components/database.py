@@ -4,7 +4,8 @@ The cluster (``engine_mode="provisioned"`` + ``db.serverless`` instances, 002-R2
 private subnets (a subnet group of those only, 002-R22), encrypted with the owner's CMK, with IAM
 database authentication, backups kept ``backup_retention_days``, no deletion protection and no
 final snapshot, so ``destroy`` removes it (002-R47). Its cluster parameter group forces TLS
-(``rds.force_ssl``) and pins ``max_connections``. One writer and ``readers`` readers, each in its
+(``rds.force_ssl``) and pins ``max_connections``, which an instance-level parameter group pins
+too (Aurora PostgreSQL reads it per instance). One writer and ``readers`` readers, each in its
 own AZ (round robin over the AZs given), the readers on promotion tier 1 so a failover promotes one
 of them and they scale with the writer (002-R21).
 
@@ -152,6 +153,20 @@ class Database(pulumi.ComponentResource):
             ],
             opts=self._child,
         )
+        # Aurora PostgreSQL reads max_connections from the instance-level parameter group (Aurora
+        # docs, "Maximum connections to an Aurora PostgreSQL DB instance"): pinned there too.
+        self._instance_parameters = aws.rds.ParameterGroup(
+            f"{name}-instance-parameters",
+            name=scope.name(f"{args.purpose}-db-instance", "rds"),
+            family=args.parameter_family,
+            description=f"{args.purpose}: max_connections pinned for the proxy's share",
+            parameters=[
+                aws.rds.ParameterGroupParameterArgs(
+                    name="max_connections", value=str(args.max_connections), apply_method="pending-reboot"
+                )
+            ],
+            opts=self._child,
+        )
         managed = args.password is None
         self.cluster = aws.rds.Cluster(
             f"{name}-cluster",
@@ -249,6 +264,7 @@ class Database(pulumi.ComponentResource):
             engine=aws.rds.EngineType.AURORA_POSTGRESQL,
             engine_version=self.cluster.engine_version,
             db_subnet_group_name=self.cluster.db_subnet_group_name,
+            db_parameter_group_name=self._instance_parameters.name,
             availability_zone=args.availability_zones[index % len(args.availability_zones)],
             # The first instance created becomes the writer; readers on tier 1 scale with it and
             # are the failover candidates (tiers 0-1 follow the writer's capacity).

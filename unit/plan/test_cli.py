@@ -101,9 +101,9 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_unbuilt_blueprint_exits_2_with_one_line() -> None:
-    line = one_error_line(plan("catalog-dev"))
-    assert "catalog-api is not built yet" in line
-    assert "Traceback" not in plan("catalog-dev").stderr
+    line = one_error_line(plan("stream-dev"))
+    assert "stream-pipeline is not built yet" in line
+    assert "Traceback" not in plan("stream-dev").stderr
 
 
 def test_bad_stack_config_exits_2_naming_the_key(tmp_path: Path) -> None:
