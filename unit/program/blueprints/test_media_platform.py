@@ -251,7 +251,7 @@ def test_004_R28_task_roles_hold_only_what_the_app_calls(graph: Graph) -> None:
     graph.one("aws:iam/role:Role", "frontend-task-role")
 
 
-def test_004_R6_services_run_in_private_subnets_without_public_ips(graph: Graph) -> None:
+def test_004_R6_R32_R39_services_run_in_private_subnets_without_public_ips(graph: Graph) -> None:
     private = sorted(
         s.outputs["id"]
         for s in graph.by_type("aws:ec2/subnet:Subnet")
@@ -580,3 +580,25 @@ def test_config_certificate_and_domain_go_together() -> None:
             }
         )
     assert media_platform.parse({}) == media_platform.Settings()
+
+
+def test_every_004_row_is_asserted_by_a_named_test_or_listed_as_a_deviation() -> None:
+    """Each 004-R1..R41 appears in a unit test's name or docstring, or in docs/DEVIATIONS.md."""
+    import ast
+    import re
+
+    from unit.conftest import REPO_ROOT
+
+    named: set[int] = set()
+    for path in (REPO_ROOT / "unit").rglob("test_*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.Module):
+                text = " ".join(filter(None, [getattr(node, "name", ""), ast.get_docstring(node) or ""]))
+                for group in re.findall(r"004_((?:R\d+_?)+)", text):
+                    named |= {int(n) for n in re.findall(r"R(\d+)", group)}
+                named |= {int(n) for n in re.findall(r"004-R(\d+)", text)}
+    deviations = (REPO_ROOT / "docs" / "DEVIATIONS.md").read_text()
+    listed = {int(n) for n in re.findall(r"004-R(\d+)", deviations)}
+    missing = sorted(set(range(1, 42)) - named - listed)
+    assert missing == []
