@@ -247,16 +247,12 @@ def container_definitions(
     ]
 
 
-def execution_statements(
-    repository_arn: pulumi.Input[str], log_group_arn: pulumi.Input[str]
-) -> list[dict[str, Any]]:
+def execution_statements(repository_arn: pulumi.Input[str], log_group_arn: str) -> list[dict[str, Any]]:
     """Pull from one repository, write one log group (004-R28)."""
     return [
         iam_docs.statement(ECR_TOKEN_ACTIONS, ["*"], sid="EcrToken"),
         iam_docs.statement(ECR_PULL_ACTIONS, [repository_arn], sid="PullOwnImage"),
-        iam_docs.statement(
-            LOG_WRITE_ACTIONS, [pulumi.Output.concat(log_group_arn, ":*")], sid="WriteOwnLogs"
-        ),
+        iam_docs.statement(LOG_WRITE_ACTIONS, [f"{log_group_arn}:*"], sid="WriteOwnLogs"),
     ]
 
 
