@@ -11,6 +11,7 @@ stops at the first answer that shows the WAF's marked 429.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -174,6 +175,11 @@ def secret_rotation_scheduled(secretsmanager: Any, secret_arn: str, days: int = 
         )
     if secret.get("OwningService") not in (None, "rds"):
         raise ProbeError(f"secret {secret_arn} is owned by {secret['OwningService']}, expected rds")
+
+
+def _list(value: Any) -> list[str]:
+    """List outputs arrive as JSON strings in flat-outputs.json, as lists from ``--json``."""
+    return list(json.loads(value)) if isinstance(value, str) else list(value)
 
 
 def check_stack(
