@@ -455,6 +455,8 @@ def test_002_R41_R42_R43_R44_buckets_versioned_logs_sse_s3_and_30_day_expiry_but
         "prefix": "alb",
         "enabled": True,
     }
+    bucket_policy = graph.one("aws:s3/bucketPolicy:BucketPolicy", "logs-policy")
+    assert bucket_policy.urn in alb.options["propertyDependencies"]["accessLogs"]
     policy = _doc(graph.one("aws:s3/bucketPolicy:BucketPolicy", "logs-policy"))
     (elb,) = [s for s in policy["Statement"] if s.get("Sid") == "AlbAccessLogs"]
     assert elb["Principal"] == {"AWS": "arn:aws:iam::127311923021:root"}
