@@ -394,7 +394,8 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             vpc_id=network.vpc_id,
             subnet_ids=network.public_subnet_ids,
             ingress=[cloudfront_origin_facing(pulumi.InvokeOptions(provider=base.provider))],  # 002-R14
-            access_log_bucket=logs.name,
+            # ELB checks it may write the logs when they are enabled: the name after the policy.
+            access_log_bucket=pulumi.Output.all(logs.name, logs.policy.id).apply(lambda pair: str(pair[0])),
             target_groups=[
                 TargetGroupSpec("api", "lambda", HealthCheck(path="/health", interval_s=5, timeout_s=2))
             ],

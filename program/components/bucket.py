@@ -128,7 +128,7 @@ class PrivateBucket(pulumi.ComponentResource):
         )
         # After the public access block: a policy with an open Principal (the TLS deny) would
         # otherwise race it.
-        aws.s3.BucketPolicy(
+        self.policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket_id,
             policy=pulumi.Output.json_dumps(

@@ -455,6 +455,8 @@ def test_002_R41_R42_R43_R44_buckets_versioned_logs_sse_s3_and_30_day_expiry_but
         "prefix": "alb",
         "enabled": True,
     }
+    bucket_policy = graph.one("aws:s3/bucketPolicy:BucketPolicy", "logs-policy")
+    assert bucket_policy.urn in alb.options["propertyDependencies"]["accessLogs"]
     policy = _doc(graph.one("aws:s3/bucketPolicy:BucketPolicy", "logs-policy"))
     (elb,) = [s for s in policy["Statement"] if s.get("Sid") == "AlbAccessLogs"]
     assert elb["Principal"] == {"AWS": "arn:aws:iam::127311923021:root"}
@@ -584,3 +586,16 @@ def test_every_002_row_is_asserted_by_a_named_test_or_listed_as_a_deviation() ->
     listed = {int(n) for n in re.findall(r"002-R(\d+)", deviations)}
     missing = sorted(set(range(1, 54)) - named - listed)
     assert missing == []
+
+
+def test_002_R27_edge_config_is_baked_into_a_secret_zip_with_the_stacks_key(graph: Graph) -> None:
+    edge = graph.one("aws:lambda/function:Function", "edge-auth")
+    assert _is_secret(edge.inputs["code"]) and "environment" not in edge.inputs
+    assets = _plain(edge.inputs["code"])["assets"]
+    assert set(assets) == {"index.js", "config.json"}
+    assert assets["index.js"]["path"].endswith("lambdas/catalog_edge/index.js")
+    config = json.loads(assets["config.json"]["text"])
+    secret = graph.one("random:index/randomPassword:RandomPassword", "edge-auth-secret")
+    assert secret.inputs["length"] == 64 and secret.inputs["special"] is False
+    assert config == {"secret": secret.outputs["result"], "issuer": "catalog-auth", "leewaySeconds": 30}
+    assert _plain(graph.stack_outputs["edgeAuthSecret"]) == secret.outputs["result"]
