@@ -245,7 +245,8 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             vpc_id=network.vpc_id,
             subnet_ids=network.public_subnet_ids,  # 004-R9
             ingress=[cloudfront_origin_facing(invoke), Peer.group("media-api-link", link_sg.id)],
-            access_log_bucket=logs.name,
+            # ELB checks it may write the logs when they are enabled: the name after the policy.
+            access_log_bucket=pulumi.Output.all(logs.name, logs.policy.id).apply(lambda pair: str(pair[0])),
             target_groups=groups,
             routes=[
                 # Test rules first: only requests with the secret header reach green (004-R7).

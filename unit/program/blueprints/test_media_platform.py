@@ -602,3 +602,17 @@ def test_every_004_row_is_asserted_by_a_named_test_or_listed_as_a_deviation() ->
     listed = {int(n) for n in re.findall(r"004-R(\d+)", deviations)}
     missing = sorted(set(range(1, 42)) - named - listed)
     assert missing == []
+
+
+def test_004_R30_alb_access_logs_go_to_the_aes256_bucket_after_its_policy(graph: Graph) -> None:
+    alb = graph.one("aws:lb/loadBalancer:LoadBalancer")
+    logs = next(
+        b for b in graph.by_type("aws:s3/bucket:Bucket") if b.inputs["bucket"].startswith("media-logs")
+    )
+    assert alb.inputs["accessLogs"] == {"bucket": logs.outputs["id"], "prefix": "alb", "enabled": True}
+    bucket_policy = graph.one("aws:s3/bucketPolicy:BucketPolicy", "logs-policy")
+    assert bucket_policy.urn in alb.options["propertyDependencies"]["accessLogs"]
+    (elb,) = [
+        s for s in json.loads(bucket_policy.inputs["policy"])["Statement"] if s.get("Sid") == "AlbAccessLogs"
+    ]
+    assert elb["Principal"] == {"AWS": "arn:aws:iam::114774131450:root"}  # ELB's ap-southeast-1 account
