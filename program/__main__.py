@@ -8,8 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pulumi
 
-from program.blueprints import build
-from program.config import load_config
+from program.blueprints import build, load_config
 
 for key, value in build(load_config()).items():
     pulumi.export(key, value)

@@ -7,12 +7,15 @@ Thresholds live here, in one place, and are unit-tested without Pulumi.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
 
+# One address for alarm notifications (the stack config and the Monitoring component both check it).
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 Comparison = Literal[
     "GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"
 ]

@@ -27,3 +27,26 @@ def dynamodb_table(region: str, account_id: str, name: str) -> str:
 
 def kinesis_stream(region: str, account_id: str, name: str) -> str:
     return f"arn:aws:kinesis:{region}:{account_id}:stream/{name}"
+
+
+def sns_topic(region: str, account_id: str, name: str) -> str:
+    return f"arn:aws:sns:{region}:{account_id}:{name}"
+
+
+def alarm(region: str, account_id: str, name: str) -> str:
+    """A CloudWatch alarm (``name`` may be a pattern such as ``*-dev``)."""
+    return f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{name}"
+
+
+def lambda_function(region: str, account_id: str, name: str) -> str:
+    return f"arn:aws:lambda:{region}:{account_id}:function:{name}"
+
+
+def ec2(region: str, account_id: str, kind: str, id_: str) -> str:
+    """An EC2 resource: ``kind`` is network-interface, security-group, subnet, vpc-flow-log..."""
+    return f"arn:aws:ec2:{region}:{account_id}:{kind}/{id_}"
+
+
+def iam_root(account_id: str) -> str:
+    """The account itself as a principal."""
+    return f"arn:aws:iam::{account_id}:root"

@@ -5,7 +5,11 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
+# How private subnets reach the internet: a NAT per AZ, one NAT, or none (VPC endpoints only).
+NatMode = Literal["per-az", "single", "none"]
+NAT_MODES: tuple[NatMode, ...] = ("per-az", "single", "none")
 # AWS accepts VPC blocks from /16 to /28; six subnets of at least /28 need /24 or larger.
 MIN_VPC_PREFIX, MAX_VPC_PREFIX = 16, 24
 # Each subnet is 1/16 of the VPC: room for up to 8 AZs of public and private subnets.

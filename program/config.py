@@ -1,8 +1,11 @@
-"""The stack's configuration: read once, validated before any resource is registered.
+"""The stack's shared configuration and the helpers every blueprint's parser uses.
 
-Every problem raises ConfigError (a ``pulumi.RunError``, so the engine prints one line and no
-traceback) naming the key, the value and what is allowed. Unknown keys under ``webstack:`` are
-errors too: a typo must not silently fall back to a default.
+Shared keys (blueprint, environmentSuffix, aws:region and the network keys) are parsed here; each
+blueprint module (program/blueprints/<name>.py) declares its own keys, settings and parser, and
+program/blueprints/__init__.py puts the two together. Every problem raises ConfigError (a
+``pulumi.RunError``, so the engine prints one line and no traceback) naming the key, the value and
+what is allowed. Unknown keys under ``webstack:`` are errors too: a typo must not silently fall
+back to a default.
 """
 
 from __future__ import annotations
@@ -10,19 +13,17 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import pulumi
 
 from program import cidrs, naming
+from program.alarms import EMAIL_PATTERN
+from program.cidrs import NAT_MODES, NatMode
 
 NAMESPACE = "webstack"
-NatMode = Literal["per-az", "single", "none"]
-NAT_MODES: tuple[NatMode, ...] = ("per-az", "single", "none")
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class ConfigError(pulumi.RunError):
@@ -49,17 +50,42 @@ BLUEPRINTS: dict[str, BlueprintSpec] = {
     "media-platform": BlueprintSpec("ap-southeast-1", (3,), "per-az"),
 }
 
-KEYS = (
-    "blueprint",
-    "environmentSuffix",
-    "azCount",
-    "vpcCidr",
-    "publicSubnetCidrs",
-    "privateSubnetCidrs",
-    "natGateways",
-    "alertEmail",
-)
+
+@dataclass(frozen=True)
+class Key:
+    """One config key as the README's table shows it (the table is generated from these)."""
+
+    name: str  # under webstack:, or a full "aws:..." key
+    required: bool
+    allowed: str
+    default: str = ""
+
+    @property
+    def full(self) -> str:
+        return self.name if ":" in self.name else f"{NAMESPACE}:{self.name}"
+
+
 DEFAULT_VPC_CIDR = "10.0.0.0/16"
+SHARED_KEYS = (
+    Key("blueprint", True, ", ".join(BLUEPRINTS)),
+    Key("environmentSuffix", True, "1-16 lowercase letters, digits, single hyphens"),
+    Key("aws:region", False, "an AWS region", "the blueprint's seed region"),
+    Key("azCount", False, "2 or 3 (serverless-app), 3 (the others)", "lowest allowed"),
+    Key("vpcCidr", False, "an IPv4 block /16 to /24", f"`{DEFAULT_VPC_CIDR}`"),
+    Key(
+        "publicSubnetCidrs",
+        False,
+        "JSON list, one block per AZ, inside the VPC, not overlapping",
+        "1/16 of the VPC each",
+    ),
+    Key(
+        "privateSubnetCidrs",
+        False,
+        "JSON list, one block per AZ, inside the VPC, not overlapping",
+        "1/16 of the VPC each",
+    ),
+    Key("natGateways", False, ", ".join(NAT_MODES), "per-az (stream-pipeline: none)"),
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +99,8 @@ class StackConfig:
     public_subnet_cidrs: tuple[str, ...]
     private_subnet_cidrs: tuple[str, ...]
     nat_gateways: NatMode
-    alert_email: str | None = None
+    # The chosen blueprint's own settings (its module's frozen Settings), None until it is parsed.
+    settings: object = None
 
 
 def _key(key: str) -> str:
@@ -82,6 +109,32 @@ def _key(key: str) -> str:
 
 def _fail(key: str, value: object, allowed: str) -> ConfigError:
     return ConfigError(f"{key}: {value!r} is not allowed; {allowed}")
+
+
+def fail(key: str, value: object, allowed: str) -> ConfigError:
+    """The one-line error for ``webstack:<key>`` (blueprint parsers raise it)."""
+    return _fail(_key(key), value, allowed)
+
+
+def email(values: Mapping[str, str], key: str) -> str | None:
+    """An optional e-mail address under ``webstack:<key>``."""
+    value = values.get(_key(key))
+    if value is not None and not EMAIL_PATTERN.match(value):
+        raise _fail(_key(key), value, "give one e-mail address for alarm notifications")
+    return value
+
+
+def integer(values: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
+    """An optional whole number under ``webstack:<key>``, from ``low`` to ``high``."""
+    raw = values.get(_key(key), str(default))
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise _fail(_key(key), raw, f"give a whole number from {low} to {high}")
+    return int(raw)
+
+
+def cidr_list(values: Mapping[str, str], key: str, count: int) -> tuple[str, ...] | None:
+    """An optional JSON list of ``count`` IPv4 blocks under ``webstack:<key>``."""
+    return _cidr_list(values, key, count)
 
 
 def _cidr_list(values: Mapping[str, str], key: str, count: int) -> tuple[str, ...] | None:
@@ -108,13 +161,19 @@ def _network(key: str, value: str) -> ipaddress.IPv4Network:
         raise _fail(key, value, f"give an IPv4 block such as 10.0.0.0/16 ({error})") from None
 
 
-def parse_config(values: Mapping[str, str], project: str = "webstack") -> StackConfig:
-    """Validate raw ``namespace:key`` -> string config (as the engine passes it)."""
+def parse_shared(
+    values: Mapping[str, str], project: str = "webstack", blueprint_keys: Sequence[Key] = ()
+) -> StackConfig:
+    """Validate the shared keys of raw ``namespace:key`` -> string config (as the engine passes it).
+
+    ``blueprint_keys`` are the chosen blueprint's own keys: allowed here, parsed by its module.
+    """
+    names = [key.name for key in (*SHARED_KEYS, *blueprint_keys) if ":" not in key.name]
     unknown = sorted(
-        key for key in values if key.startswith(f"{NAMESPACE}:") and key.split(":", 1)[1] not in KEYS
+        key for key in values if key.startswith(f"{NAMESPACE}:") and key.split(":", 1)[1] not in names
     )
     if unknown:
-        raise ConfigError(f"{unknown[0]}: unknown key; {NAMESPACE}: takes {', '.join(KEYS)}")
+        raise ConfigError(f"{unknown[0]}: unknown key; {NAMESPACE}: takes {', '.join(names)}")
 
     blueprint = values.get(_key("blueprint"))
     if blueprint not in BLUEPRINTS:
@@ -171,10 +230,6 @@ def parse_config(values: Mapping[str, str], project: str = "webstack") -> StackC
     if nat not in NAT_MODES:
         raise _fail(_key("natGateways"), nat, f"choose one of {', '.join(NAT_MODES)}")
 
-    email = values.get(_key("alertEmail"))
-    if email is not None and not EMAIL_PATTERN.match(email):
-        raise _fail(_key("alertEmail"), email, "give one e-mail address for alarm notifications")
-
     return StackConfig(
         project=project,
         blueprint=blueprint,
@@ -185,7 +240,6 @@ def parse_config(values: Mapping[str, str], project: str = "webstack") -> StackC
         public_subnet_cidrs=public,
         private_subnet_cidrs=private,
         nat_gateways=nat,
-        alert_email=email,
     )
 
 
@@ -198,6 +252,11 @@ def stack_values() -> dict[str, str]:
     return values
 
 
-def load_config() -> StackConfig:
-    """The validated config of the running stack."""
-    return parse_config(stack_values(), project=pulumi.get_project())
+def keys_table(keys_by_blueprint: Mapping[str, Sequence[Key]]) -> str:
+    """The README's config table: the shared keys, then each built blueprint's own."""
+    rows = ["| key | blueprint | required | allowed | default |", "|---|---|---|---|---|"]
+    for owner, keys in {"all": SHARED_KEYS, **keys_by_blueprint}.items():
+        for key in keys:
+            required = "yes" if key.required else "no"
+            rows.append(f"| `{key.full}` | {owner} | {required} | {key.allowed} | {key.default} |")
+    return "\n".join(rows)

@@ -111,3 +111,15 @@ def key_policy(account_id: str, grants: Sequence[tuple[str, Sequence[str], Mappi
         for service, actions, condition in grants
     ]
     return document(admin, *uses)
+
+
+def deny_insecure_transport(actions: Sequence[str], resources: Sequence[Any]) -> Document:
+    """Deny any request to ``resources`` not made over TLS (cdk-nag S10/SNS3/SQS4, FSBP S3.5)."""
+    return statement(
+        actions,
+        resources,
+        sid="DenyInsecureTransport",
+        effect="Deny",
+        principal={"AWS": "*"},
+        conditions={"Bool": {"aws:SecureTransport": "false"}},
+    )

@@ -68,6 +68,16 @@ def physical_name(purpose: str, suffix: str, kind: str = "generic", *, account_i
     return name
 
 
+def bucket_name(purpose: str, suffix: str, account_id: str) -> str:
+    """A PrivateBucket's name: the component and whoever grants on it call this one function."""
+    return physical_name(purpose, suffix, "s3-bucket", account_id=account_id)
+
+
+def function_name(purpose: str, suffix: str) -> str:
+    """A Function's name (and so its ``/aws/lambda/<name>`` log group)."""
+    return physical_name(purpose, suffix, "lambda")
+
+
 def default_tags(*, project: str, environment: str, blueprint: str) -> dict[str, str]:
     """Tags every resource carries, applied once on the provider's default_tags."""
     return {

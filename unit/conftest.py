@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from plan.capture import Graph, capture, new_monitor, run_program
 from plan.project import StackSpec, load_stack
+
+if TYPE_CHECKING:
+    from program.components.function import VpcPlacement
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,3 +66,36 @@ def moto_url() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+def vpc_placement(
+    tier: str = "fn",
+    prefix_lists: Mapping[str, str] | None = None,
+    endpoint_group: str | None = "sg-0endpoints",
+    subnets: Sequence[str] = ("subnet-0aaa", "subnet-0bbb"),
+) -> VpcPlacement:
+    """What a blueprint gives a VPC tier: its own Firewall, HTTPS egress to the named endpoints.
+
+    Call it inside a captured program (it registers the tier's Firewall).
+    """
+    from program.components.firewall import Firewall, FirewallArgs, Peer, Rule
+    from program.components.function import VpcPlacement
+    from program.scope import Scope
+
+    group = Firewall(
+        f"{tier}-sg",
+        FirewallArgs(tier, Scope("dev", "123456789012", "us-west-2"), f"tier {tier}", "vpc-0123"),
+    )
+    egress = [
+        Rule(Peer.prefix_list(label, pl), 443, "HTTPS to a VPC endpoint")
+        for label, pl in (prefix_lists or {"dynamodb": "pl-00ddb"}).items()
+    ]
+    if endpoint_group is not None:
+        egress.append(Rule(Peer.group("endpoints", endpoint_group), 443, "HTTPS to a VPC endpoint"))
+    return VpcPlacement(
+        vpc_id="vpc-0123",
+        subnet_ids=list(subnets),
+        replacement_security_group_id="sg-0default",
+        security_group=group,
+        egress=egress,
+    )

@@ -13,20 +13,19 @@ own and deployed with handler `handler.handler`.
 from __future__ import annotations
 
 import base64
-import contextvars
 import json
 import logging
 import os
 import re
-import sys
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal, DecimalException
 
-import boto3
 from boto3.dynamodb.types import DYNAMODB_CONTEXT, TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from shared.aws import cached_client
+from shared.logs import REQUEST_ID, json_logger
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_STRING_BYTES = 4 * 1024
@@ -60,48 +59,12 @@ _clients: dict = {}
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
 
-_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
-
-class _JsonFormatter(logging.Formatter):
-    """One JSON object per line, so CloudWatch Logs Insights and metric filters see fields."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "message": record.getMessage(),
-            "requestId": _request_id.get(),
-            **getattr(record, "fields", {}),
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
-
-
-LOG = logging.getLogger("webstack.api")
-LOG.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
-_log_handler = logging.StreamHandler(sys.stdout)
-_log_handler.setFormatter(_JsonFormatter())
-LOG.addHandler(_log_handler)
-# The Lambda runtime's root handler prefixes plain text, which would break the JSON lines.
-LOG.propagate = False
-
-
-def _log(level: int, message: str, exc_info: bool = False, **fields) -> None:
-    LOG.log(level, message, exc_info=exc_info, extra={"fields": fields})
+LOG, _log = json_logger("webstack.api")
 
 
 def _client(service: str):
-    """Create each client on first use and reuse it across warm invocations.
-
-    Lazy so that nothing talks to AWS at import time and tests can start moto first.
-    """
-    client = _clients.get(service)
-    if client is None:
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        client = _clients[service] = boto3.client(service, region_name=region, config=_BOTO_CONFIG)
-    return client
+    return cached_client(_clients, service, _BOTO_CONFIG)
 
 
 class ApiError(Exception):
@@ -115,7 +78,7 @@ class ApiError(Exception):
 
 
 def handler(event: dict, context) -> dict:
-    _request_id.set(getattr(context, "aws_request_id", None))
+    REQUEST_ID.set(getattr(context, "aws_request_id", None))
     error = None
     try:
         response = _route(event)

@@ -9,23 +9,21 @@ PutObject (seed row 000-R12); encryption is the bucket's default encryption (000
 
 The mapping uses ReportBatchItemFailures: if a PUT fails, every record of that shard's batch is
 reported so Lambda retries it. Malformed records are never reported, so they cannot block the
-shard. The file is self-contained because the folder is zipped on its own.
+shard. Its JSON logging comes from lambdas/shared, which the packager adds to the zip.
 """
 
 from __future__ import annotations
 
 import binascii
-import contextvars
 import gzip
 import json
 import logging
 import os
-import sys
-from datetime import UTC, datetime
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from shared.aws import cached_client
+from shared.logs import REQUEST_ID, json_logger
 
 # Levels 1-3 use zlib's fast strategy. On the API's events, level 3 output is ~10% larger than
 # level 6 for half the CPU time. Compression is the biggest cost in the hot path after JSON, and
@@ -36,8 +34,6 @@ GZIP_LEVEL = 3
 # whole batch is handed back to Lambda).
 _BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3})
 _clients: dict = {}
-
-_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 
 def _reject_non_finite(name: str):
@@ -51,49 +47,15 @@ _decode_json = json.JSONDecoder(parse_constant=_reject_non_finite).decode
 _encode_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
-class _JsonFormatter(logging.Formatter):
-    """One JSON object per line, so CloudWatch Logs Insights and metric filters see fields."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "message": record.getMessage(),
-            "requestId": _request_id.get(),
-            **getattr(record, "fields", {}),
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
-
-
-LOG = logging.getLogger("webstack.stream_consumer")
-LOG.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
-_log_handler = logging.StreamHandler(sys.stdout)
-_log_handler.setFormatter(_JsonFormatter())
-LOG.addHandler(_log_handler)
-# The Lambda runtime's root handler prefixes plain text, which would break the JSON lines.
-LOG.propagate = False
-
-
-def _log(level: int, message: str, exc_info: bool = False, **fields) -> None:
-    LOG.log(level, message, exc_info=exc_info, extra={"fields": fields})
+LOG, _log = json_logger("webstack.stream_consumer")
 
 
 def _client(service: str):
-    """Create each client on first use and reuse it across warm invocations.
-
-    Lazy so that nothing talks to AWS at import time and tests can start moto first.
-    """
-    client = _clients.get(service)
-    if client is None:
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        client = _clients[service] = boto3.client(service, region_name=region, config=_BOTO_CONFIG)
-    return client
+    return cached_client(_clients, service, _BOTO_CONFIG)
 
 
 def handler(event: dict, context) -> dict:
-    _request_id.set(getattr(context, "aws_request_id", None))
+    REQUEST_ID.set(getattr(context, "aws_request_id", None))
     failures = []
     for (source_arn, shard_id), records in _group_by_shard(event.get("Records") or []).items():
         failures.extend(_archive(_stream_name(source_arn), shard_id, records))

@@ -10,6 +10,7 @@ import pulumi_aws as aws
 from program import naming
 from program.components.kms import ServiceKey, ServiceKeyArgs, log_groups_grant
 from program.config import ConfigError, StackConfig
+from program.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,9 @@ def platform(config: StackConfig) -> Platform:
         "logs",
         ServiceKeyArgs(
             purpose="logs",
-            suffix=config.environment_suffix,
-            account_id=account_id,
+            scope=Scope(config.environment_suffix, account_id, config.region),
             description=f"CloudWatch Logs of webstack {config.blueprint} ({config.environment_suffix})",
-            grants=(log_groups_grant(config.region, account_id, config.environment_suffix),),
+            grants=(log_groups_grant(Scope(config.environment_suffix, account_id, config.region)),),
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )

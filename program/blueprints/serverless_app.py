@@ -14,11 +14,11 @@ CloudFront alone, which adds a secret header the API's WAF requires.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pulumi
-import pulumi_random as random
 
-from program import arns, naming
+from program import config
 from program.blueprints.common import platform
 from program.components import cdn_functions
 from program.components.bucket import (
@@ -26,55 +26,89 @@ from program.components.bucket import (
     PrivateBucket,
     PrivateBucketArgs,
     access_log_delivery_statement,
+    known_bucket_arn,
 )
 from program.components.cdn import Cdn, CdnArgs, CdnOrigin
-from program.components.function import VpcPlacement
+from program.components.firewall import Firewall, FirewallArgs, Peer, Rule
+from program.components.function import VpcPlacement, ZipCode
+from program.components.items_api import ItemsApi, ItemsApiArgs
 from program.components.kms import ServiceKey, ServiceKeyArgs, log_groups_grant
 from program.components.monitoring import Monitoring, MonitoringArgs
 from program.components.network import Network, NetworkArgs
-from program.components.serverless_api import ServerlessApi, ServerlessApiArgs
-from program.components.streaming import Streaming, StreamingArgs
-from program.components.waf import WebAclLogging
-from program.config import StackConfig
+from program.components.results import results_lifecycle, results_writer_statements
+from program.components.stream import Stream, StreamArgs
+from program.components.stream_consumer import StreamConsumer, StreamConsumerArgs
+from program.components.waf import LogGroupTarget
+from program.config import Key, StackConfig
+from program.scope import EDGE_REGION, Scope
 
+KEYS = (Key("alertEmail", False, "an e-mail address for alarm notifications", "none"),)
 # The API Lambda writes to Kinesis through the SDK; with egress limited to VPC endpoints (000-R16)
 # it needs the kinesis-streams interface endpoint (001-R10).
 INTERFACE_ENDPOINTS = ("kinesis-streams",)
-EDGE_REGION = "us-east-1"  # CloudFront's WAF, and so its logs
 ACCESS_LOG_DAYS = 90
 API_PATH = "/api"
+HTTPS = 443
+RESULTS_DATA_DAYS, RESULTS_ERRORS_DAYS = 90, 30
 
 
-def build(config: StackConfig) -> Mapping[str, pulumi.Input[object]]:
-    base = platform(config)
-    suffix, account, region = config.environment_suffix, base.account_id, config.region
-    access_logs_name = naming.physical_name("access-logs", suffix, "s3-bucket", account_id=account)
+@dataclass(frozen=True)
+class Settings:
+    alert_email: str | None = None
+
+
+def parse(values: Mapping[str, str]) -> Settings:
+    return Settings(alert_email=config.email(values, "alertEmail"))
+
+
+def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[object]]:
+    base = platform(stack)
+    scope = Scope(stack.environment_suffix, base.account_id, stack.region)
 
     network = Network(
         "network",
         NetworkArgs(
-            suffix=suffix,
-            account_id=account,
-            region=region,
-            cidr=config.vpc_cidr,
+            scope=scope,
+            cidr=stack.vpc_cidr,
             availability_zones=base.availability_zones,
-            public_subnet_cidrs=config.public_subnet_cidrs,
-            private_subnet_cidrs=config.private_subnet_cidrs,
-            nat_gateways=config.nat_gateways,
+            public_subnet_cidrs=stack.public_subnet_cidrs,
+            private_subnet_cidrs=stack.private_subnet_cidrs,
+            nat_gateways=stack.nat_gateways,
             flow_log_kms_key_arn=base.logs_key.arn,
             interface_endpoints=INTERFACE_ENDPOINTS,
         ),
         opts=base.opts,
     )
 
-    def placement(*prefix_lists: str) -> VpcPlacement:
-        """Private subnets; HTTPS egress only to the named gateway endpoints and interface endpoints."""
+    def placement(tier: str, gateway: str) -> VpcPlacement:
+        """A tier group of its own (no ingress); HTTPS only to one gateway endpoint and the interface ones."""
+        group = Firewall(
+            f"{tier}-fn-sg",
+            FirewallArgs(
+                purpose=f"{tier}-fn",
+                scope=scope,
+                description=f"Lambda {tier}: no ingress; HTTPS to the VPC endpoints only",
+                vpc_id=network.vpc_id,
+            ),
+            opts=base.opts,
+        )
         return VpcPlacement(
             vpc_id=network.vpc_id,
             subnet_ids=network.private_subnet_ids,
             replacement_security_group_id=network.default_security_group_id,
-            egress_prefix_list_ids=[network.prefix_list_ids[name] for name in prefix_lists],
-            egress_security_group_ids=[network.endpoint_security_group.id],
+            security_group=group,
+            egress=[
+                Rule(
+                    Peer.prefix_list(gateway, network.prefix_list_ids[gateway]),
+                    HTTPS,
+                    "HTTPS to a VPC endpoint",
+                ),
+                Rule(
+                    Peer.group("endpoints", network.endpoint_security_group.id),
+                    HTTPS,
+                    "HTTPS to a VPC endpoint",
+                ),
+            ],
         )
 
     # Server access logs of every other bucket (a log bucket does not log itself).
@@ -82,100 +116,106 @@ def build(config: StackConfig) -> Mapping[str, pulumi.Input[object]]:
         "access-logs",
         PrivateBucketArgs(
             purpose="access-logs",
-            suffix=suffix,
-            account_id=account,
+            scope=scope,
             lifecycle=(LifecycleRule("expire-logs", expire_days=ACCESS_LOG_DAYS),),
-            policy_statements=[access_log_delivery_statement(arns.s3_bucket(access_logs_name), account)],
+            policy_statements=[
+                access_log_delivery_statement(known_bucket_arn("access-logs", scope), scope.account_id)
+            ],
         ),
         opts=base.opts,
     )
     # CloudFront's web ACL lives in us-east-1, so its logs do too, under a key of that region.
+    edge = scope.at(EDGE_REGION)
     edge_logs_key = ServiceKey(
         "edge-logs",
         ServiceKeyArgs(
             purpose="edge-logs",
-            suffix=suffix,
-            account_id=account,
-            description=f"Logs of webstack {config.blueprint} ({suffix}) kept in {EDGE_REGION}",
-            grants=(log_groups_grant(EDGE_REGION, account, suffix),),
+            scope=edge,
+            description=f"Logs of webstack {stack.blueprint} ({scope.suffix}) kept in {EDGE_REGION}",
+            grants=(log_groups_grant(edge),),
             region=EDGE_REGION,
         ),
         opts=base.opts,
     )
 
-    streaming = Streaming(
-        "streaming",
-        StreamingArgs(
-            suffix=suffix,
-            account_id=account,
-            region=region,
-            log_kms_key_arn=base.logs_key.arn,
-            vpc=placement("s3"),
+    stream = Stream("streaming-stream", StreamArgs(scope=scope), opts=base.opts)
+    results = PrivateBucket(
+        "streaming-results",
+        PrivateBucketArgs(
+            purpose="results",
+            scope=scope,
+            lifecycle=results_lifecycle(RESULTS_DATA_DAYS, RESULTS_ERRORS_DAYS),
             access_log_bucket=access_logs.name,
         ),
         opts=base.opts,
     )
-
-    # The secret CloudFront sends and the API's WAF requires (001-R5). Rotate by replacing it.
-    origin_secret = random.RandomPassword("origin-verify", length=48, special=False)
-    api = ServerlessApi(
-        "api",
-        ServerlessApiArgs(
-            suffix=suffix,
-            account_id=account,
-            region=region,
-            vpc=placement("dynamodb"),
+    consumer = StreamConsumer(
+        "streaming-consumer",
+        StreamConsumerArgs(
+            purpose="stream-consumer",
+            scope=scope,
+            stream=stream,
+            code=ZipCode("stream_consumer"),
             log_kms_key_arn=base.logs_key.arn,
-            stream_name=streaming.stream_name,
-            stream_arn=streaming.known_stream_arn,
-            origin_verify_secret=origin_secret.result,
+            # It writes to S3 through the gateway endpoint (000-R11).
+            vpc=placement("stream-consumer", "s3"),
+            statements=results_writer_statements(scope.region, known_bucket_arn("results", scope)),
+            environment={"RESULTS_BUCKET": results.name},
         ),
         opts=base.opts,
     )
 
+    api = ItemsApi(
+        "api",
+        ItemsApiArgs(
+            scope=scope,
+            vpc=placement("api", "dynamodb"),
+            log_kms_key_arn=base.logs_key.arn,
+            stream_name=stream.name,
+            stream_arn=stream.known_arn,
+        ),
+        opts=base.opts,
+    )
+
+    edge_logs = LogGroupTarget(edge_logs_key.arn, edge)
     cdn = Cdn(
         "cdn",
         CdnArgs(
-            suffix=suffix,
-            account_id=account,
-            region=region,
+            scope=scope,
             origins=[
                 CdnOrigin(
                     id="api",
                     domain_name=api.origin_domain,
                     path_pattern=f"{API_PATH}/*",
                     origin_path=api.origin_path,
-                    custom_headers=[(api.origin_verify_header, origin_secret.result)],
+                    custom_headers=[(api.origin_verify_header, api.origin_verify_secret)],
                     viewer_request_code=cdn_functions.strip_prefix(API_PATH),
                 )
             ],
             # CloudFront's custom error responses apply to every origin: a 404 page would replace
             # the API's JSON 404s under /api/* with HTML. The site answers S3's own 404 instead.
             error_pages=(),
-            waf_logging=WebAclLogging(edge_logs_key.arn, account, EDGE_REGION),
-            access_logging=WebAclLogging(edge_logs_key.arn, account, EDGE_REGION),
+            waf_logging=edge_logs,
+            access_logging=edge_logs,
             access_log_bucket=access_logs.name,
         ),
         opts=base.opts,
     )
 
-    alarms = [*api.alarms, *streaming.alarms]
     monitoring = Monitoring(
         "monitoring",
         MonitoringArgs(
-            suffix=suffix,
-            account_id=account,
-            region=region,
-            alarms=alarms,
-            metrics=[*api.metrics, *streaming.metrics, *cdn.metrics],
-            alert_email=config.alert_email,
+            scope=scope,
+            alarms=[*api.alarms, *stream.alarms, *consumer.alarms],
+            metrics=[*api.metrics, *stream.metrics, *consumer.metrics, *cdn.metrics],
+            alert_email=settings.alert_email,
         ),
         opts=base.opts,
     )
 
     return {
-        "region": region,
-        "environmentSuffix": suffix,
+        "region": scope.region,
+        "environmentSuffix": scope.suffix,
         "cloudfrontUrl": cdn.url,
         "cloudfrontDistributionId": cdn.distribution_id,
         "cdnWebAclArn": cdn.web_acl_arn,
@@ -185,9 +225,9 @@ def build(config: StackConfig) -> Mapping[str, pulumi.Input[object]]:
         "apiWebAclArn": api.web_acl_arn,
         "apiFunctionName": api.function_name,
         "tableName": api.table_name,
-        "streamName": streaming.stream_name,
-        "resultsBucketName": streaming.bucket_name,
-        "consumerFunctionName": streaming.function_name,
+        "streamName": stream.name,
+        "resultsBucketName": results.name,
+        "consumerFunctionName": consumer.function_name,
         "snsTopicArn": monitoring.topic_arn,
         "alarmNames": monitoring.alarm_names,
         "dashboardName": monitoring.dashboard_name,

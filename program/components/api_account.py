@@ -2,7 +2,7 @@
 
 API Gateway logging needs the ``apigateway.Account`` setting that names the role API Gateway writes
 CloudWatch Logs with, for execution AND access logs (001-R18). It is one value per account and
-region, shared by every REST API there, so only one stack may own it (ServerlessApi's
+region, shared by every REST API there, so only one stack may own it (ItemsApi's
 ``manage_account_logging_role=False`` leaves it to whoever owns it already). When a stack owns it,
 ``pulumi destroy`` resets it (pulumi-aws 7 is built on terraform-provider-aws 6, whose account
 resource resets the settings on delete, hashicorp/terraform-provider-aws#42226): other APIs in the
@@ -21,7 +21,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from program import iam_docs, naming
+from program import arns, iam_docs
+from program.scope import Scope
 
 # The inline equivalent of AmazonAPIGatewayPushToCloudWatchLogs. Every action but DescribeLogGroups
 # takes a log-group or log-stream ARN (policy_sentry: only DescribeLogGroups is wildcard-only).
@@ -37,9 +38,9 @@ LOGGING_UNSCOPED_ACTIONS = ("logs:DescribeLogGroups",)
 EXECUTION_LOG_GROUPS = "API-Gateway-Execution-Logs_*"
 
 
-def logging_role_statements(region: str, account_id: str, access_log_group_arn: Any) -> list[dict[str, Any]]:
+def logging_role_statements(scope: Scope, access_log_group_arn: Any) -> list[dict[str, Any]]:
     """What API Gateway's account-wide CloudWatch role needs: execution logs of every API, our access log."""
-    groups = f"arn:aws:logs:{region}:{account_id}:log-group:{EXECUTION_LOG_GROUPS}"
+    groups = arns.log_group(scope.region, scope.account_id, EXECUTION_LOG_GROUPS)
     return [
         iam_docs.statement(
             LOGGING_SCOPED_ACTIONS,
@@ -57,9 +58,7 @@ def logging_role_statements(region: str, account_id: str, access_log_group_arn: 
 
 @dataclass(frozen=True)
 class ApiGatewayAccountArgs:
-    suffix: str
-    account_id: str
-    region: str
+    scope: Scope
     access_log_group_arn: pulumi.Input[str]
 
 
@@ -71,11 +70,11 @@ class ApiGatewayAccount(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, args: ApiGatewayAccountArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("webstack:api:ApiGatewayAccount", name, None, opts)
+        super().__init__("webstack:api_account:ApiGatewayAccount", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{name}-logging-role",
-            name=naming.physical_name("apigw-cloudwatch", args.suffix, "iam-role"),
+            name=args.scope.name("apigw-cloudwatch", "iam-role"),
             # No aws:SourceAccount condition: AWS documents this role's trust without one, and
             # whether API Gateway sends the key when it assumes the role is not verified.
             assume_role_policy=json.dumps(
@@ -94,12 +93,10 @@ class ApiGatewayAccount(pulumi.ComponentResource):
         )
         policy = aws.iam.RolePolicy(
             f"{name}-logging-policy",
-            name=naming.physical_name("apigw-cloudwatch", args.suffix, "iam-policy"),
+            name=args.scope.name("apigw-cloudwatch", "iam-policy"),
             role=role.id,
             policy=pulumi.Output.json_dumps(
-                iam_docs.document(
-                    *logging_role_statements(args.region, args.account_id, args.access_log_group_arn)
-                )
+                iam_docs.document(*logging_role_statements(args.scope, args.access_log_group_arn))
             ),
             opts=child,
         )

@@ -14,7 +14,8 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from program import arns, iam_docs, naming
+from program import arns, iam_docs
+from program.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,7 @@ class LifecycleRule:
 @dataclass(frozen=True)
 class PrivateBucketArgs:
     purpose: str
-    suffix: str
-    account_id: str
+    scope: Scope
     # AES256 where a service cannot use KMS (ALB logs; OAC without a key-policy cycle: 002-R41/R44).
     sse_algorithm: Literal["AES256", "aws:kms"] = "AES256"
     kms_key_arn: pulumi.Input[str] | None = None
@@ -58,23 +58,21 @@ def access_log_delivery_statement(log_bucket_arn: str, account_id: str) -> dict[
 
 def tls_only_statement(bucket_arn: pulumi.Input[str]) -> dict[str, Any]:
     """Deny every request that is not over TLS (cdk-nag S10, FSBP S3.5)."""
-    return iam_docs.statement(
-        ["s3:*"],
-        [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
-        sid="DenyInsecureTransport",
-        effect="Deny",
-        principal={"AWS": "*"},
-        conditions={"Bool": {"aws:SecureTransport": "false"}},
-    )
+    return iam_docs.deny_insecure_transport(["s3:*"], [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")])
+
+
+def known_bucket_arn(purpose: str, scope: Scope) -> str:
+    """The ARN the bucket of ``purpose`` will have: callers grant on it before it exists."""
+    return arns.s3_bucket(scope.bucket_name(purpose))
 
 
 class PrivateBucket(pulumi.ComponentResource):
     """A private, encrypted, versioned bucket with a TLS-only policy."""
 
     def __init__(self, name: str, args: PrivateBucketArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("webstack:storage:PrivateBucket", name, None, opts)
+        super().__init__("webstack:bucket:PrivateBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        bucket_name = naming.physical_name(args.purpose, args.suffix, "s3-bucket", account_id=args.account_id)
+        bucket_name = args.scope.bucket_name(args.purpose)
         # Known before deploy, so the bucket policy is too (and the pack can judge it in preview).
         self.known_arn = arns.s3_bucket(bucket_name)
         self.bucket = aws.s3.Bucket(

@@ -37,10 +37,9 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from program import naming
 from program.alarms import AlarmSpec, MetricRef
 from program.components import cdn_functions
-from program.components.bucket import PrivateBucket, PrivateBucketArgs
+from program.components.bucket import PrivateBucket, PrivateBucketArgs, known_bucket_arn
 from program.components.cdn_origins import (
     ALL_METHODS,
     CACHING_OPTIMIZED,
@@ -57,19 +56,16 @@ from program.components.cdn_origins import (
 )
 from program.components.edge_logs import cloudfront_access_logs
 from program.components.site import DEFAULT_CSP, SITE_DIR, security_headers_policy, upload_site
-from program.components.waf import WebAcl, WebAclArgs, WebAclLogging, check_rate
+from program.components.waf import LogGroupTarget, WebAcl, WebAclArgs, check_rate
+from program.scope import EDGE_REGION, Scope
 
-# CloudFront's WAF, certificates and metrics live in us-east-1 whatever the stack's region.
-EDGE_REGION = "us-east-1"
 CACHED_METHODS = ("GET", "HEAD")
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 
 
 @dataclass(frozen=True)
 class CdnArgs:
-    suffix: str
-    account_id: str
-    region: str
+    scope: Scope
     purpose: str = "site"
     site_dir: str = str(SITE_DIR)
     origins: Sequence[CdnOrigin] = ()
@@ -83,8 +79,8 @@ class CdnArgs:
     content_security_policy: str = DEFAULT_CSP
     waf_rate_limit: int = 2000  # requests per IP per window
     waf_rate_window_s: int = 300
-    waf_logging: WebAclLogging | None = None  # its region must be us-east-1
-    access_logging: WebAclLogging | None = None  # CloudFront standard logging v2, us-east-1
+    waf_logging: LogGroupTarget | None = None  # its region must be us-east-1
+    access_logging: LogGroupTarget | None = None  # CloudFront standard logging v2, us-east-1
     # Server access logs of the site bucket go to this bucket (same region and account).
     access_log_bucket: pulumi.Input[str] | None = None
     # A custom domain: the certificate must be in us-east-1.
@@ -133,7 +129,7 @@ class Cdn(pulumi.ComponentResource):
         self._name, self._args = name, args
         self._child = pulumi.ResourceOptions(parent=self)
         self._policy_ids: dict[str, str] = {}
-        bucket_name = naming.physical_name(args.purpose, args.suffix, "s3-bucket", account_id=args.account_id)
+        bucket_name = args.scope.bucket_name(args.purpose)
 
         oac = aws.cloudfront.OriginAccessControl(
             f"{name}-oac",
@@ -152,7 +148,7 @@ class Cdn(pulumi.ComponentResource):
         default = routes[args.default_origin]
         self.distribution = aws.cloudfront.Distribution(
             f"{name}-distribution",
-            comment=f"webstack {args.purpose} ({args.suffix})",
+            comment=f"webstack {args.purpose} ({args.scope.suffix})",
             enabled=True,
             is_ipv6_enabled=args.is_ipv6_enabled,
             http_version="http2and3",
@@ -160,7 +156,7 @@ class Cdn(pulumi.ComponentResource):
             aliases=list(args.aliases) or None,
             # Only the bucket has an index document; an ALB default serves "/" itself.
             default_root_object="index.html" if args.default_origin == SITE_ORIGIN else None,
-            origins=[site_origin(bucket_name, args.region, oac.id), *map(custom_origin, args.origins)],
+            origins=[site_origin(bucket_name, args.scope.region, oac.id), *map(custom_origin, args.origins)],
             default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
                 **self._behavior(
                     default, aws.cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs
@@ -195,11 +191,12 @@ class Cdn(pulumi.ComponentResource):
             f"{name}-bucket",
             PrivateBucketArgs(
                 purpose=args.purpose,
-                suffix=args.suffix,
-                account_id=args.account_id,
+                scope=args.scope,
                 # Not KMS: the key policy would need this distribution's ARN too (002-R44).
                 sse_algorithm="AES256",
-                policy_statements=oac_grants(f"arn:aws:s3:::{bucket_name}", self.distribution.arn),
+                policy_statements=oac_grants(
+                    known_bucket_arn(args.purpose, args.scope), self.distribution.arn
+                ),
                 access_log_bucket=args.access_log_bucket,
             ),
             opts=self._child,
@@ -207,7 +204,7 @@ class Cdn(pulumi.ComponentResource):
         upload_site(name, self.bucket.name, Path(args.site_dir), self._child)
         if args.access_logging is not None:
             cloudfront_access_logs(
-                name, args.purpose, args.suffix, self.distribution.arn, args.access_logging, self._child
+                name, args.purpose, self.distribution.arn, args.access_logging, self._child
             )
 
         self.distribution_id = self.distribution.id
@@ -225,7 +222,7 @@ class Cdn(pulumi.ComponentResource):
 
     def _physical(self, what: str) -> str:
         # OAC, response-headers-policy and function names: all within 64 chars of [A-Za-z0-9_-].
-        return naming.physical_name(f"{self._args.purpose}-{what}", self._args.suffix, "cloudfront-function")
+        return self._args.scope.name(f"{self._args.purpose}-{what}", "cloudfront-function")
 
     def _policy_id(self, name: str, kind: Literal["cache", "origin-request"]) -> str:
         """The id of an AWS managed policy, looked up by name (the ids are not ours to hard-code)."""
@@ -302,9 +299,9 @@ class Cdn(pulumi.ComponentResource):
             f"{self._name}-waf",
             WebAclArgs(
                 purpose=f"{args.purpose}-edge",
-                suffix=args.suffix,
+                scope=args.scope,
                 description=f"CloudFront {args.purpose}: AWS managed rules and a per-IP rate limit",
-                scope="CLOUDFRONT",  # in us-east-1, whatever the stack's region
+                acl_scope="CLOUDFRONT",  # in us-east-1, whatever the stack's region
                 rate_limit=args.waf_rate_limit,
                 rate_window_s=args.waf_rate_window_s,
                 logging=args.waf_logging,

@@ -10,40 +10,42 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from program import iam_docs, naming
-from program.components.waf import WebAclLogging, log_delivery_statement
+from program import iam_docs
+from program.components.log_group import encrypted_log_group
+from program.components.waf import LogGroupTarget, log_delivery_statement
 
 
 def cloudfront_access_logs(
     name: str,
     purpose: str,
-    suffix: str,
     distribution_arn: pulumi.Input[str],
-    target: WebAclLogging,
+    target: LogGroupTarget,
     opts: pulumi.ResourceOptions,
 ) -> aws.cloudwatch.LogDelivery:
-    """Deliver the distribution's ACCESS_LOGS to ``<purpose>-cloudfront-<suffix>`` in target.region."""
-    region = target.region
-    group = aws.cloudwatch.LogGroup(
+    """Deliver the distribution's ACCESS_LOGS to ``<purpose>-cloudfront-<suffix>`` in target's region.
+
+    ``opts`` must name the owning component as parent (the Cdn): these are its children.
+    """
+    scope = target.scope
+    region = scope.region
+    group = encrypted_log_group(
         f"{name}-access-logs",
-        name=naming.physical_name(f"{purpose}-cloudfront", suffix, "log-group"),
-        retention_in_days=target.retention_days,
-        kms_key_id=target.kms_key_arn,
+        scope.name(f"{purpose}-cloudfront", "log-group"),
+        target.kms_key_arn,
+        target.retention_days,
+        opts,
         region=region,
-        opts=opts,
     )
     policy = aws.cloudwatch.LogResourcePolicy(
         f"{name}-access-logs-policy",
-        policy_name=naming.physical_name(f"cloudfront-logs-{purpose}", suffix),
-        policy_document=pulumi.Output.json_dumps(
-            iam_docs.document(log_delivery_statement(group.arn, region, target.account_id))
-        ),
+        policy_name=scope.name(f"cloudfront-logs-{purpose}"),
+        policy_document=pulumi.Output.json_dumps(iam_docs.document(log_delivery_statement(group.arn, scope))),
         region=region,
         opts=opts,
     )
     source = aws.cloudwatch.LogDeliverySource(
         f"{name}-access-logs-source",
-        name=naming.physical_name(f"{purpose}-cloudfront", suffix, "log-delivery"),
+        name=scope.name(f"{purpose}-cloudfront", "log-delivery"),
         log_type="ACCESS_LOGS",
         resource_arn=distribution_arn,
         region=region,
@@ -51,7 +53,7 @@ def cloudfront_access_logs(
     )
     destination = aws.cloudwatch.LogDeliveryDestination(
         f"{name}-access-logs-destination",
-        name=naming.physical_name(f"{purpose}-cloudfront-logs", suffix, "log-delivery"),
+        name=scope.name(f"{purpose}-cloudfront-logs", "log-delivery"),
         output_format="json",
         delivery_destination_configuration=aws.cloudwatch.LogDeliveryDestinationDeliveryDestinationConfigurationArgs(
             destination_resource_arn=group.arn

@@ -1,11 +1,15 @@
-"""Function: a Python Lambda with its own role, encrypted log group and (optionally) VPC placement.
+"""Function: a Lambda with its own role, encrypted log group, code variant and (optionally) VPC placement.
 
-Every regional Lambda in webstack is built here, so each gets the same guarantees: arm64, a
-pre-created `/aws/lambda/<name>` log group with retention and KMS (so destroy removes it and the
-function never creates its own), JSON logs, a role that can do only what the owner lists plus
-writing its own logs, and, in a VPC, a security group with no ingress (000-R15: API Gateway and
-event source mappings invoke through the Lambda API, never through the ENI) whose egress reaches
-only the VPC endpoints (000-R16).
+Every regional Lambda in webstack is built here, so each gets the same guarantees: a pre-created
+`/aws/lambda/<name>` log group with retention and KMS (so destroy removes it and the function
+never creates its own), JSON logs, a role that can do only what the owner lists plus writing its
+own logs, and, in a VPC, the tier security group its blueprint created (a Firewall, firewall.py:
+no ingress for a Lambda, 000-R15: API Gateway and event source mappings invoke through the Lambda
+API, never through the ENI) with egress only to the peers the owner lists (000-R16).
+
+Code is a zip of ``lambdas/<folder>`` plus ``lambdas/shared`` (ZipCode) or a container image
+(ImageCode, ``package_type="Image"``). An alias, optionally with provisioned concurrency, points at
+a published version when asked for.
 """
 
 from __future__ import annotations
@@ -13,15 +17,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
 
 from program import arns, iam_docs, naming
+from program.components.firewall import Firewall, Rule
+from program.components.log_group import encrypted_log_group
+from program.scope import Scope
 
 LAMBDAS_DIR = Path(__file__).resolve().parents[2] / "lambdas"
-HTTPS = 443
+SHARED_CODE = "shared"  # lambdas/shared/: added to every zip as the `shared` package
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # What Lambda needs to attach the function's ENIs (AWSLambdaVPCAccessExecutionRole, scoped).
 ENI_SCOPED_ACTIONS = (
@@ -36,48 +43,95 @@ ENI_DESCRIBE_ACTIONS = ("ec2:DescribeNetworkInterfaces",)
 
 @dataclass(frozen=True)
 class VpcPlacement:
-    """Where a function's ENIs go, and the only places its traffic may reach."""
+    """Where a function's ENIs go, its tier group, and the only places its traffic may reach."""
 
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
     # The stripped default security group: Lambda swaps it in on destroy to free the ENIs fast.
     replacement_security_group_id: pulumi.Input[str]
-    egress_prefix_list_ids: Sequence[pulumi.Input[str]] = ()
-    egress_security_group_ids: Sequence[pulumi.Input[str]] = ()
+    # The function's tier group, created by the blueprint before the tier (firewall.py).
+    security_group: Firewall
+    # Egress rules written on that group: HTTPS to an endpoint's prefix list, 5432 to a proxy group...
+    egress: Sequence[Rule] = ()
+
+    def __post_init__(self) -> None:
+        labels = [rule.peer.label for rule in self.egress]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"VpcPlacement egress peer labels must be unique, got {labels}")
+
+
+@dataclass(frozen=True)
+class ZipCode:
+    """``lambdas/<folder>`` zipped (with lambdas/shared as ``shared/``), run by a managed runtime."""
+
+    folder: str
+    handler: str = "handler.handler"
+    runtime: str = "python3.13"
+
+    def __post_init__(self) -> None:
+        module = self.handler.rpartition(".")[0].replace(".", "/")
+        if not (LAMBDAS_DIR / self.folder / f"{module}.py").is_file():
+            raise ValueError(f"Function code {self.folder!r}: no lambdas/{self.folder}/{module}.py")
+
+
+@dataclass(frozen=True)
+class ImageCode:
+    """A container image (an ECR repository's URI, by digest or immutable tag)."""
+
+    image_uri: pulumi.Input[str]
+    command: Sequence[str] = ()
+    entry_point: Sequence[str] = ()
+    working_directory: str | None = None
 
 
 @dataclass(frozen=True)
 class FunctionArgs:
     purpose: str
-    suffix: str
-    account_id: str
-    region: str
-    code: str  # folder under lambdas/, zipped as the function's code
+    scope: Scope
+    code: ZipCode | ImageCode
     log_kms_key_arn: pulumi.Input[str]
     statements: Sequence[dict[str, Any]] = field(default_factory=tuple)
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     vpc: VpcPlacement | None = None
-    handler: str = "handler.handler"
-    runtime: str = "python3.13"
-    architecture: str = "arm64"
+    architecture: Literal["arm64", "x86_64"] = "arm64"
     memory_mb: int = 256
     timeout_s: int = 10
     reserved_concurrency: int | None = None
+    # An alias on a published version (what callers should invoke), optionally kept warm.
+    alias: str | None = None
+    provisioned_concurrency: int | None = None
     log_retention_days: int = 30
 
     def __post_init__(self) -> None:
-        if not (LAMBDAS_DIR / self.code / "handler.py").is_file():
-            raise ValueError(f"Function code {self.code!r}: no lambdas/{self.code}/handler.py")
+        if not 128 <= self.memory_mb <= 10_240:
+            raise ValueError(f"memory_mb {self.memory_mb}: Lambda allows 128 to 10240 MB")
+        if not 1 <= self.timeout_s <= 900:
+            raise ValueError(f"timeout_s {self.timeout_s}: Lambda allows 1 to 900 seconds")
+        if self.provisioned_concurrency is not None:
+            if self.alias is None:
+                raise ValueError("provisioned_concurrency needs an alias (it applies to an alias or version)")
+            if self.provisioned_concurrency < 1:
+                raise ValueError(f"provisioned_concurrency {self.provisioned_concurrency}: give 1 or more")
+            if (
+                self.reserved_concurrency is not None
+                and self.provisioned_concurrency > self.reserved_concurrency
+            ):
+                raise ValueError("provisioned_concurrency cannot exceed reserved_concurrency")
+
+
+def function_name(purpose: str, scope: Scope) -> str:
+    """The function's physical name; owners that must know it before deploy call this too."""
+    return naming.function_name(purpose, scope.suffix)
 
 
 def code_files(code: str, lambdas_dir: Path = LAMBDAS_DIR) -> dict[str, Path]:
-    """The files of lambdas/<code>/ that ship: sources, not caches (__pycache__, *.pyc)."""
-    root = lambdas_dir / code
-    return {
-        str(path.relative_to(root)): path
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
-    }
+    """What ships in the zip: lambdas/<code>/ at the root, lambdas/shared/ under shared/ (no caches)."""
+    files: dict[str, Path] = {}
+    for root, prefix in ((lambdas_dir / SHARED_CODE, f"{SHARED_CODE}/"), (lambdas_dir / code, "")):
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                files[prefix + str(path.relative_to(root))] = path
+    return files
 
 
 def code_archive(code: str) -> pulumi.AssetArchive:
@@ -85,122 +139,116 @@ def code_archive(code: str) -> pulumi.AssetArchive:
     return pulumi.AssetArchive({name: pulumi.FileAsset(str(path)) for name, path in code_files(code).items()})
 
 
+def _code_args(code: ZipCode | ImageCode) -> dict[str, Any]:
+    if isinstance(code, ZipCode):
+        return {"runtime": code.runtime, "handler": code.handler, "code": code_archive(code.folder)}
+    image_config = None
+    if code.command or code.entry_point or code.working_directory:
+        image_config = aws.lambda_.FunctionImageConfigArgs(
+            commands=list(code.command) or None,
+            entry_points=list(code.entry_point) or None,
+            working_directory=code.working_directory,
+        )
+    return {"package_type": "Image", "image_uri": code.image_uri, "image_config": image_config}
+
+
 class Function(pulumi.ComponentResource):
     """A Lambda function and everything it alone owns."""
 
     def __init__(self, name: str, args: FunctionArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("webstack:compute:Function", name, None, opts)
+        super().__init__("webstack:function:Function", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        function_name = self._function_name = naming.physical_name(args.purpose, args.suffix, "lambda")
-        self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/aws/lambda/{function_name}",
-            retention_in_days=args.log_retention_days,
-            kms_key_id=args.log_kms_key_arn,
-            opts=child,
+        scope = args.scope
+        physical = self._function_name = function_name(args.purpose, scope)
+        self.log_group = encrypted_log_group(
+            f"{name}-logs", f"/aws/lambda/{physical}", args.log_kms_key_arn, args.log_retention_days, child
         )
         self.role = aws.iam.Role(
             f"{name}-role",
-            name=naming.physical_name(f"{args.purpose}-fn", args.suffix, "iam-role"),
+            name=scope.name(f"{args.purpose}-fn", "iam-role"),
             assume_role_policy=pulumi.Output.json_dumps(
-                iam_docs.assume_role_policy("lambda.amazonaws.com", args.account_id)
+                iam_docs.assume_role_policy("lambda.amazonaws.com", scope.account_id)
             ),
             opts=child,
         )
-        self.security_group = self._security_group(name, args) if args.vpc else None
         policies = [
             aws.iam.RolePolicy(
                 f"{name}-policy",
-                name=naming.physical_name(f"{args.purpose}-fn", args.suffix, "iam-policy"),
+                name=scope.name(f"{args.purpose}-fn", "iam-policy"),
                 role=self.role.id,
                 policy=pulumi.Output.json_dumps(iam_docs.document(*self._statements(args))),
                 opts=child,
             )
         ]
-        if args.vpc and self.security_group:
+        vpc = args.vpc
+        self.security_group = vpc.security_group if vpc else None
+        if vpc is not None:
+            for rule in vpc.egress:
+                vpc.security_group.allow_out(rule)
             # Apart from the rest: it names subnet and group ids AWS assigns, unknown in preview,
             # and the owner's grants above should not wait for them to be judged.
             policies.append(
                 aws.iam.RolePolicy(
                     f"{name}-vpc-policy",
-                    name=naming.physical_name(f"{args.purpose}-fn-vpc", args.suffix, "iam-policy"),
+                    name=scope.name(f"{args.purpose}-fn-vpc", "iam-policy"),
                     role=self.role.id,
-                    policy=pulumi.Output.json_dumps(
-                        iam_docs.document(*self._vpc_statements(args.vpc, self.security_group, args))
-                    ),
+                    policy=pulumi.Output.json_dumps(iam_docs.document(*vpc_statements(vpc, scope))),
                     opts=child,
                 )
             )
-        vpc_config = None
-        if args.vpc and self.security_group:
-            vpc_config = aws.lambda_.FunctionVpcConfigArgs(
-                subnet_ids=list(args.vpc.subnet_ids), security_group_ids=[self.security_group.id]
-            )
         self.function = aws.lambda_.Function(
             name,
-            name=function_name,
+            name=physical,
             role=self.role.arn,
-            runtime=args.runtime,
-            handler=args.handler,
+            **_code_args(args.code),
             architectures=[args.architecture],
             memory_size=args.memory_mb,
             timeout=args.timeout_s,
-            code=code_archive(args.code),
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(args.environment))
             if args.environment
             else None,
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
                 log_format="JSON", log_group=self.log_group.name
             ),
-            vpc_config=vpc_config,
-            replace_security_groups_on_destroy=True if args.vpc else None,
-            replacement_security_group_ids=[args.vpc.replacement_security_group_id] if args.vpc else None,
+            vpc_config=aws.lambda_.FunctionVpcConfigArgs(
+                subnet_ids=list(vpc.subnet_ids), security_group_ids=[vpc.security_group.id]
+            )
+            if vpc
+            else None,
+            replace_security_groups_on_destroy=True if vpc else None,
+            replacement_security_group_ids=[vpc.replacement_security_group_id] if vpc else None,
             reserved_concurrent_executions=args.reserved_concurrency,
+            publish=True if args.alias else None,  # an alias needs a published version
             # The role's policy must exist before Lambda validates the ENI permissions (003-R19).
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*policies, self.log_group]),
         )
         self.arn = self.function.arn
         self.name = self.function.name
         self.invoke_arn = self.function.invoke_arn
+        self.alias: aws.lambda_.Alias | None = None
+        if args.alias is not None:
+            self.alias = aws.lambda_.Alias(
+                f"{name}-alias",
+                name=args.alias,
+                function_name=self.function.name,
+                function_version=self.function.version,
+                opts=child,
+            )
+            # Callers invoke the alias, so its provisioned environments serve them.
+            self.arn, self.invoke_arn = self.alias.arn, self.alias.invoke_arn
+            if args.provisioned_concurrency is not None:
+                aws.lambda_.ProvisionedConcurrencyConfig(
+                    f"{name}-provisioned",
+                    function_name=self.function.name,
+                    qualifier=self.alias.name,
+                    provisioned_concurrent_executions=args.provisioned_concurrency,
+                    opts=child,
+                )
         self.register_outputs({"arn": self.arn, "name": self.name})
 
-    def _security_group(self, name: str, args: FunctionArgs) -> aws.ec2.SecurityGroup:
-        assert args.vpc is not None
-        child = pulumi.ResourceOptions(parent=self)
-        group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            name=naming.physical_name(f"{args.purpose}-fn", args.suffix, "security-group"),
-            description=f"Lambda {args.purpose}: no ingress; HTTPS to the VPC endpoints only",
-            vpc_id=args.vpc.vpc_id,
-            opts=child,
-        )
-        for index, prefix_list in enumerate(args.vpc.egress_prefix_list_ids):
-            self._https_egress(f"{name}-egress-pl{index}", group, prefix_list_id=prefix_list)
-        for index, target_group in enumerate(args.vpc.egress_security_group_ids):
-            self._https_egress(f"{name}-egress-sg{index}", group, referenced_security_group_id=target_group)
-        return group
-
-    def _https_egress(
-        self,
-        name: str,
-        group: aws.ec2.SecurityGroup,
-        prefix_list_id: pulumi.Input[str] | None = None,
-        referenced_security_group_id: pulumi.Input[str] | None = None,
-    ) -> None:
-        aws.vpc.SecurityGroupEgressRule(
-            name,
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            prefix_list_id=prefix_list_id,
-            referenced_security_group_id=referenced_security_group_id,
-            description="HTTPS to a VPC endpoint",
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
     def _statements(self, args: FunctionArgs) -> list[dict[str, Any]]:
-        log_group_arn = arns.log_group(args.region, args.account_id, f"/aws/lambda/{self._function_name}")
+        scope = args.scope
+        log_group_arn = arns.log_group(scope.region, scope.account_id, f"/aws/lambda/{self._function_name}")
         return [
             iam_docs.statement(
                 LOG_ACTIONS, [log_group_arn, f"{log_group_arn}:log-stream:*"], sid="WriteOwnLogs"
@@ -208,21 +256,22 @@ class Function(pulumi.ComponentResource):
             *args.statements,
         ]
 
-    @staticmethod
-    def _vpc_statements(
-        vpc: VpcPlacement, group: aws.ec2.SecurityGroup, args: FunctionArgs
-    ) -> list[dict[str, Any]]:
-        """What Lambda needs to attach the function's ENIs in its subnets (000-R5)."""
-        ec2 = f"arn:aws:ec2:{args.region}:{args.account_id}"
-        return [
-            iam_docs.statement(
-                ENI_SCOPED_ACTIONS,
-                [
-                    f"{ec2}:network-interface/*",
-                    pulumi.Output.concat(f"{ec2}:security-group/", group.id),
-                    *[pulumi.Output.concat(f"{ec2}:subnet/", subnet) for subnet in vpc.subnet_ids],
-                ],
-                sid="ManageVpcEnis",
-            ),
-            iam_docs.statement(ENI_DESCRIBE_ACTIONS, ["*"], sid="DescribeVpcEnis"),
-        ]
+
+def vpc_statements(vpc: VpcPlacement, scope: Scope) -> list[dict[str, Any]]:
+    """What Lambda needs to attach the function's ENIs in its subnets, with its group (000-R5)."""
+
+    def ec2(kind: str, id_: pulumi.Input[str]) -> pulumi.Input[str]:
+        return pulumi.Output.concat(arns.ec2(scope.region, scope.account_id, kind, ""), id_)
+
+    return [
+        iam_docs.statement(
+            ENI_SCOPED_ACTIONS,
+            [
+                arns.ec2(scope.region, scope.account_id, "network-interface", "*"),
+                ec2("security-group", vpc.security_group.id),
+                *[ec2("subnet", subnet) for subnet in vpc.subnet_ids],
+            ],
+            sid="ManageVpcEnis",
+        ),
+        iam_docs.statement(ENI_DESCRIBE_ACTIONS, ["*"], sid="DescribeVpcEnis"),
+    ]

@@ -9,7 +9,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from program import iam_docs, naming
+from program import arns, iam_docs
+from program.scope import Scope
 
 # The shortest window KMS allows: the key leaves the account a week after destroy.
 DELETION_WINDOW_DAYS = 7
@@ -18,13 +19,16 @@ DELETION_WINDOW_DAYS = 7
 @dataclass(frozen=True)
 class ServiceKeyArgs:
     purpose: str
-    suffix: str
-    account_id: str
+    scope: Scope
     description: str
     # (service principal, actions, condition) triples, e.g. CloudWatch Logs for one log group.
     grants: Sequence[tuple[str, Sequence[str], Mapping[str, Any]]] = field(default_factory=tuple)
     # Another region than the provider's (v7 per-resource region), e.g. us-east-1 for CloudFront's logs.
     region: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.region is not None and self.region != self.scope.region:
+            raise ValueError(f"ServiceKey region {self.region}: give a scope in that region too")
 
 
 class ServiceKey(pulumi.ComponentResource):
@@ -38,13 +42,13 @@ class ServiceKey(pulumi.ComponentResource):
             description=args.description,
             enable_key_rotation=True,
             deletion_window_in_days=DELETION_WINDOW_DAYS,
-            policy=pulumi.Output.json_dumps(iam_docs.key_policy(args.account_id, args.grants)),
+            policy=pulumi.Output.json_dumps(iam_docs.key_policy(args.scope.account_id, args.grants)),
             region=args.region,
             opts=child,
         )
         aws.kms.Alias(
             f"{name}-alias",
-            name=naming.physical_name(args.purpose, args.suffix, "kms-alias"),
+            name=args.scope.name(args.purpose, "kms-alias"),
             target_key_id=self.key.key_id,
             region=args.region,
             opts=child,
@@ -53,13 +57,11 @@ class ServiceKey(pulumi.ComponentResource):
         self.register_outputs({"arn": self.arn})
 
 
-def log_groups_grant(
-    region: str, account_id: str, suffix: str
-) -> tuple[str, Sequence[str], Mapping[str, Any]]:
-    """CloudWatch Logs may use the key for this stack's log groups (names end in -<suffix>)."""
-    log_groups = f"arn:aws:logs:{region}:{account_id}:log-group:*-{suffix}"
+def log_groups_grant(scope: Scope) -> tuple[str, Sequence[str], Mapping[str, Any]]:
+    """CloudWatch Logs of scope's region may use the key for this stack's log groups (*-<suffix>)."""
+    log_groups = arns.log_group(scope.region, scope.account_id, f"*-{scope.suffix}")
     return (
-        f"logs.{region}.amazonaws.com",
+        f"logs.{scope.region}.amazonaws.com",
         iam_docs.KEY_USE_ACTIONS,
         {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
     )

@@ -21,10 +21,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from program import iam_docs, naming
-from program.alarms import AlarmSpec, MetricRef
+from program import arns, iam_docs, naming
+from program.alarms import EMAIL_PATTERN, AlarmSpec, MetricRef
 from program.components.kms import ServiceKey, ServiceKeyArgs
-from program.config import EMAIL_PATTERN
+from program.scope import Scope
 
 TOPIC_PURPOSE = "alerts"
 CLOUDWATCH = "cloudwatch.amazonaws.com"
@@ -75,17 +75,15 @@ def _spec_problem(spec: AlarmSpec) -> str | None:
 
 @dataclass(frozen=True)
 class MonitoringArgs:
-    suffix: str
-    account_id: str
-    region: str
+    scope: Scope
     alarms: Sequence[AlarmSpec]
     metrics: Sequence[MetricRef]
     alert_email: str | None = None
     dashboard_purpose: str = "overview"
 
     def __post_init__(self) -> None:
-        if not ACCOUNT_PATTERN.match(self.account_id):
-            raise ValueError(f"account_id {self.account_id!r} is not a 12-digit AWS account id")
+        if not ACCOUNT_PATTERN.match(self.scope.account_id):
+            raise ValueError(f"account_id {self.scope.account_id!r} is not a 12-digit AWS account id")
         if not self.alarms and not self.metrics:
             raise ValueError("Monitoring needs at least one alarm or metric")
         purposes = [spec.purpose for spec in self.alarms]
@@ -94,11 +92,11 @@ class MonitoringArgs:
             # Each purpose becomes the alarm's name; two alarms with one name would replace each other.
             raise ValueError(f"alarm purposes must be unique, repeated: {', '.join(duplicates)}")
         for spec in self.alarms:
-            naming.physical_name(spec.purpose, self.suffix, "alarm")  # raises on a bad purpose or suffix
+            self.scope.name(spec.purpose, "alarm")  # raises on a bad purpose or suffix
             problem = _spec_problem(spec)
             if problem:
                 raise ValueError(f"alarm {spec.purpose!r}: {problem}")
-        naming.physical_name(self.dashboard_purpose, self.suffix, "dashboard")
+        self.scope.name(self.dashboard_purpose, "dashboard")
         if self.alert_email is not None and not EMAIL_PATTERN.match(self.alert_email):
             raise ValueError(f"alert_email {self.alert_email!r} is not one e-mail address")
 
@@ -174,15 +172,15 @@ class Monitoring(pulumi.ComponentResource):
     def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("webstack:monitoring:Monitoring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        alarm_arn_pattern = f"arn:aws:cloudwatch:{args.region}:{args.account_id}:alarm:*-{args.suffix}"
+        scope = args.scope
+        alarm_arn_pattern = arns.alarm(scope.region, scope.account_id, f"*-{scope.suffix}")
 
         key = ServiceKey(
             f"{name}-key",
             ServiceKeyArgs(
                 purpose=TOPIC_PURPOSE,
-                suffix=args.suffix,
-                account_id=args.account_id,
-                description=f"SNS alert topic of webstack ({args.suffix}); CloudWatch alarms publish with it",
+                scope=scope,
+                description=f"SNS alert topic of webstack ({scope.suffix}); alarms publish with it",
                 grants=(
                     # No condition, as in AWS's own example for alarms publishing to an encrypted
                     # topic: whether CloudWatch's KMS calls carry aws:SourceAccount is not
@@ -192,15 +190,15 @@ class Monitoring(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        topic_name = naming.physical_name(TOPIC_PURPOSE, args.suffix, "sns")
+        topic_name = scope.name(TOPIC_PURPOSE, "sns")
         topic = aws.sns.Topic(f"{name}-topic", name=topic_name, kms_master_key_id=key.arn, opts=child)
         # The policy names the ARN the topic will have rather than topic.arn, so the document is
         # known in preview and the IAM guardrails judge it there too.
-        known_topic_arn = f"arn:aws:sns:{args.region}:{args.account_id}:{topic_name}"
+        known_topic_arn = arns.sns_topic(scope.region, scope.account_id, topic_name)
         aws.sns.TopicPolicy(
             f"{name}-topic-policy",
             arn=topic.arn,
-            policy=json.dumps(topic_policy(known_topic_arn, args.account_id, alarm_arn_pattern)),
+            policy=json.dumps(topic_policy(known_topic_arn, scope.account_id, alarm_arn_pattern)),
             opts=child,
         )
         if args.alert_email is not None:
@@ -208,12 +206,12 @@ class Monitoring(pulumi.ComponentResource):
                 f"{name}-email", topic=topic.arn, protocol="email", endpoint=args.alert_email, opts=child
             )
 
-        alarms = [self._alarm(name, spec, args.suffix, topic.arn, child) for spec in args.alarms]
+        alarms = [self._alarm(name, spec, scope.suffix, topic.arn, child) for spec in args.alarms]
         dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
-            dashboard_name=naming.physical_name(args.dashboard_purpose, args.suffix, "dashboard"),
+            dashboard_name=scope.name(args.dashboard_purpose, "dashboard"),
             dashboard_body=pulumi.Output.json_dumps(
-                dashboard_body(args.metrics, [alarm.arn for alarm in alarms], args.region)
+                dashboard_body(args.metrics, [alarm.arn for alarm in alarms], scope.region)
             ),
             opts=child,
         )
@@ -262,7 +260,7 @@ def topic_policy(topic_arn: str, account_id: str, alarm_arn_pattern: str) -> iam
             OWNER_TOPIC_ACTIONS,
             [topic_arn],
             sid="AccountManagesTopic",
-            principal={"AWS": f"arn:aws:iam::{account_id}:root"},
+            principal={"AWS": arns.iam_root(account_id)},
         ),
         iam_docs.statement(
             ["sns:Publish"],
@@ -274,12 +272,5 @@ def topic_policy(topic_arn: str, account_id: str, alarm_arn_pattern: str) -> iam
                 "StringEquals": {"aws:SourceAccount": account_id},
             },
         ),
-        iam_docs.statement(
-            OWNER_TOPIC_ACTIONS,
-            [topic_arn],
-            sid="DenyInsecureTransport",
-            effect="Deny",
-            principal={"AWS": "*"},
-            conditions={"Bool": {"aws:SecureTransport": "false"}},
-        ),
+        iam_docs.deny_insecure_transport(OWNER_TOPIC_ACTIONS, [topic_arn]),
     )

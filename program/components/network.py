@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from program import arns, iam_docs, naming
-from program.config import NatMode
+from program import arns, iam_docs
+from program.cidrs import NatMode
+from program.components import firewall
+from program.components.log_group import encrypted_log_group
+from program.scope import Scope
 
 ANYWHERE = "0.0.0.0/0"
 HTTPS = 443
@@ -25,9 +28,7 @@ FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:Put
 
 @dataclass(frozen=True)
 class NetworkArgs:
-    suffix: str
-    account_id: str
-    region: str
+    scope: Scope
     cidr: str
     availability_zones: Sequence[str]
     public_subnet_cidrs: Sequence[str]
@@ -83,7 +84,7 @@ class Network(pulumi.ComponentResource):
             service: aws.ec2.VpcEndpoint(
                 f"{name}-{service}-gateway",
                 vpc_id=self.vpc.id,
-                service_name=f"com.amazonaws.{args.region}.{service}",
+                service_name=f"com.amazonaws.{args.scope.region}.{service}",
                 vpc_endpoint_type="Gateway",
                 route_table_ids=[rt.id for rt in self.private.route_tables],
                 tags=self._tags(f"{service}-gateway"),
@@ -96,7 +97,7 @@ class Network(pulumi.ComponentResource):
             service: aws.ec2.VpcEndpoint(
                 f"{name}-{service}-endpoint",
                 vpc_id=self.vpc.id,
-                service_name=f"com.amazonaws.{args.region}.{service}",
+                service_name=f"com.amazonaws.{args.scope.region}.{service}",
                 vpc_endpoint_type="Interface",
                 subnet_ids=[s.id for s in self.private.subnets],
                 security_group_ids=[self.endpoint_security_group.id],
@@ -125,7 +126,7 @@ class Network(pulumi.ComponentResource):
         )
 
     def _tags(self, purpose: str) -> dict[str, str]:
-        return {"Name": naming.physical_name(purpose, self._args.suffix)}
+        return {"Name": self._args.scope.name(purpose)}
 
     def _subnet(self, tier: str, index: int, cidr: str) -> aws.ec2.Subnet:
         return aws.ec2.Subnet(
@@ -209,51 +210,47 @@ class Network(pulumi.ComponentResource):
         return tier
 
     def _endpoint_security_group(self) -> aws.ec2.SecurityGroup:
-        group = aws.ec2.SecurityGroup(
+        group = firewall.security_group(
             f"{self._name}-endpoints-sg",
-            name=naming.physical_name("vpc-endpoints", self._args.suffix, "security-group"),
-            description="Interface VPC endpoints: HTTPS from inside the VPC only",
-            vpc_id=self.vpc.id,
-            opts=self._child,
+            self._args.scope.name("vpc-endpoints", "security-group"),
+            "Interface VPC endpoints: HTTPS from inside the VPC only",
+            self.vpc.id,
+            self._child,
         )
-        aws.vpc.SecurityGroupIngressRule(
+        firewall.ingress(
             f"{self._name}-endpoints-https",
-            security_group_id=group.id,
-            cidr_ipv4=self._args.cidr,
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            description="HTTPS from the VPC",
-            opts=self._child,
+            group.id,
+            firewall.Rule(firewall.Peer.cidr(self._args.cidr), HTTPS, "HTTPS from the VPC"),
+            self._child,
         )
         return group
 
     def _flow_logs(self) -> None:
-        args = self._args
-        group_name = naming.physical_name("vpc-flow-logs", args.suffix, "log-group")
-        group_arn = arns.log_group(args.region, args.account_id, group_name)
-        log_group = aws.cloudwatch.LogGroup(
+        args, scope = self._args, self._args.scope
+        group_name = scope.name("vpc-flow-logs", "log-group")
+        group_arn = arns.log_group(scope.region, scope.account_id, group_name)
+        log_group = encrypted_log_group(
             f"{self._name}-flow-logs",
-            name=group_name,
-            retention_in_days=args.flow_log_retention_days,
-            kms_key_id=args.flow_log_kms_key_arn,
-            opts=self._child,
+            group_name,
+            args.flow_log_kms_key_arn,
+            args.flow_log_retention_days,
+            self._child,
         )
         role = aws.iam.Role(
             f"{self._name}-flow-logs-role",
-            name=naming.physical_name("vpc-flow-logs", args.suffix, "iam-role"),
+            name=scope.name("vpc-flow-logs", "iam-role"),
             assume_role_policy=pulumi.Output.json_dumps(
                 iam_docs.assume_role_policy(
                     "vpc-flow-logs.amazonaws.com",
-                    args.account_id,
-                    source_arn=f"arn:aws:ec2:{args.region}:{args.account_id}:vpc-flow-log/*",
+                    scope.account_id,
+                    source_arn=arns.ec2(scope.region, scope.account_id, "vpc-flow-log", "*"),
                 )
             ),
             opts=self._child,
         )
         aws.iam.RolePolicy(
             f"{self._name}-flow-logs-policy",
-            name=naming.physical_name("vpc-flow-logs", args.suffix, "iam-policy"),
+            name=scope.name("vpc-flow-logs", "iam-policy"),
             role=role.id,
             policy=pulumi.Output.json_dumps(
                 iam_docs.document(

@@ -1,7 +1,7 @@
 """The REST API's shape as plain values: its routes (and the checks on them and the stage name),
 the resource paths they need, the body schema, the JSON gateway responses, the deployment
 fingerprint and the access-log format. No Pulumi here, so all of it is unit-tested directly;
-ServerlessApi turns it into resources.
+ItemsApi (items_api.py) turns it into resources.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def check_shape(routes: Sequence[Route], stage_name: str) -> None:
     if not STAGE_NAME.match(stage_name):
         raise ValueError(f"stage_name {stage_name!r}: letters, digits, - and _ (1-128)")
     if not routes or len({(r.method, r.path) for r in routes}) != len(routes):
-        raise ValueError("ServerlessApi needs at least one route and no duplicate method+path")
+        raise ValueError("ItemsApi needs at least one route and no duplicate method+path")
 
 
 def resource_paths(routes: Sequence[Route]) -> list[str]:

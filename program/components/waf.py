@@ -23,11 +23,11 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from program import iam_docs, naming
+from program import iam_docs
+from program.components.log_group import encrypted_log_group
+from program.scope import EDGE_REGION, Scope
 
 waf = aws.wafv2
-
-CLOUDFRONT_REGION = "us-east-1"
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
 RATE_RULE = "rate-per-ip"
 RATE_WINDOWS_S = (60, 120, 300, 600)
@@ -38,7 +38,7 @@ LOG_DELIVERY_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 _DESCRIPTION = re.compile(r"^[\w+=:#@/\-,.]([\w+=:#@/\-,.\s]{0,254}[\w+=:#@/\-,.])?$")
 _RULE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
-Scope = Literal["CLOUDFRONT", "REGIONAL"]
+AclScope = Literal["CLOUDFRONT", "REGIONAL"]
 RateKey = Literal["IP", "FORWARDED_IP"]
 
 
@@ -53,12 +53,15 @@ def check_rate(limit: int, window_s: int) -> None:
 
 
 @dataclass(frozen=True)
-class WebAclLogging:
-    """Logs go to ``aws-waf-logs-<purpose>-<suffix>`` in ``region``, encrypted with ``kms_key_arn``."""
+class LogGroupTarget:
+    """Where a service's vended logs go: a log group in ``scope.region``, encrypted with ``kms_key_arn``.
+
+    WAF logging writes to ``aws-waf-logs-<purpose>-<suffix>``, CloudFront access logs to
+    ``<purpose>-cloudfront-<suffix>`` (edge_logs.py); both in the ACL's or distribution's region.
+    """
 
     kms_key_arn: pulumi.Input[str]
-    account_id: str
-    region: str  # the log group's region: the ACL's own (us-east-1 for CLOUDFRONT)
+    scope: Scope  # its region is the log group's: the ACL's own (us-east-1 for CLOUDFRONT)
     redacted_headers: Sequence[str] = ()  # e.g. a shared secret that must not land in the logs
     retention_days: int = 30
 
@@ -66,9 +69,9 @@ class WebAclLogging:
 @dataclass(frozen=True)
 class WebAclArgs:
     purpose: str  # the ACL is named <purpose>-<suffix>
-    suffix: str
+    scope: Scope
     description: str
-    scope: Scope = "REGIONAL"
+    acl_scope: AclScope = "REGIONAL"
     # Create the ACL (and its logging) in this region instead of the provider's; CLOUDFRONT: us-east-1.
     region: str | None = None
     rate_limit: int = 2000  # requests per aggregation key per window
@@ -78,7 +81,7 @@ class WebAclArgs:
     rate_key: RateKey = "IP"
     # Rules evaluated before all others, with their own priorities (see web_acl_rules).
     leading_rules: Sequence[aws.wafv2.WebAclRuleArgs] = ()
-    logging: WebAclLogging | None = None
+    logging: LogGroupTarget | None = None
     # A regional resource to protect; the association is named <name>-<resource_label>.
     resource_arn: pulumi.Input[str] | None = None
     resource_label: str = "association"
@@ -87,12 +90,12 @@ class WebAclArgs:
         check_rate(self.rate_limit, self.rate_window_s)
         if not _DESCRIPTION.match(self.description):
             raise ValueError(f"WebAcl description {self.description!r}: WAF allows [\\w+=:#@/-,. ] only")
-        if self.scope == "CLOUDFRONT" and self.region not in (None, CLOUDFRONT_REGION):
-            raise ValueError(f"a CLOUDFRONT web ACL exists only in {CLOUDFRONT_REGION}, not {self.region}")
-        if self.scope == "CLOUDFRONT" and self.resource_arn is not None:
+        if self.acl_scope == "CLOUDFRONT" and self.region not in (None, EDGE_REGION):
+            raise ValueError(f"a CLOUDFRONT web ACL exists only in {EDGE_REGION}, not {self.region}")
+        if self.acl_scope == "CLOUDFRONT" and self.resource_arn is not None:
             raise ValueError("a CLOUDFRONT web ACL is attached by the distribution's web_acl_id, not here")
-        if self.logging and self.acl_region and self.logging.region != self.acl_region:
-            raise ValueError(f"WebAcl logging region {self.logging.region}: must be {self.acl_region}")
+        if self.logging and self.acl_region and self.logging.scope.region != self.acl_region:
+            raise ValueError(f"WebAcl logging region {self.logging.scope.region}: must be {self.acl_region}")
         leading_priorities(self.leading_rules)
         names = [*(rule.name for rule in self.leading_rules), RATE_RULE, *MANAGED_RULE_GROUPS]
         if len(set(names)) != len(names):
@@ -101,7 +104,7 @@ class WebAclArgs:
     @property
     def acl_region(self) -> str | None:
         """The per-resource region override of every resource here (None: the provider's)."""
-        return CLOUDFRONT_REGION if self.scope == "CLOUDFRONT" else self.region
+        return EDGE_REGION if self.acl_scope == "CLOUDFRONT" else self.region
 
 
 class WebAcl(pulumi.ComponentResource):
@@ -111,12 +114,12 @@ class WebAcl(pulumi.ComponentResource):
         super().__init__("webstack:waf:WebAcl", name, None, opts)
         self._name, self._args = name, args
         self._child = pulumi.ResourceOptions(parent=self)
-        acl_name = naming.physical_name(args.purpose, args.suffix, "waf")
+        acl_name = args.scope.name(args.purpose, "waf")
         self.acl = waf.WebAcl(
             name,  # the component's own name: the ACL is what it is
             name=acl_name,
             description=args.description,
-            scope=args.scope,
+            scope=args.acl_scope,
             region=args.acl_region,
             default_action=waf.WebAclDefaultActionArgs(allow=waf.WebAclDefaultActionAllowArgs()),
             rules=web_acl_rules(args, acl_name),
@@ -138,24 +141,24 @@ class WebAcl(pulumi.ComponentResource):
         self.arn = self.acl.arn
         self.register_outputs({"arn": self.arn})
 
-    def _logging(self, logging: WebAclLogging) -> None:
+    def _logging(self, logging: LogGroupTarget) -> None:
         name, args = self._name, self._args
-        group = aws.cloudwatch.LogGroup(
+        group = encrypted_log_group(
             f"{name}-logs",
             # WAF logs only to log groups whose name starts with aws-waf-logs-.
-            name=naming.physical_name(f"aws-waf-logs-{args.purpose}", args.suffix, "log-group"),
-            retention_in_days=logging.retention_days,
-            kms_key_id=logging.kms_key_arn,
+            args.scope.name(f"aws-waf-logs-{args.purpose}", "log-group"),
+            logging.kms_key_arn,
+            logging.retention_days,
+            self._child,
             region=args.acl_region,
-            opts=self._child,
         )
         # Our own, suffixed and destroyable: without one WAF adds an account-wide AWSWAF-LOGS
         # policy that destroy would leave behind (WAF logging docs; not verified live).
         policy = aws.cloudwatch.LogResourcePolicy(
             f"{name}-logs-policy",
-            policy_name=naming.physical_name(f"waf-logs-{args.purpose}", args.suffix),
+            policy_name=args.scope.name(f"waf-logs-{args.purpose}"),
             policy_document=pulumi.Output.json_dumps(
-                iam_docs.document(log_delivery_statement(group.arn, logging.region, logging.account_id))
+                iam_docs.document(log_delivery_statement(group.arn, logging.scope))
             ),
             region=args.acl_region,
             opts=self._child,
@@ -176,8 +179,9 @@ class WebAcl(pulumi.ComponentResource):
         )
 
 
-def log_delivery_statement(group_arn: pulumi.Input[str], region: str, account_id: str) -> iam_docs.Document:
-    """Log delivery of this account and region may write WAF logs into the group's streams."""
+def log_delivery_statement(group_arn: pulumi.Input[str], scope: Scope) -> iam_docs.Document:
+    """Log delivery of scope's account and region may write vended logs into the group's streams."""
+    region, account_id = scope.region, scope.account_id
     return iam_docs.statement(
         LOG_DELIVERY_ACTIONS,
         [pulumi.Output.concat(group_arn, ":*")],
@@ -272,7 +276,7 @@ def require_header_rule(
     """Block every request whose `header` is not exactly `secret` (001-R5: CloudFront adds it).
 
     At priority 0 nothing else sees traffic that did not come through CloudFront. A shared secret,
-    not authentication: redact the header in the ACL's logs (WebAclLogging.redacted_headers).
+    not authentication: redact the header in the ACL's logs (LogGroupTarget.redacted_headers).
     """
     return waf.WebAclRuleArgs(
         name=name,

@@ -20,6 +20,9 @@ import pytest
 from moto import mock_aws
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# Lambda puts the zip root on sys.path, where the packager adds lambdas/shared as `shared/`.
+if str(REPO_ROOT / "lambdas") not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT / "lambdas"))
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 

@@ -43,7 +43,7 @@ def test_every_policy_document_is_known_in_preview() -> None:
     inherent = {
         ("cdn-bucket-policy", "policy"),
         ("api-fn-vpc-policy", "policy"),
-        ("streaming-consumer-vpc-policy", "policy"),
+        ("streaming-consumer-fn-vpc-policy", "policy"),
     }
     graph = capture_stack("serverless-dev", preview=True)
     documents = {
@@ -54,3 +54,22 @@ def test_every_policy_document_is_known_in_preview() -> None:
         and r.inputs.get(prop) == unknown
     }
     assert documents == inherent
+
+
+def test_builders_follow_the_documented_formats() -> None:
+    assert arns.sns_topic("us-west-2", ACCOUNT, "alerts-dev") == f"arn:aws:sns:us-west-2:{ACCOUNT}:alerts-dev"
+    assert arns.alarm("us-west-2", ACCOUNT, "*-dev") == f"arn:aws:cloudwatch:us-west-2:{ACCOUNT}:alarm:*-dev"
+    assert (
+        arns.lambda_function("us-west-2", ACCOUNT, "api-dev")
+        == f"arn:aws:lambda:us-west-2:{ACCOUNT}:function:api-dev"
+    )
+    assert (
+        arns.ec2("us-west-2", ACCOUNT, "security-group", "sg-1")
+        == f"arn:aws:ec2:us-west-2:{ACCOUNT}:security-group/sg-1"
+    )
+    assert arns.iam_root(ACCOUNT) == f"arn:aws:iam::{ACCOUNT}:root"
+
+
+def test_the_alert_topic_arn_is_the_one_the_topic_gets(serverless_graph: Graph) -> None:
+    topic = serverless_graph.one("aws:sns/topic:Topic")
+    assert arns.sns_topic(REGION, ACCOUNT, topic.inputs["name"]) == topic.outputs["arn"]

@@ -8,8 +8,11 @@ import pulumi
 import pytest
 
 from plan.capture import ProgramError, capture, new_monitor, run_program
-from program.config import ConfigError, StackConfig, parse_config
-from unit.conftest import stack_spec
+from program import config as shared
+from program.blueprints import BUILT, keys_table, parse_config
+from program.blueprints.serverless_app import Settings
+from program.config import ConfigError, StackConfig
+from unit.conftest import REPO_ROOT, stack_spec
 
 BASE = {
     "aws:region": "us-west-2",
@@ -122,3 +125,38 @@ def test_a_program_bug_is_not_mistaken_for_config() -> None:
     monitor = new_monitor(spec.project, spec.stack, spec.config)
     with pytest.raises(ProgramError, match="ZeroDivisionError"):
         run_program(lambda: 1 / 0, monitor, config=spec.config)
+
+
+def test_a_blueprint_parses_its_own_keys_into_its_settings() -> None:
+    assert parse().settings == Settings(alert_email=None)
+    assert parse(**{"webstack:alertEmail": "ops@example.com"}).settings == Settings("ops@example.com")
+
+
+def test_a_blueprints_keys_are_unknown_to_the_others() -> None:
+    catalog = {**BASE, "webstack:blueprint": "catalog-api", "webstack:alertEmail": "ops@example.com"}
+    with pytest.raises(ConfigError, match="webstack:alertEmail: unknown key"):
+        parse_config(catalog)
+
+
+def test_the_registry_maps_each_built_blueprint_to_its_module() -> None:
+    assert set(BUILT) == {"serverless-app"}
+    for module in BUILT.values():
+        assert callable(module.parse) and callable(module.build) and module.KEYS
+
+
+def test_readme_config_table_is_the_one_the_code_declares() -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    table = keys_table()
+    assert table in readme
+    assert "| `webstack:alertEmail` | serverless-app | no |" in table
+    assert "| `webstack:environmentSuffix` | all | yes |" in table
+
+
+@pytest.mark.parametrize(("raw", "ok"), [("3", True), ("0", False), ("11", False), ("x", False)])
+def test_integer_helper_checks_its_range(raw: str, ok: bool) -> None:
+    values = {"webstack:shardCount": raw}
+    if ok:
+        assert shared.integer(values, "shardCount", 1, 1, 10) == 3
+    else:
+        with pytest.raises(ConfigError, match=r"webstack:shardCount: .* from 1 to 10"):
+            shared.integer(values, "shardCount", 1, 1, 10)

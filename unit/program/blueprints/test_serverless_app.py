@@ -108,12 +108,20 @@ def test_000_R6_000_R16_lambdas_reach_only_their_endpoints(serverless_graph: Gra
             for r in egress
             if r.inputs["securityGroupId"] == groups[name]
         }
-        for name in ("api-api-sg", "streaming-consumer-sg")
-        if name in groups
+        for name in ("api-fn-sg", "stream-consumer-fn-sg")
     }
-    assert targets, groups
-    assert all(prefix["dynamodb"] in t or prefix["s3"] in t for t in targets.values())
-    assert all(r.inputs["fromPort"] == 443 and "cidrIpv4" not in r.inputs for r in egress)
+    # Each tier group (created by the blueprint, passed to its Lambda) reaches one gateway endpoint
+    # and the interface endpoints' group, and nothing else.
+    assert targets == {
+        "api-fn-sg": {prefix["dynamodb"], groups["network-endpoints-sg"]},
+        "stream-consumer-fn-sg": {prefix["s3"], groups["network-endpoints-sg"]},
+    }
+    assert all(
+        r.inputs["fromPort"] == r.inputs["toPort"] == 443 and "cidrIpv4" not in r.inputs for r in egress
+    )
+    for name in ("api-fn-sg", "stream-consumer-fn-sg"):
+        group = serverless_graph.one("aws:ec2/securityGroup:SecurityGroup", name)
+        assert serverless_graph.get(group.parent).type == "webstack:firewall:Firewall"
 
 
 def test_000_R1_001_R1_the_site_is_served_by_cloudfront_from_the_private_bucket(
@@ -132,7 +140,8 @@ def test_000_R14_001_R15_two_azs_each_with_its_own_nat(serverless_graph: Graph) 
         s.outputs["id"] for s in serverless_graph.by_type("aws:ec2/subnet:Subnet") if "public" in s.name
     }
     nats = serverless_graph.by_type("aws:ec2/natGateway:NatGateway")
-    assert len(public) == 2 and {n.inputs["subnetId"] for n in nats} == public
+    assert len(public) == 2 and len(nats) == 2  # one NAT per AZ, never a second in one
+    assert {n.inputs["subnetId"] for n in nats} == public
 
 
 def test_000_R21_001_R22_pay_per_use_managed_services(serverless_graph: Graph) -> None:
@@ -152,10 +161,15 @@ def test_000_R23_001_R24_every_aws_resource_belongs_to_a_component(serverless_gr
     assert {r.type for r in serverless_graph.resources if r.type.startswith("webstack:")} >= {
         "webstack:network:Network",
         "webstack:cdn:Cdn",
-        "webstack:api:ServerlessApi",
-        "webstack:streaming:Streaming",
+        "webstack:items_api:ItemsApi",
+        "webstack:stream:Stream",
+        "webstack:stream_consumer:StreamConsumer",
+        "webstack:firewall:Firewall",
         "webstack:monitoring:Monitoring",
     }
+    # Not only AWS resources: the generated origin secret has a component parent too.
+    secret = serverless_graph.one("random:index/randomPassword:RandomPassword")
+    assert secret.parent in components
 
 
 def test_the_publish_failure_alarm_watches_the_filter_metric(serverless_graph: Graph) -> None:

@@ -19,6 +19,7 @@ from program.components import cdn_functions
 from program.components.cdn import Cdn, CdnArgs, cdn_metrics
 from program.components.cdn_origins import CdnOrigin, ErrorPage, oac_grants, rest_api_origin
 from program.components.site import SITE_DIR
+from program.scope import Scope
 from unit.conftest import capture_fn
 
 ACCOUNT = "123456789012"
@@ -33,9 +34,7 @@ SECRET = "verify-me"
 def cdn_graph(preview: bool = False, **overrides: Any) -> Graph:
     def program() -> None:
         args: dict[str, Any] = {
-            "suffix": "dev",
-            "account_id": ACCOUNT,
-            "region": "us-west-2",
+            "scope": Scope("dev", ACCOUNT, "us-west-2"),
             "origins": [rest_api_origin("abc123def4", "us-west-2", "prod", SECRET)],
         }
         Cdn("cdn", CdnArgs(**{**args, **overrides}))
@@ -409,7 +408,7 @@ def test_preview_builds_the_same_resources() -> None:
 
 
 def args(**overrides: Any) -> CdnArgs:
-    return CdnArgs(**{"suffix": "dev", "account_id": ACCOUNT, "region": "us-west-2", **overrides})
+    return CdnArgs(**{"scope": Scope("dev", ACCOUNT, "us-west-2"), **overrides})
 
 
 def api(**overrides: Any) -> CdnOrigin:

