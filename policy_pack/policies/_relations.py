@@ -34,6 +34,22 @@ ECS_SERVICE = "aws:ecs/service:Service"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
 LOG_DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
+DB_PROXY = "aws:rds/proxy:Proxy"
+DB_CLUSTER = "aws:rds/cluster:Cluster"
+DB_INSTANCE = "aws:rds/instance:Instance"
+CACHE_BEHAVIOURS = ("defaultCacheBehavior", "orderedCacheBehaviors")
+
+
+def edge_functions(resources: Iterable[PolicyResource]) -> dict[str, list[PolicyResource]]:
+    """Lambda functions a CloudFront cache behaviour associates (Lambda@Edge), each with the
+    distributions that associate it (decided through property dependencies: known in preview)."""
+    edge: dict[str, list[PolicyResource]] = {}
+    for distribution in of_type(resources, DISTRIBUTION):
+        for prop in CACHE_BEHAVIOURS:
+            for dep in distribution.property_dependencies.get(prop, []):
+                if dep.resource_type == FUNCTION and distribution not in edge.get(dep.urn, []):
+                    edge.setdefault(dep.urn, []).append(distribution)
+    return edge
 
 
 def referrers(
@@ -67,7 +83,7 @@ def dependencies(resource: PolicyResource, prop: str, *types: str) -> list[Polic
     return [dep for dep in resource.property_dependencies.get(prop, []) if dep.resource_type in types]
 
 
-def _has_key(node: Any, key: str) -> bool:
+def has_key(node: Any, key: str) -> bool:
     # Iterating a proxied mapping reads no value; `key in node` would (and raise when unknown).
     return isinstance(node, Mapping) and any(k == key for k in node)
 
@@ -75,7 +91,7 @@ def _has_key(node: Any, key: str) -> bool:
 def dig(node: Any, *path: str) -> Any:
     """The value at ``path`` (None where a step is absent); an unknown value on the way raises."""
     for key in path:
-        if not _has_key(node, key):
+        if not has_key(node, key):
             return None
         node = node[key]
     return node
@@ -88,7 +104,7 @@ def is_set(node: Any, *path: str) -> bool:
     unknown, but it will hold that ARN. An unknown object before the last step raises.
     """
     for index, key in enumerate(path):
-        if not _has_key(node, key):
+        if not has_key(node, key):
             return False
         try:
             node = node[key]

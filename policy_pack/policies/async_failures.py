@@ -5,7 +5,9 @@ destination, bisect failing batches, cap retries and report partial batch failur
 003-R36); SQS mappings report partial batch failures too. Queues that are not dead-letter queues
 have a redrive policy, and a queue's visibility timeout is at least six times the timeout of the
 function that consumes it (plus the batching window; Lambda developer guide, "Using Lambda with
-Amazon SQS"; 003-R33).
+Amazon SQS"; 003-R33). EventBridge rule targets name a dead-letter queue and a retry policy, so
+an event that cannot be delivered is kept, not dropped after the default 24 hours and 185 attempts
+(cdk-nag Serverless-EventBusDLQ).
 
 What a mapping reads from is decided through the property dependencies of `eventSourceArn` (the
 stream, table or queue it was computed from), which are known in preview; only a hard-coded ARN
@@ -16,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pulumi_policy import PolicyResource, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
-from ._base import ADVISORY, Anchors, as_list, of_type, referenced, stack_policy
+from ._base import ADVISORY, Anchors, as_list, of_type, referenced, resource_policy, stack_policy
 from ._relations import EVENT_SOURCE_MAPPING, FUNCTION, QUEUE, dependencies, is_set, referrers
 
 STREAM_SOURCES = (
@@ -37,6 +39,7 @@ FAILURE_DESTINATIONS = {
     "aws:sns/topicSubscription:TopicSubscription": "redrivePolicy",
     "aws:cloudwatch/eventTarget:EventTarget": "deadLetterConfig",
 }
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 SQS_DEFAULT_VISIBILITY_S = 30  # CreateQueue default
 LAMBDA_DEFAULT_TIMEOUT_S = 3  # CreateFunction default
 UNLIMITED = -1  # maximumRetryAttempts / maximumRecordAgeInSeconds: retry until the record expires
@@ -153,8 +156,24 @@ def _check_visibility(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
 
 SERVERLESS_ESM = "Serverless-LambdaEventSourceMappingDestination"
 
+
+def _check_event_target(args: ResourceValidationArgs) -> Iterator[str]:
+    if not is_set(args.props, "deadLetterConfig", "arn"):
+        yield (
+            "has no dead-letter queue: an event EventBridge cannot deliver is dropped once its retries "
+            "run out. Set deadLetterConfig.arn to an SQS queue whose policy lets events.amazonaws.com "
+            "send messages (aws:SourceArn the rule)."
+        )
+    retry = args.props.get("retryPolicy")
+    if not (is_set(retry, "maximumRetryAttempts") or is_set(retry, "maximumEventAgeInSeconds")):
+        yield (
+            "has no retryPolicy, so EventBridge retries for 24 hours and 185 attempts by default. Set "
+            "retryPolicy.maximumEventAgeInSeconds and maximumRetryAttempts to what the target can bear."
+        )
+
+
 esm_on_failure_destination = stack_policy(
-    "async-esm-on-failure-destination",
+    "async-failures-esm-on-failure-destination",
     "Event source mappings on Kinesis or DynamoDB streams have an on-failure destination.",
     _check_destination,
     level=ADVISORY,
@@ -164,7 +183,7 @@ esm_on_failure_destination = stack_policy(
 )
 
 esm_bisect_batch = stack_policy(
-    "async-esm-bisect-batch",
+    "async-failures-esm-bisect-batch",
     "Event source mappings on streams bisect a batch when the function fails.",
     _check_bisect,
     level=ADVISORY,
@@ -174,7 +193,7 @@ esm_bisect_batch = stack_policy(
 )
 
 esm_retry_limit = stack_policy(
-    "async-esm-retry-limit",
+    "async-failures-esm-retry-limit",
     "Event source mappings on streams cap maximumRetryAttempts (absent or -1 retries until expiry).",
     _check_retries,
     level=ADVISORY,
@@ -184,7 +203,7 @@ esm_retry_limit = stack_policy(
 )
 
 esm_partial_batch_response = stack_policy(
-    "async-esm-partial-batch-response",
+    "async-failures-esm-partial-batch-response",
     "Event source mappings on streams and SQS report partial batch failures.",
     _check_partial_batch,
     level=ADVISORY,
@@ -194,7 +213,7 @@ esm_partial_batch_response = stack_policy(
 )
 
 sqs_redrive = stack_policy(
-    "async-sqs-redrive",
+    "async-failures-sqs-redrive",
     "SQS queues that are not themselves dead-letter or failure-destination queues have a redrive policy.",
     _check_redrive,
     level=ADVISORY,
@@ -204,7 +223,7 @@ sqs_redrive = stack_policy(
 )
 
 sqs_visibility_timeout = stack_policy(
-    "async-sqs-visibility-timeout",
+    "async-failures-sqs-visibility-timeout",
     "A queue's visibility timeout is at least 6x the timeout of each Lambda consuming it (plus the "
     "batching window).",
     _check_visibility,
@@ -214,6 +233,18 @@ sqs_visibility_timeout = stack_policy(
     anchors=Anchors(note="003-R33; Lambda developer guide, Using Lambda with Amazon SQS"),
 )
 
+eventbridge_target_failures = resource_policy(
+    "async-failures-eventbridge-target",
+    "EventBridge rule targets have a dead-letter queue (deadLetterConfig.arn) and a retry policy.",
+    _check_event_target,
+    types=[EVENT_TARGET],
+    level=ADVISORY,
+    severity=Severity.MEDIUM,
+    remediation="Set dead_letter_config=EventTargetDeadLetterConfigArgs(arn=dlq.arn) and retry_policy="
+    "EventTargetRetryPolicyArgs(maximum_event_age_in_seconds=..., maximum_retry_attempts=...).",
+    anchors=Anchors(cdk_nag=("Serverless-EventBusDLQ",)),
+)
+
 POLICIES = [
     esm_on_failure_destination,
     esm_bisect_batch,
@@ -221,4 +252,5 @@ POLICIES = [
     esm_partial_batch_response,
     sqs_redrive,
     sqs_visibility_timeout,
+    eventbridge_target_failures,
 ]

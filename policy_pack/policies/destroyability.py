@@ -188,7 +188,7 @@ def _check_kinesis_consumers(args: ResourceValidationArgs) -> Iterator[str]:
 
 
 no_protect = resource_policy(
-    "destroy-no-protect",
+    "destroyability-no-protect",
     f"No resource sets the protect option, Pulumi's own deletion protection. {OPPOSITE}",
     _check_protect,
     types=None,
@@ -199,7 +199,7 @@ no_protect = resource_policy(
 )
 
 no_deletion_protection = resource_policy(
-    "destroy-no-deletion-protection",
+    "destroyability-no-deletion-protection",
     "RDS deletionProtection, DynamoDB and log group deletionProtectionEnabled and load balancer "
     f"enableDeletionProtection stay false. {OPPOSITE}",
     _check_deletion_protection,
@@ -212,7 +212,7 @@ no_deletion_protection = resource_policy(
 )
 
 skip_final_snapshot = resource_policy(
-    "destroy-skip-final-snapshot",
+    "destroyability-skip-final-snapshot",
     "RDS clusters and instances set skipFinalSnapshot true (the provider default, false, blocks or "
     f"leaves a snapshot on destroy). {OPPOSITE}",
     _check_final_snapshot,
@@ -224,7 +224,7 @@ skip_final_snapshot = resource_policy(
 )
 
 force_delete = resource_policy(
-    "destroy-force-delete",
+    "destroyability-force-delete",
     "S3 buckets set forceDestroy, ECR repositories and ECS services set forceDelete, so destroy "
     f"succeeds while they still hold objects, images or tasks. {OPPOSITE}",
     _check_force_delete,
@@ -236,7 +236,7 @@ force_delete = resource_policy(
 )
 
 no_recovery_window = resource_policy(
-    "destroy-no-recovery-window",
+    "destroyability-no-recovery-window",
     "Secrets Manager secrets set recoveryWindowInDays 0 so destroy deletes them at once and frees "
     f"the name (the default keeps it 30 days). {OPPOSITE}",
     _check_recovery_window,
@@ -248,7 +248,7 @@ no_recovery_window = resource_policy(
 )
 
 kms_deletion_window = resource_policy(
-    "destroy-kms-deletion-window",
+    "destroyability-kms-deletion-window",
     "KMS keys set deletionWindowInDays 7, the minimum, instead of the 30-day default (FSBP KMS.3 "
     f"flags keys pending deletion). {OPPOSITE}",
     _check_kms_window,
@@ -260,7 +260,7 @@ kms_deletion_window = resource_policy(
 )
 
 no_skip_destroy = resource_policy(
-    "destroy-no-skip-destroy",
+    "destroyability-no-skip-destroy",
     "Log groups, Lambda functions, layers, provisioned concurrency, ECS task definitions and RDS "
     f"parameter/option groups do not set skipDestroy, which orphans them on destroy. {OPPOSITE}",
     _check_skip_destroy,
@@ -272,7 +272,7 @@ no_skip_destroy = resource_policy(
 )
 
 cloudfront_no_retain = resource_policy(
-    "destroy-cloudfront-no-retain",
+    "destroyability-cloudfront-no-retain",
     "CloudFront distributions do not set their retainOnDelete property, which only disables them on "
     f"destroy. {OPPOSITE}",
     _check_cloudfront_retain,
@@ -284,7 +284,7 @@ cloudfront_no_retain = resource_policy(
 )
 
 kinesis_consumer_deletion = resource_policy(
-    "destroy-kinesis-consumer-deletion",
+    "destroyability-kinesis-consumer-deletion",
     "Kinesis streams set enforceConsumerDeletion true so destroy deregisters enhanced fan-out "
     f"consumers (003-R27). {OPPOSITE}",
     _check_kinesis_consumers,

@@ -7,6 +7,9 @@ An absent property means the AWS default, decided per service:
   and managed. The deprecated inline ``serverSideEncryptionConfiguration`` also counts. It is a
   computed output that S3 fills with its AES256 default once a bucket exists, so the rule bites
   where it matters: in preview of a new bucket and in the offline plan (see :func:`_inline_sse`).
+  checkov CKV_AWS_145 asks for aws:kms; the rule cites it and relaxes it on purpose: AES256 is the
+  designed choice where KMS cannot work (ALB access logs accept SSE-S3 only, 002-R41; OAC with a
+  CMK needs a key policy naming the distribution, a cycle, 002-R44).
 - DynamoDB: tables are always encrypted, with an AWS *owned* key unless
   ``serverSideEncryption.enabled`` is true (then the AWS managed ``aws/dynamodb`` key, or the CMK
   in ``kmsKeyArn``). POLICIES.md asks "SSE enabled; CMK where configured": ``enabled`` must be
@@ -30,6 +33,9 @@ An absent property means the AWS default, decided per service:
 - SSM: a parameter whose name (or description) reads like a secret must be a SecureString.
 - EBS volumes and launch-template block devices: ``encrypted`` true (the account-level
   "EBS encryption by default" setting is account state the pack cannot see).
+- Lambda environment variables are always encrypted at rest with the AWS managed ``aws/lambda``
+  key; ``kmsKeyArn`` puts them under a CMK (checkov CKV_AWS_173). ADVISORY, like Secrets Manager
+  and ECR below: nothing can turn the encryption off, the rule advises on the key.
 - Secrets Manager and ECR are ADVISORY: both always encrypt (Secrets Manager with the AWS managed
   ``aws/secretsmanager`` key, ECR with AES256) and nothing can turn that off, so a mandatory rule
   would have nothing to enforce. The advisory names the CMK option (checkov CKV_AWS_149/136) for
@@ -74,6 +80,7 @@ DB_CLUSTER = "aws:rds/cluster:Cluster"
 DB_INSTANCE = "aws:rds/instance:Instance"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 SECRET = "aws:secretsmanager/secret:Secret"
+FUNCTION = "aws:lambda/function:Function"
 PARAMETER = "aws:ssm/parameter:Parameter"
 KMS_KEY = "aws:kms/key:Key"
 EBS_VOLUME = "aws:ebs/volume:Volume"
@@ -120,6 +127,15 @@ def _check_s3(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
 
 
 # -- resource rules ---------------------------------------------------------------------------
+
+
+def _check_lambda_environment(args: ResourceValidationArgs) -> Iterator[str]:
+    if is_set(args.props, "environment", "variables") and not is_set(args.props, "kmsKeyArn"):
+        yield (
+            "has environment variables encrypted with the AWS managed aws/lambda key (kmsKeyArn not "
+            "set). That is encryption at rest; set kmsKeyArn to a CMK whose key policy admits the "
+            "function's role for kms:Decrypt if the key policy should decide who may read them."
+        )
 
 
 def _check_dynamodb(args: ResourceValidationArgs) -> Iterator[str]:
@@ -323,7 +339,8 @@ def _check_ebs(args: ResourceValidationArgs) -> Iterator[str]:
 
 s3 = stack_policy(
     "encryption-at-rest-s3",
-    "Every S3 bucket has a BucketServerSideEncryptionConfiguration (AES256 or aws:kms).",
+    "Every S3 bucket has a BucketServerSideEncryptionConfiguration (AES256 or aws:kms; checkov "
+    "CKV_AWS_145's KMS-only rule is relaxed where KMS cannot work, 002-R41/R44).",
     _check_s3,
     level=MANDATORY,
     severity=Severity.HIGH,
@@ -331,8 +348,9 @@ s3 = stack_policy(
     "aws:kms with a CMK, or AES256 where a service needs it, e.g. ALB logs).",
     anchors=Anchors(
         cdk_nag=("NIST.800.53.R5-S3BucketServerSideEncryptionEnabled",),
-        checkov=("CKV_AWS_19",),
+        checkov=("CKV_AWS_19", "CKV_AWS_145"),
         fsbp=("S3.4",),
+        note="relaxed: CKV_AWS_145 asks for aws:kms; AES256 passes where KMS cannot work (002-R41/R44)",
     ),
 )
 
@@ -432,6 +450,18 @@ secrets_manager = resource_policy(
     anchors=Anchors(cdk_nag=("NIST.800.53.R5-SecretsManagerUsingKMSKey",), checkov=("CKV_AWS_149",)),
 )
 
+lambda_environment = resource_policy(
+    "encryption-at-rest-lambda-environment",
+    "Lambda functions with environment variables encrypt them with a CMK (kmsKeyArn; advisory: "
+    "Lambda always encrypts them, with aws/lambda by default).",
+    _check_lambda_environment,
+    types=[FUNCTION],
+    level=ADVISORY,
+    severity=Severity.LOW,
+    remediation="Set kmsKeyArn to a CMK whose key policy lets the function's role use kms:Decrypt.",
+    anchors=Anchors(checkov=("CKV_AWS_173",)),
+)
+
 ecr = resource_policy(
     "encryption-at-rest-ecr",
     "ECR repositories use KMS encryption (advisory: repositories are always encrypted, AES256 by default).",
@@ -486,6 +516,7 @@ POLICIES = [
     sns_alarm_key,
     rds,
     log_groups,
+    lambda_environment,
     secrets_manager,
     ecr,
     ssm_secure_string,

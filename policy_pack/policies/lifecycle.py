@@ -1,6 +1,8 @@
 """Versioning and lifecycle family (advisory): objects and images keep history, and history expires.
 
-Every bucket has versioning Enabled (002-R42) and a lifecycle configuration (002-R43); ECR
+Every bucket has versioning Enabled (002-R42) and a lifecycle configuration (002-R43) with an
+enabled rule that aborts incomplete multipart uploads for the whole bucket (checkov CKV_AWS_300:
+a rule filtered to a prefix leaves abandoned uploads elsewhere billed forever); ECR
 repositories scan on push, keep tags immutable and expire old images with a lifecycle policy
 (004-R27). Buckets and repositories are matched to their configuration resources through property
 dependencies (`bucket`, `repository`), so the rules hold in preview.
@@ -8,12 +10,13 @@ dependencies (`bucket`, `repository`), so the rules hold in preview.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from pulumi_policy import ResourceValidationArgs, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
-from ._base import ADVISORY, Anchors, of_type, resource_policy, stack_policy
-from ._relations import BUCKETS, ECR_REPOSITORY, dig, referrers, unreferenced
+from ._base import ADVISORY, Anchors, as_list, of_type, resource_policy, stack_policy
+from ._relations import BUCKETS, ECR_REPOSITORY, decide_each, dig, has_key, is_set, referrers, unreferenced
 
 VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
 BUCKET_LIFECYCLE = (
@@ -37,6 +40,33 @@ def _check_versioning(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
             )
 
 
+def rule_scope(rule: Mapping[str, Any]) -> str | None:
+    """The prefix a lifecycle rule is limited to: None for the whole bucket, else a description.
+
+    The whole bucket is a rule with no filter, an empty filter, or a filter (or the deprecated
+    rule-level ``prefix``) whose only condition is the empty prefix. Tags and object sizes narrow
+    a rule too (AWS refuses them next to abortIncompleteMultipartUpload, but a rule may carry them).
+    """
+    conditions = []
+    legacy = rule.get("prefix") if has_key(rule, "prefix") else None
+    if legacy:
+        conditions.append(f"prefix {legacy!r}")
+    node = rule.get("filter") if has_key(rule, "filter") else None
+    for key in ("and", "tag", "objectSizeGreaterThan", "objectSizeLessThan"):
+        if is_set(node, key):
+            conditions.append(key)
+    prefix = dig(node, "prefix")
+    if prefix:
+        conditions.append(f"prefix {prefix!r}")
+    return ", ".join(conditions) or None
+
+
+def _aborts_uploads(rule: Mapping[str, Any]) -> bool:
+    return rule.get("status") == "Enabled" and is_set(
+        rule, "abortIncompleteMultipartUpload", "daysAfterInitiation"
+    )
+
+
 def _check_bucket_lifecycle(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
     for bucket in unreferenced(args.resources, BUCKETS, BUCKET_LIFECYCLE, "bucket"):
         yield (
@@ -45,6 +75,29 @@ def _check_bucket_lifecycle(args: StackValidationArgs) -> Iterator[tuple[str, st
             "with noncurrentVersionExpiration and abortIncompleteMultipartUpload; expire current objects "
             "only on log and artifact buckets (002-R43).",
         )
+    configured = referrers(args.resources, BUCKET_LIFECYCLE, "bucket")
+
+    def decide(bucket: PolicyResource) -> Iterator[tuple[str, str]]:
+        rules = [r for c in configured.get(bucket.urn, []) for r in as_list(c.props.get("rules"))]
+        if not rules:
+            return
+        aborting = [r for r in rules if _aborts_uploads(r)]
+        if any(rule_scope(r) is None for r in aborting):
+            return
+        scopes = "; ".join(sorted({str(rule_scope(r)) for r in aborting}))
+        found = (
+            f"aborts incomplete multipart uploads only under {scopes}"
+            if aborting
+            else ("has a lifecycle configuration that never aborts incomplete multipart uploads")
+        )
+        yield (
+            bucket.urn,
+            f"{found}, so uploads abandoned elsewhere stay stored and billed. Add an enabled rule with "
+            "filter {} (the whole bucket) and abortIncompleteMultipartUpload.daysAfterInitiation 7 "
+            "(CKV_AWS_300, 002-R43).",
+        )
+
+    yield from decide_each(of_type(args.resources, *BUCKETS), decide)
 
 
 def _check_scan_on_push(args: ResourceValidationArgs) -> Iterator[str]:
@@ -86,11 +139,13 @@ s3_versioning = stack_policy(
 
 s3_lifecycle = stack_policy(
     "lifecycle-s3-lifecycle-rules",
-    "Every S3 bucket has a BucketLifecycleConfiguration.",
+    "Every S3 bucket has a BucketLifecycleConfiguration with an enabled rule that aborts incomplete "
+    "multipart uploads for the whole bucket.",
     _check_bucket_lifecycle,
     level=ADVISORY,
     severity=Severity.LOW,
-    remediation="Add s3.BucketLifecycleConfiguration with noncurrent-version expiration and multipart abort.",
+    remediation="Add s3.BucketLifecycleConfiguration with noncurrent-version expiration and a whole-bucket "
+    "rule (filter {}) with abortIncompleteMultipartUpload.daysAfterInitiation.",
     anchors=Anchors(checkov=("CKV2_AWS_61", "CKV_AWS_300"), fsbp=("S3.13",)),
 )
 

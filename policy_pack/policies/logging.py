@@ -3,8 +3,10 @@
 API Gateway stages write access logs and execution logs; load balancers, CloudFront and WAF web
 ACLs log their requests; every VPC has a flow log; S3 buckets log server access; ECS clusters turn
 on Container Insights and containers name a log driver; log groups set a retention (000-R17,
-002-R35, 004-R30). Relations (flow log to VPC, logging configuration to web ACL) are matched
-through property dependencies, so they hold in preview.
+002-R35, 004-R30). Lambda functions and REST API stages trace requests with X-Ray (checkov
+CKV_AWS_50/73, FSBP APIGateway.3); HTTP API stages have no X-Ray tracing and are not judged.
+Relations (flow log to VPC, logging configuration to web ACL) are matched through property
+dependencies, so they hold in preview.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ._base import ADVISORY, Anchors, as_list, of_type, resource_policy, stack_p
 from ._relations import (
     BUCKETS,
     DISTRIBUTION,
+    FUNCTION,
     HTTP_STAGE,
     LOAD_BALANCERS,
     LOG_DELIVERY_SOURCE,
@@ -150,6 +153,25 @@ def _check_container_logs(args: ResourceValidationArgs) -> Iterator[str]:
             )
 
 
+def _check_lambda_tracing(args: ResourceValidationArgs) -> Iterator[str]:
+    # Absent: PassThrough, which traces only requests an upstream service already sampled.
+    mode = dig(args.props, "tracingConfig", "mode")
+    if mode != "Active":
+        yield (
+            f"tracingConfig.mode is {mode or 'not set (PassThrough)'}, so X-Ray records only requests an "
+            "upstream service already sampled. Set tracingConfig.mode to 'Active' and let the role "
+            "call xray:PutTraceSegments and xray:PutTelemetryRecords."
+        )
+
+
+def _check_stage_tracing(args: ResourceValidationArgs) -> Iterator[str]:
+    if args.props.get("xrayTracingEnabled") is not True:  # absent: false
+        yield (
+            "does not trace requests with X-Ray (xrayTracingEnabled is not true). Set "
+            "xrayTracingEnabled=True on the stage."
+        )
+
+
 api_stage_access_logs = resource_policy(
     "logging-api-stage-access-logs",
     "API Gateway stages (REST and HTTP) write access logs (accessLogSettings.destinationArn).",
@@ -158,9 +180,7 @@ api_stage_access_logs = resource_policy(
     level=ADVISORY,
     severity=Severity.MEDIUM,
     remediation="Set accessLogSettings with a log group ARN and a JSON format.",
-    anchors=Anchors(
-        cdk_nag=("AwsSolutions-APIG1", "Serverless-APIGWAccessLogging"), checkov=("CKV_AWS_76", "CKV_AWS_95")
-    ),
+    anchors=Anchors(cdk_nag=("AwsSolutions-APIG1", "Serverless-APIGWAccessLogging"), checkov=("CKV_AWS_76",)),
 )
 
 api_execution_logs = stack_policy(
@@ -261,6 +281,29 @@ ecs_container_logs = resource_policy(
     anchors=Anchors(cdk_nag=("AwsSolutions-ECS7",), fsbp=("ECS.9",)),
 )
 
+lambda_tracing = resource_policy(
+    "logging-lambda-tracing",
+    "Lambda functions trace requests with X-Ray (tracingConfig.mode Active).",
+    _check_lambda_tracing,
+    types=[FUNCTION],
+    level=ADVISORY,
+    severity=Severity.LOW,
+    remediation="Set tracingConfig.mode='Active' (tracing_config=FunctionTracingConfigArgs(mode='Active')) "
+    "and allow xray:PutTraceSegments/PutTelemetryRecords on Resource '*' (they take no resource ARN).",
+    anchors=Anchors(checkov=("CKV_AWS_50",)),
+)
+
+api_stage_tracing = resource_policy(
+    "logging-api-stage-tracing",
+    "REST API stages trace requests with X-Ray (xrayTracingEnabled).",
+    _check_stage_tracing,
+    types=[REST_STAGE],
+    level=ADVISORY,
+    severity=Severity.LOW,
+    remediation="Set xrayTracingEnabled=True on the apigateway.Stage.",
+    anchors=Anchors(checkov=("CKV_AWS_73",), fsbp=("APIGateway.3",)),
+)
+
 POLICIES = [
     api_stage_access_logs,
     api_execution_logs,
@@ -272,4 +315,6 @@ POLICIES = [
     s3_access_logs,
     ecs_container_insights,
     ecs_container_logs,
+    lambda_tracing,
+    api_stage_tracing,
 ]

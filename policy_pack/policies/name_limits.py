@@ -58,5 +58,7 @@ RULES: dict[str, NameRule] = {
     # AWS caps the whole parameter ARN at 1011 characters; the ARN prefix takes about 50.
     "ssm-parameter": NameRule(960, re.compile(r"^[A-Za-z0-9_./-]+$")),
     "event-rule": NameRule(64, re.compile(r"^[A-Za-z0-9._-]+$")),
+    # CreateEventBus: 1-256 of [/\.\-_A-Za-z0-9]; "default" is the account's own bus.
+    "event-bus": NameRule(256, re.compile(r"^[A-Za-z0-9/._-]+$")),
     "log-delivery": NameRule(60, re.compile(r"^[A-Za-z0-9_-]+$")),
 }

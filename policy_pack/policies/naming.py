@@ -7,10 +7,11 @@ an account only if every account- or region-unique name carries the stack's suff
 :data:`NAME_PROPERTIES` maps each nameable type to the property that holds its physical name and to
 the kind of AWS name it is (the shared table in ``name_limits.py``, which ``program/naming.py`` uses
 to build names). A type whose only "name" is a ``Name`` tag (VPC, subnet, NAT gateway, route table,
-EIP...) is not in the table. Names scoped inside a parent and used as identifiers are left out on
-purpose: a Lambda alias name (``live``, a qualifier in ARNs), an API Gateway stage name (a URL path
-segment) and API Gateway model and request-validator names (model names are alphanumeric only, so
-they could not carry ``-<suffix>``) are not account-wide physical names.
+EIP...) is not in the table, nor is one with no name at all (an autoscaling target, a listener,
+an event source mapping, a usage plan key). Names scoped inside a parent and used as identifiers
+are left out on purpose: a Lambda alias name (``live``, a qualifier in ARNs), an API Gateway
+stage name (a URL path segment) and API Gateway model and request-validator names (model names
+are alphanumeric only, so they could not carry ``-<suffix>``) are not account-wide physical names.
 
 A name that is absent is left to auto-naming, and so is one built from ``<prop>Prefix``
 (``namePrefix``, ``bucketPrefix``): both are violations. Under the real engine the provider's Check
@@ -52,6 +53,7 @@ NAME_PROPERTIES: dict[str, tuple[str, str]] = {
     "aws:ecs/service:Service": ("name", "ecs"),
     "aws:ecs/taskDefinition:TaskDefinition": ("family", "ecs"),
     "aws:appautoscaling/policy:Policy": ("name", "generic"),
+    "aws:appautoscaling/scheduledAction:ScheduledAction": ("name", "generic"),
     "aws:codedeploy/application:Application": ("name", "generic"),
     "aws:codedeploy/deploymentGroup:DeploymentGroup": ("deploymentGroupName", "generic"),
     # identity
@@ -66,6 +68,7 @@ NAME_PROPERTIES: dict[str, tuple[str, str]] = {
     "aws:cloudwatch/dashboard:Dashboard": ("dashboardName", "dashboard"),
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": ("policyName", "generic"),
     "aws:cloudwatch/eventRule:EventRule": ("name", "event-rule"),
+    "aws:cloudwatch/eventBus:EventBus": ("name", "event-bus"),
     "aws:cloudwatch/logDeliverySource:LogDeliverySource": ("name", "log-delivery"),
     "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": ("name", "log-delivery"),
     # network and edge
@@ -96,6 +99,7 @@ NAME_PROPERTIES: dict[str, tuple[str, str]] = {
     "aws:rds/instance:Instance": ("identifier", "rds"),
     "aws:rds/proxy:Proxy": ("name", "rds-proxy"),
     "aws:rds/proxyEndpoint:ProxyEndpoint": ("dbProxyEndpointName", "rds-proxy"),
+    "aws:rds/clusterEndpoint:ClusterEndpoint": ("clusterEndpointIdentifier", "rds"),
     "aws:rds/subnetGroup:SubnetGroup": ("name", "rds"),
     "aws:rds/parameterGroup:ParameterGroup": ("name", "rds"),
     "aws:rds/clusterParameterGroup:ClusterParameterGroup": ("name", "rds"),

@@ -4,7 +4,9 @@ No security group admits 0.0.0.0/0 or ::/0, except the web ports (80/443, policy
 `webPortsAllowed`) on a security group a load balancer uses; the default security group carries no
 rules; regional Lambda functions run in a VPC (Lambda@Edge cannot, 000-R3); subnets do not hand out
 public IPs. Which security group belongs to a load balancer, and which function is Lambda@Edge,
-is read from property dependencies, so the rules decide in preview too.
+is read from property dependencies, so the rules decide in preview too. Network ACLs do not allow
+the remote administration ports (22 SSH, 3389 RDP) from the internet (FSBP EC2.21), and
+application load balancers drop HTTP headers that are not valid (request smuggling; FSBP ELB.4).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
 from ._base import ADVISORY, Anchors, as_list, of_type, referenced, resource_policy, stack_policy
-from ._relations import DISTRIBUTION, FUNCTION, LOAD_BALANCERS, VPC, dig, referrers
+from ._relations import FUNCTION, LOAD_BALANCERS, VPC, dig, edge_functions, referrers
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
@@ -28,8 +30,10 @@ ANYWHERE = frozenset({"0.0.0.0/0", "::/0"})
 ALL_PROTOCOLS = frozenset({"-1", "all"})
 TCP = frozenset({"tcp", "6"})
 WEB_PORTS = [80, 443]
-# Cache behaviours reference their Lambda@Edge functions (lambdaFunctionAssociations[].lambdaArn).
-CACHE_BEHAVIOURS = ("defaultCacheBehavior", "orderedCacheBehaviors")
+NETWORK_ACL = "aws:ec2/networkAcl:NetworkAcl"
+DEFAULT_NETWORK_ACL = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
+NETWORK_ACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
+ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
 
 
 @dataclass(frozen=True)
@@ -130,19 +134,8 @@ def _check_default_group(args: StackValidationArgs) -> Iterator[tuple[str, str]]
             )
 
 
-def _edge_functions(resources: list[PolicyResource]) -> set[str]:
-    """Lambda functions a CloudFront cache behaviour associates (Lambda@Edge)."""
-    edge: set[str] = set()
-    for distribution in of_type(resources, DISTRIBUTION):
-        for prop in CACHE_BEHAVIOURS:
-            edge |= {
-                d.urn for d in distribution.property_dependencies.get(prop, []) if d.resource_type == FUNCTION
-            }
-    return edge
-
-
 def _check_lambda_vpc(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
-    edge = _edge_functions(args.resources)
+    edge = edge_functions(args.resources)
     for function in of_type(args.resources, FUNCTION):
         # Only the list's length is read: subnet ids are unknown in preview, the list is not.
         if function.urn not in edge and not dig(function.props, "vpcConfig", "subnetIds"):
@@ -151,6 +144,54 @@ def _check_lambda_vpc(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
                 "runs outside any VPC. Set vpcConfig.subnetIds (private subnets) and securityGroupIds; "
                 "reach AWS services through VPC endpoints (000-R5).",
             )
+
+
+def _nacl_admin_ports(rule: Mapping[str, Any], action_prop: str, cidr_props: Iterable[str]) -> list[str]:
+    """The admin ports an allow entry opens to the internet: 'port 22 (SSH) from 0.0.0.0/0'..."""
+    if str(rule.get(action_prop) or "").lower() != "allow":
+        return []
+    protocol = str(rule.get("protocol") or "").lower()
+    if protocol not in TCP | ALL_PROTOCOLS:
+        return []
+    cidrs = [str(c) for prop in cidr_props for c in as_list(rule.get(prop)) if c in ANYWHERE]
+    if not cidrs:
+        return []
+    # All protocols means all ports, whatever fromPort/toPort say (AWS ignores them then).
+    low, high = (0, 65535) if protocol in ALL_PROTOCOLS else (rule.get("fromPort"), rule.get("toPort"))
+    return [
+        f"port {port} ({name}) from {cidr}"
+        for port, name in ADMIN_PORTS.items()
+        for cidr in cidrs
+        if low is not None and high is not None and int(low) <= port <= int(high)
+    ]
+
+
+def _check_nacl(args: ResourceValidationArgs) -> Iterator[str]:
+    if args.resource_type == NETWORK_ACL_RULE:
+        if args.props.get("egress") is True:
+            return
+        entries = [("rule", args.props, "ruleAction", ("cidrBlock", "ipv6CidrBlock"))]
+    else:
+        entries = [
+            (f"ingress[{index}]", rule, "action", ("cidrBlock", "ipv6CidrBlock"))
+            for index, rule in enumerate(as_list(args.props.get("ingress")))
+        ]
+    for label, rule, action_prop, cidr_props in entries:
+        for opening in _nacl_admin_ports(rule, action_prop, cidr_props):
+            yield (
+                f"{label} allows {opening}. Remove the entry, or narrow its cidrBlock to the admin "
+                "network; reach instances through SSM Session Manager instead of open admin ports."
+            )
+
+
+def _check_alb_headers(args: ResourceValidationArgs) -> Iterator[str]:
+    # Network and gateway load balancers do not parse HTTP; absent means application.
+    kind = args.props.get("loadBalancerType") or "application"
+    if kind == "application" and args.props.get("dropInvalidHeaderFields") is not True:
+        yield (
+            "forwards HTTP headers that are not valid (dropInvalidHeaderFields is not true), which "
+            "request-smuggling attacks rely on. Set dropInvalidHeaderFields=True."
+        )
 
 
 def _check_subnet(args: ResourceValidationArgs) -> Iterator[str]:
@@ -163,7 +204,7 @@ def _check_subnet(args: ResourceValidationArgs) -> Iterator[str]:
 
 
 no_open_ingress = stack_policy(
-    "network-no-open-ingress",
+    "network-exposure-no-open-ingress",
     "No security group allows ingress from 0.0.0.0/0 or ::/0, except the web ports on a load "
     "balancer's security group.",
     _check_open_ingress,
@@ -186,7 +227,7 @@ no_open_ingress = stack_policy(
 )
 
 default_group_closed = stack_policy(
-    "network-default-sg-closed",
+    "network-exposure-default-sg-closed",
     "Every VPC's default security group is adopted and has no rules.",
     _check_default_group,
     level=ADVISORY,
@@ -198,7 +239,7 @@ default_group_closed = stack_policy(
 )
 
 lambda_in_vpc = stack_policy(
-    "network-lambda-in-vpc",
+    "network-exposure-lambda-in-vpc",
     "Regional Lambda functions run in a VPC (Lambda@Edge functions, which cannot, are exempt).",
     _check_lambda_vpc,
     level=ADVISORY,
@@ -210,7 +251,7 @@ lambda_in_vpc = stack_policy(
 )
 
 subnet_no_public_ip = resource_policy(
-    "network-subnet-no-public-ip",
+    "network-exposure-subnet-no-public-ip",
     "Subnets do not assign public IPs on launch.",
     _check_subnet,
     types=[SUBNET],
@@ -220,4 +261,34 @@ subnet_no_public_ip = resource_policy(
     anchors=Anchors(checkov=("CKV_AWS_130",), fsbp=("EC2.15",)),
 )
 
-POLICIES = [no_open_ingress, default_group_closed, lambda_in_vpc, subnet_no_public_ip]
+nacl_admin_ports = resource_policy(
+    "network-exposure-nacl-admin-ports",
+    "Network ACLs do not allow SSH (22) or RDP (3389) from 0.0.0.0/0 or ::/0.",
+    _check_nacl,
+    types=[NETWORK_ACL, DEFAULT_NETWORK_ACL, NETWORK_ACL_RULE],
+    level=ADVISORY,
+    severity=Severity.MEDIUM,
+    remediation="Remove NACL ingress entries that allow 22 or 3389 from the internet; use SSM Session "
+    "Manager for administration.",
+    anchors=Anchors(checkov=("CKV_AWS_232", "CKV_AWS_231"), fsbp=("EC2.21",)),
+)
+
+alb_drop_invalid_headers = resource_policy(
+    "network-exposure-alb-drop-invalid-headers",
+    "Application load balancers drop invalid HTTP header fields (dropInvalidHeaderFields).",
+    _check_alb_headers,
+    types=LOAD_BALANCERS,
+    level=ADVISORY,
+    severity=Severity.MEDIUM,
+    remediation="Set dropInvalidHeaderFields=True (drop_invalid_header_fields=True) on the lb.LoadBalancer.",
+    anchors=Anchors(checkov=("CKV_AWS_131",), fsbp=("ELB.4",)),
+)
+
+POLICIES = [
+    no_open_ingress,
+    default_group_closed,
+    lambda_in_vpc,
+    subnet_no_public_ip,
+    nacl_admin_ports,
+    alb_drop_invalid_headers,
+]

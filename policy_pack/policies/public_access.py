@@ -2,7 +2,9 @@
 
 Buckets block public access on all four flags and keep ACLs disabled; CloudFront reads S3 through
 origin access control (OAC), never a legacy origin access identity (OAI), and never from a website
-endpoint (001-R2); databases and ECS tasks get no public IP.
+endpoint (001-R2), and attaches a response headers policy to every cache behaviour so the public
+site's responses carry security headers (checkov CKV2_AWS_32); databases and ECS tasks get no
+public IP.
 
 FSBP S3.1 is the account-level Block Public Access setting: no per-bucket policy can trace to it,
 so the bucket rule cites S3.8 (its bucket-level counterpart).
@@ -88,6 +90,22 @@ def _check_oac(args: ResourceValidationArgs) -> Iterator[str]:
             yield (
                 f"origins[{index}] is an S3 origin without originAccessControlId, so the bucket must be "
                 f"readable by anyone. Set originAccessControlId to {OAC_HINT}."
+            )
+
+
+def _check_response_headers(args: ResourceValidationArgs) -> Iterator[str]:
+    behaviours = [("defaultCacheBehavior", args.props.get("defaultCacheBehavior"))] + [
+        (f"orderedCacheBehaviors[{index}]", behaviour)
+        for index, behaviour in enumerate(as_list(args.props.get("orderedCacheBehaviors")))
+    ]
+    for where, behaviour in behaviours:
+        if behaviour is not None and not is_set(behaviour, "responseHeadersPolicyId"):
+            yield (
+                f"{where} sends responses without a response headers policy, so browsers get no "
+                "Strict-Transport-Security, X-Content-Type-Options or frame options from CloudFront. "
+                "Set responseHeadersPolicyId to a cloudfront.ResponseHeadersPolicy with "
+                "securityHeadersConfig (or the managed SecurityHeadersPolicy, "
+                "67f7725c-6f97-4210-82d7-5512b31e9d03)."
             )
 
 
@@ -194,4 +212,25 @@ ecs_public_ip = resource_policy(
     anchors=Anchors(checkov=("CKV_AWS_333",), fsbp=("ECS.2",)),
 )
 
-POLICIES = [s3_block, s3_ownership, cloudfront_oac, s3_website, database_public, ecs_public_ip]
+cloudfront_response_headers = resource_policy(
+    "public-access-cloudfront-response-headers",
+    "Every CloudFront cache behaviour attaches a response headers policy (security headers for the "
+    "browsers of the public site).",
+    _check_response_headers,
+    types=[DISTRIBUTION],
+    level=ADVISORY,
+    severity=Severity.LOW,
+    remediation="Create a cloudfront.ResponseHeadersPolicy with securityHeadersConfig (HSTS, nosniff, "
+    "frame options, referrer policy) and set responseHeadersPolicyId on every cache behaviour.",
+    anchors=Anchors(checkov=("CKV2_AWS_32",)),
+)
+
+POLICIES = [
+    s3_block,
+    s3_ownership,
+    cloudfront_oac,
+    s3_website,
+    database_public,
+    ecs_public_ip,
+    cloudfront_response_headers,
+]

@@ -3,16 +3,37 @@
 Lambda functions use a runtime AWS still supports; Fargate services take the LATEST platform
 version; ECS containers run with a read-only root filesystem and never privileged; Lambda target
 groups carry no stickiness (002-R11: AWS rejects the attribute on a lambda target group).
+
+Lambda@Edge functions (a CloudFront cache behaviour associates them, read from property
+dependencies) are created in us-east-1 and published, and behaviours name a numbered version:
+CloudFront accepts nothing else (CloudFront developer guide, "Restrictions on Lambda@Edge"). The
+function's region is its provider's `region`, else the stack's `aws:region`. Regional functions
+reserve their concurrency, so one function cannot starve the account's pool (checkov CKV_AWS_115).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from pulumi_policy import ResourceValidationArgs, Severity
+import pulumi
+from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
+from pulumi_policy.proxy import UnknownValueError
 
-from ._base import ADVISORY, Anchors, as_list, resource_policy
-from ._relations import ECS_SERVICE, FUNCTION, TARGET_GROUPS, TASK_DEFINITION, containers, dig
+from ._base import ADVISORY, Anchors, as_list, of_type, resource_policy, stack_policy
+from ._relations import (
+    CACHE_BEHAVIOURS,
+    DISTRIBUTION,
+    ECS_SERVICE,
+    FUNCTION,
+    TARGET_GROUPS,
+    TASK_DEFINITION,
+    containers,
+    decide_each,
+    dig,
+    edge_functions,
+    state_of,
+)
 
 # Lambda runtimes whose deprecation (end of support phase 1: no new functions, no patches) has
 # started, with its date. Source: the AWS Lambda developer guide, "Lambda runtimes" (deprecated and
@@ -55,6 +76,9 @@ DEPRECATED_RUNTIMES: dict[str, str] = {
     "dotnet8": "2026-11-10",
 }
 FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
+EDGE_REGION = "us-east-1"  # CloudFront replicates Lambda@Edge functions from N. Virginia only
+VERSIONED_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:[^:]+:(\d+)$")
+UNRESERVED = -1  # reservedConcurrentExecutions: the provider's "no reservation"
 
 
 def _check_lambda_runtime(args: ResourceValidationArgs) -> Iterator[str]:
@@ -117,6 +141,84 @@ def _check_lambda_stickiness(args: ResourceValidationArgs) -> Iterator[str]:
         )
 
 
+def _function_region(function: PolicyResource) -> str | None:
+    provider = function.provider
+    if provider is not None and provider.props.get("region"):
+        return str(provider.props.get("region"))
+    return pulumi.Config("aws").get("region")
+
+
+def _association_arns(distribution: PolicyResource) -> Iterator[tuple[str, str]]:
+    """(where, lambdaArn) of every Lambda@Edge association whose ARN is known (a literal).
+
+    A function's qualified_arn is unknown in preview; the function-side checks (region, publish)
+    decide from known values then, so an unknown ARN is skipped rather than raised.
+    """
+    default, ordered = CACHE_BEHAVIOURS
+    behaviours = [(default, distribution.props.get(default))] + [
+        (f"{ordered}[{i}]", b) for i, b in enumerate(as_list(distribution.props.get(ordered)))
+    ]
+    for where, behaviour in behaviours:
+        for index, association in enumerate(as_list(dig(behaviour, "lambdaFunctionAssociations"))):
+            try:
+                lambda_arn = dig(association, "lambdaArn")
+            except UnknownValueError:
+                continue
+            yield f"{where}.lambdaFunctionAssociations[{index}]", str(lambda_arn)
+
+
+def _check_lambda_edge(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
+    edge = edge_functions(args.resources)
+
+    def decide(function: PolicyResource) -> Iterator[tuple[str, str]]:
+        if function.urn not in edge:
+            return
+        region = _function_region(function)
+        if region != EDGE_REGION:
+            yield (
+                function.urn,
+                "is associated with CloudFront (Lambda@Edge) but is created in "
+                f"{region or 'no known region'}; CloudFront accepts only functions in {EDGE_REGION}. "
+                "Create it with an aws.Provider "
+                f"(region='{EDGE_REGION}') in its ResourceOptions.",
+            )
+        if function.props.get("publish") is not True:  # absent: false, only $LATEST exists
+            yield (
+                function.urn,
+                "is associated with CloudFront (Lambda@Edge) but publish is not true, so it has no "
+                "numbered version for CloudFront to replicate. Set publish=True and associate "
+                "function.qualified_arn.",
+            )
+
+    def decide_distribution(distribution: PolicyResource) -> Iterator[tuple[str, str]]:
+        for where, lambda_arn in _association_arns(distribution):
+            match = VERSIONED_ARN.match(lambda_arn)
+            if match is None or match.group(1) != EDGE_REGION:
+                yield (
+                    distribution.urn,
+                    f"{where}.lambdaArn {lambda_arn!r} is not a numbered version of a function in "
+                    f"{EDGE_REGION} ($LATEST and aliases are refused). Use the function's qualified_arn.",
+                )
+
+    yield from decide_each(of_type(args.resources, FUNCTION), decide)
+    yield from decide_each(of_type(args.resources, DISTRIBUTION), decide_distribution)
+
+
+def _check_reserved_concurrency(args: ResourceValidationArgs) -> Iterator[str]:
+    reserved = args.props.get("reservedConcurrentExecutions")
+    if reserved is None or reserved == UNRESERVED:
+        yield (
+            f"reservedConcurrentExecutions is {state_of(reserved)} (unreserved), so a burst can take "
+            "the account's whole concurrency pool from every other function (and this one can be "
+            "starved). Set reservedConcurrentExecutions to the function's expected peak."
+        )
+    elif reserved == 0:
+        yield (
+            "reservedConcurrentExecutions is 0, which throttles every invocation. Set it to the "
+            "function's expected peak (or remove it to share the unreserved pool)."
+        )
+
+
 supported_lambda_runtime = resource_policy(
     "runtime-supported-lambda-runtime",
     "Lambda functions (zip packages) use a runtime AWS has not deprecated.",
@@ -172,10 +274,35 @@ lambda_target_group_stickiness = resource_policy(
     anchors=Anchors(note="002-R11"),
 )
 
+lambda_edge = stack_policy(
+    "runtime-lambda-edge",
+    "Lambda@Edge functions are created in us-east-1 and published, and CloudFront associates a "
+    "numbered version of them.",
+    _check_lambda_edge,
+    level=ADVISORY,
+    severity=Severity.MEDIUM,
+    remediation="Create the function with an us-east-1 aws.Provider and publish=True; set each "
+    "lambdaFunctionAssociations[].lambdaArn to function.qualified_arn.",
+    anchors=Anchors(note="webstack: CloudFront's Lambda@Edge restrictions (no tool has this rule)"),
+)
+
+lambda_reserved_concurrency = resource_policy(
+    "runtime-lambda-reserved-concurrency",
+    "Lambda functions reserve concurrency (reservedConcurrentExecutions set, not 0).",
+    _check_reserved_concurrency,
+    types=[FUNCTION],
+    level=ADVISORY,
+    severity=Severity.LOW,
+    remediation="Set reserved_concurrent_executions to the function's expected peak concurrency.",
+    anchors=Anchors(checkov=("CKV_AWS_115",)),
+)
+
 POLICIES = [
     supported_lambda_runtime,
     fargate_platform_latest,
     ecs_readonly_root,
     ecs_non_privileged,
     lambda_target_group_stickiness,
+    lambda_edge,
+    lambda_reserved_concurrency,
 ]

@@ -10,6 +10,10 @@ reference, not the value: a name ending in _ARN/_NAME/_ID/_PARAM/_PARAMETER/_PAT
 is an ARN or a `{{resolve:...}}` reference. ECS containers should use `secrets` (valueFrom) instead
 (004-R28). Pulumi secrets arrive here as plain values, so the name decides first and a value is
 read only when the name does not already say it is a reference.
+
+Databases authenticate clients with IAM rather than a shared password: an RDS Proxy requires IAM
+authentication on every auth entry (`auths[].iamAuth` REQUIRED, 002-R9), and Aurora clusters and
+RDS instances enable IAM database authentication (FSBP RDS.10/RDS.12).
 """
 
 from __future__ import annotations
@@ -21,7 +25,17 @@ from typing import Any
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
 from ._base import ADVISORY, Anchors, as_list, resource_policy, stack_policy
-from ._relations import FUNCTION, TASK_DEFINITION, containers, dig, unreferenced
+from ._relations import (
+    DB_CLUSTER,
+    DB_INSTANCE,
+    DB_PROXY,
+    FUNCTION,
+    TASK_DEFINITION,
+    containers,
+    dig,
+    state_of,
+    unreferenced,
+)
 
 SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
@@ -81,6 +95,27 @@ def _check_plaintext(args: ResourceValidationArgs) -> Iterator[str]:
         yield from _ecs_findings(args.props)
 
 
+def _check_iam_auth(args: ResourceValidationArgs) -> Iterator[str]:
+    if args.resource_type == DB_PROXY:
+        for index, auth in enumerate(as_list(args.props.get("auths"))):
+            # Absent: DISABLED, clients log in with the secret's password.
+            iam = dig(auth, "iamAuth")
+            if iam != "REQUIRED":
+                yield (
+                    f"auths[{index}].iamAuth is {state_of(iam)} (absent means DISABLED), so clients "
+                    "log in to the proxy with the database password. Set iamAuth='REQUIRED' and let "
+                    "the client role call rds-db:connect on the proxy's dbuser ARN."
+                )
+        return
+    enabled = args.props.get("iamDatabaseAuthenticationEnabled")
+    if enabled is not True:  # absent: false
+        yield (
+            f"iamDatabaseAuthenticationEnabled is {state_of(enabled)}, so only password logins are "
+            "possible. Set iamDatabaseAuthenticationEnabled=True and grant rds-db:connect to the "
+            "roles that connect."
+        )
+
+
 secret_rotation = stack_policy(
     "secrets-rotation",
     "Every Secrets Manager secret has an enabled SecretRotation.",
@@ -102,4 +137,17 @@ no_plaintext_env = resource_policy(
     anchors=Anchors(cdk_nag=("AwsSolutions-ECS2",), checkov=("CKV_AWS_45",), fsbp=("ECS.8",)),
 )
 
-POLICIES = [secret_rotation, no_plaintext_env]
+iam_database_auth = resource_policy(
+    "secrets-rds-iam-auth",
+    "RDS proxies require IAM authentication (auths[].iamAuth REQUIRED); Aurora clusters and RDS "
+    "instances enable IAM database authentication.",
+    _check_iam_auth,
+    types=[DB_PROXY, DB_CLUSTER, DB_INSTANCE],
+    level=ADVISORY,
+    severity=Severity.MEDIUM,
+    remediation="Set iam_auth='REQUIRED' on each rds.Proxy auth and iam_database_authentication_enabled=True "
+    "on rds.Cluster / rds.Instance; grant rds-db:connect to the connecting roles.",
+    anchors=Anchors(checkov=("CKV_AWS_162", "CKV_AWS_161"), fsbp=("RDS.12", "RDS.10")),
+)
+
+POLICIES = [secret_rotation, no_plaintext_env, iam_database_auth]

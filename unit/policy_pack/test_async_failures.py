@@ -9,10 +9,12 @@ import pytest
 from pulumi_policy import EnforcementLevel, PolicyResource
 
 from policy_pack.policies import async_failures as af
-from unit.policy_pack.conftest import UNKNOWN, resource, run_stack
+from unit.policy_pack import baselines as base
+from unit.policy_pack.baselines import assert_sdk_input
+from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
-STREAM = "aws:kinesis/stream:Stream"
-TABLE = "aws:dynamodb/table:Table"
+STREAM = base.STREAM
+TABLE = base.TABLE
 DLQ_ARN = "arn:aws:sqs:us-west-2:123456789012:ingest-dlq-dev"
 ESM_POLICIES = [
     af.esm_on_failure_destination,
@@ -24,7 +26,7 @@ ESM_POLICIES = [
 
 @pytest.mark.parametrize("policy", af.POLICIES, ids=lambda p: p.name)
 def test_metadata(policy: Any) -> None:
-    assert policy.name.startswith("async-")
+    assert policy.name.startswith("async-failures-")
     assert policy.enforcement_level == EnforcementLevel.ADVISORY
     assert policy.description and policy.remediation_steps
     assert policy.tags or policy.framework.name == "webstack"
@@ -163,7 +165,7 @@ def test_unknown_deciding_values_in_preview_are_unknown(policy: Any, change: dic
     assert run_stack(policy, [s, mapping(s, **change)]).unknown
 
 
-# -- async-sqs-redrive -----------------------------------------------------------------------
+# -- async-failures-sqs-redrive -----------------------------------------------------------------------
 
 
 def queue(name: str, **props: Any) -> PolicyResource:
@@ -223,7 +225,7 @@ def test_empty_redrive_policy_is_a_finding() -> None:
     assert run_stack(af.sqs_redrive, [queue("jobs", redrivePolicy="")]).messages
 
 
-# -- async-sqs-visibility-timeout ------------------------------------------------------------
+# -- async-failures-sqs-visibility-timeout ------------------------------------------------------------
 
 
 def consumer_graph(
@@ -267,3 +269,107 @@ def test_default_visibility_is_named_in_the_finding() -> None:
 def test_unknown_visibility_in_preview_is_unknown() -> None:
     _, graph = consumer_graph(UNKNOWN, 10)
     assert run_stack(af.sqs_visibility_timeout, graph).unknown
+
+
+# -- async-failures-eventbridge-target -------------------------------------------------------
+
+
+@pytest.mark.parametrize("prop", ["deadLetterConfig", "retryPolicy"])
+def test_the_target_properties_are_sdk_inputs(prop: str) -> None:
+    assert_sdk_input(base.EVENT_TARGET, prop)
+
+
+def test_target_with_a_dead_letter_queue_and_a_retry_policy_passes() -> None:
+    assert run_resource(af.eventbridge_target_failures, base.EVENT_TARGET, base.event_target_props()).ok
+
+
+def test_target_without_a_dead_letter_queue_is_a_finding() -> None:
+    props = base.event_target_props({"deadLetterConfig": None})
+    (message,) = run_resource(af.eventbridge_target_failures, base.EVENT_TARGET, props).messages
+    assert message.startswith("has no dead-letter queue") and "deadLetterConfig.arn" in message
+
+
+@pytest.mark.parametrize("retry", [None, {}])
+def test_target_without_a_retry_policy_is_a_finding(retry: Any) -> None:
+    props = base.event_target_props({"retryPolicy": retry})
+    (message,) = run_resource(af.eventbridge_target_failures, base.EVENT_TARGET, props).messages
+    assert message.startswith("has no retryPolicy") and "185 attempts" in message
+
+
+def test_dead_letter_arn_unknown_in_preview_counts_as_set() -> None:
+    props = base.event_target_props({"deadLetterConfig.arn": UNKNOWN})
+    assert run_resource(af.eventbridge_target_failures, base.EVENT_TARGET, props).ok
+
+
+def test_unknown_retry_policy_in_preview_is_unknown() -> None:
+    props = base.event_target_props({"retryPolicy": UNKNOWN})
+    assert run_resource(af.eventbridge_target_failures, base.EVENT_TARGET, props).unknown
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    base.stream(cat, "clicks")
+    base.function(cat, "stream-consumer")
+    base.stream_mapping(cat, "clicks-consumer")  # control
+    # async-failures-esm-on-failure-destination: no on-failure destination
+    base.stream_mapping(
+        cat,
+        "no-destination",
+        change={"destinationConfig": None},
+        violates=["async-failures-esm-on-failure-destination"],
+    )
+    # async-failures-esm-bisect-batch: no bisection
+    base.stream_mapping(
+        cat,
+        "whole-batch",
+        change={"bisectBatchOnFunctionError": False},
+        violates=["async-failures-esm-bisect-batch"],
+    )
+    # async-failures-esm-retry-limit: -1 retries until the record expires
+    base.stream_mapping(
+        cat,
+        "unlimited-retries",
+        change={"maximumRetryAttempts": -1},
+        violates=["async-failures-esm-retry-limit"],
+    )
+    # async-failures-esm-partial-batch-response: no ReportBatchItemFailures
+    base.stream_mapping(
+        cat,
+        "whole-batch-retry",
+        change={"functionResponseTypes": None},
+        violates=["async-failures-esm-partial-batch-response"],
+    )
+    # async-failures-sqs-redrive: a work queue without a dead-letter queue
+    base.queue(cat, "no-dlq", change={"redrivePolicy": None}, violates=["async-failures-sqs-redrive"])
+    # async-failures-sqs-visibility-timeout: 30 s visibility for a 30 s function (needs 180 s)
+    base.function(cat, "worker")
+    for purpose, visibility in (("jobs", 180), ("slow", 30)):
+        queue_urn = base.queue(cat, purpose, change={"visibilityTimeoutSeconds": visibility})
+        cat.add(
+            base.MAPPING,
+            f"{purpose}-worker",
+            {
+                "eventSourceArn": base.arn("sqs", base.physical(purpose)),
+                "functionName": base.arn("lambda", f"function:{base.physical('worker')}"),
+                "batchSize": 10,
+                "functionResponseTypes": ["ReportBatchItemFailures"],
+            },
+            deps={"eventSourceArn": [queue_urn], "functionName": [base.urn_of(base.FUNCTION, "worker")]},
+        )
+    cat.expect(
+        "async-failures-sqs-visibility-timeout",
+        base.urn_of(base.QUEUE, "slow"),
+        "less than 6 x the 30 s timeout of worker",
+    )
+    # async-failures-eventbridge-target: a target that drops undeliverable events
+    cat.add(base.EVENT_TARGET, "nightly-worker", base.event_target_props())  # control
+    cat.add(
+        base.EVENT_TARGET,
+        "nightly-no-dlq",
+        base.event_target_props({"deadLetterConfig": None}),
+        violates=["async-failures-eventbridge-target"],
+    )

@@ -8,6 +8,7 @@ import pytest
 from pulumi_policy import EnforcementLevel
 
 from policy_pack.policies import backups
+from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, run_resource
 
 CLUSTER, INSTANCE = backups.DATABASES
@@ -77,3 +78,18 @@ def test_004_R15_retention_against_a_seven_day_minimum(days: int, flagged: bool)
 
 def test_unknown_retention_in_preview_is_unknown() -> None:
     assert run_resource(backups.rds_retention, CLUSTER, {"backupRetentionPeriod": UNKNOWN}).unknown
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    base.table(cat, "orders")  # control
+    # backups-dynamodb-pitr: no point-in-time recovery
+    base.table(cat, "no-pitr", change={"pointInTimeRecovery": None}, violates=["backups-dynamodb-pitr"])
+    # backups-rds-retention: automated backups off
+    base.db_cluster(
+        cat, "unbacked-db", change={"backupRetentionPeriod": 0}, violates=["backups-rds-retention"]
+    )

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-import importlib
-import inspect
+import json
 from typing import Any
 
 import pytest
 
+from plan.gate import RETAIN_POLICY
 from policy_pack.policies import destroyability as d
+from unit.policy_pack import baselines as base
+from unit.policy_pack.baselines import assert_sdk_input
 from unit.policy_pack.conftest import UNKNOWN, options, run_resource
 
-RDS_CLUSTER = "aws:rds/cluster:Cluster"
-RDS_INSTANCE = "aws:rds/instance:Instance"
-BUCKET = "aws:s3/bucket:Bucket"
-ECR = "aws:ecr/repository:Repository"
-ECS_SERVICE = "aws:ecs/service:Service"
-SECRET = "aws:secretsmanager/secret:Secret"
-KMS_KEY = "aws:kms/key:Key"
-DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
-STREAM = "aws:kinesis/stream:Stream"
-TABLE = "aws:dynamodb/table:Table"
-ALB = "aws:lb/loadBalancer:LoadBalancer"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-FUNCTION = "aws:lambda/function:Function"
+RDS_CLUSTER = base.DB_CLUSTER
+RDS_INSTANCE = base.DB_INSTANCE
+BUCKET = base.BUCKET
+ECR = base.REPOSITORY
+ECS_SERVICE = base.ECS_SERVICE
+SECRET = base.SECRET
+KMS_KEY = base.KMS_KEY
+DISTRIBUTION = base.DISTRIBUTION
+STREAM = base.STREAM
+TABLE = base.TABLE
+ALB = base.LOAD_BALANCER
+LOG_GROUP = base.LOG_GROUP
+FUNCTION = base.FUNCTION
 
 # Realistic destroyable props per type (as the blueprints set them).
 BASELINES: dict[str, dict[str, Any]] = {
@@ -60,27 +62,6 @@ def baseline(token: str, **changes: Any) -> dict[str, Any]:
     return props
 
 
-def sdk_class(token: str) -> type:
-    _, module_path, class_name = token.split(":")
-    module = module_path.split("/")[0]
-    return getattr(
-        importlib.import_module(f"pulumi_aws.{module}_" if module == "lambda" else f"pulumi_aws.{module}"),
-        class_name,
-    )
-
-
-def assert_sdk_input(token: str, prop: str) -> None:
-    cls = sdk_class(token)
-    assert cls.pulumi_type == token
-    names = {
-        getattr(value.fget, "_pulumi_name", ""): python_name
-        for python_name, value in vars(cls).items()
-        if isinstance(value, property)
-    }
-    assert prop in names, f"{token} has no {prop}"
-    assert names[prop] in inspect.signature(cls._internal_init).parameters
-
-
 CHECKED_INPUTS = [
     *d.DELETION_PROTECTION_PROPS.items(),
     *d.FORCE_DELETE_PROPS.items(),
@@ -109,7 +90,7 @@ def test_destroyable_baseline_passes_every_destroy_policy(policy: Any, token: st
 # -- protect ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("token", ["aws:ec2/vpc:Vpc", BUCKET, "webstack:network:Network"])
+@pytest.mark.parametrize("token", ["aws:ec2/vpc:Vpc", BUCKET, "example:component:Group"])
 def test_protect_option_on_any_type(token: str) -> None:
     (message,) = run_resource(d.no_protect, token, baseline(token), opts=options(protect=True)).messages
     assert "protect resource option is set" in message
@@ -291,29 +272,31 @@ def _findings(token: str, props: dict[str, Any], **kwargs: Any) -> list[str]:
 
 def test_002_R47_each_listed_flag_is_mandatory() -> None:
     assert _findings(RDS_CLUSTER, {"deletionProtection": True}) == [
-        "destroy-no-deletion-protection",
-        "destroy-skip-final-snapshot",
+        "destroyability-no-deletion-protection",
+        "destroyability-skip-final-snapshot",
     ]
-    assert _findings(ALB, {"enableDeletionProtection": True}) == ["destroy-no-deletion-protection"]
-    assert _findings(TABLE, {"deletionProtectionEnabled": True}) == ["destroy-no-deletion-protection"]
-    assert _findings(BUCKET, {}) == ["destroy-force-delete"]
-    assert _findings(ECR, {}) == ["destroy-force-delete"]
-    assert _findings(SECRET, {}) == ["destroy-no-recovery-window"]
-    assert _findings(KMS_KEY, {}) == ["destroy-kms-deletion-window"]
-    assert _findings(FUNCTION, baseline(FUNCTION), opts=options(protect=True)) == ["destroy-no-protect"]
+    assert _findings(ALB, {"enableDeletionProtection": True}) == ["destroyability-no-deletion-protection"]
+    assert _findings(TABLE, {"deletionProtectionEnabled": True}) == ["destroyability-no-deletion-protection"]
+    assert _findings(BUCKET, {}) == ["destroyability-force-delete"]
+    assert _findings(ECR, {}) == ["destroyability-force-delete"]
+    assert _findings(SECRET, {}) == ["destroyability-no-recovery-window"]
+    assert _findings(KMS_KEY, {}) == ["destroyability-kms-deletion-window"]
+    assert _findings(FUNCTION, baseline(FUNCTION), opts=options(protect=True)) == [
+        "destroyability-no-protect"
+    ]
 
 
 def test_003_R27_stream_table_secret_destroyable() -> None:
-    assert _findings(STREAM, {"name": "events-dev"}) == ["destroy-kinesis-consumer-deletion"]
+    assert _findings(STREAM, {"name": "events-dev"}) == ["destroyability-kinesis-consumer-deletion"]
     assert _findings(TABLE, baseline(TABLE)) == []
     assert _findings(SECRET, baseline(SECRET)) == []
 
 
 def test_004_R32_ecs_service_and_ecr_force_delete() -> None:
-    assert _findings(ECS_SERVICE, baseline(ECS_SERVICE, forceDelete=None)) == ["destroy-force-delete"]
-    assert _findings(ECR, baseline(ECR, forceDelete=False)) == ["destroy-force-delete"]
+    assert _findings(ECS_SERVICE, baseline(ECS_SERVICE, forceDelete=None)) == ["destroyability-force-delete"]
+    assert _findings(ECR, baseline(ECR, forceDelete=False)) == ["destroyability-force-delete"]
     assert _findings("aws:ecs/taskDefinition:TaskDefinition", {"family": "api-dev", "skipDestroy": True}) == [
-        "destroy-no-skip-destroy"
+        "destroyability-no-skip-destroy"
     ]
 
 
@@ -322,7 +305,7 @@ def test_004_R32_ecs_service_and_ecr_force_delete() -> None:
 
 @pytest.mark.parametrize("policy", d.POLICIES, ids=lambda p: p.name)
 def test_metadata_says_the_anchors_are_inverted(policy: Any) -> None:
-    assert policy.name.startswith("destroy-")
+    assert policy.name.startswith("destroyability-")
     assert policy.enforcement_level.value == "mandatory"
     assert "Every anchor tool enforces the opposite" in policy.description
     assert "RDS10" in policy.description and "CKV_AWS_139" in policy.description
@@ -343,3 +326,82 @@ def test_deletion_protection_policy_cites_every_inverted_anchor() -> None:
     }
     assert d.kms_deletion_window.tags == ["fsbp:KMS.3"]
     assert len({p.name for p in d.POLICIES}) == len(d.POLICIES)
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    body = json.dumps({"widgets": []})
+    # destroyability-no-protect: the protect resource option
+    cat.add(
+        base.DASHBOARD,
+        "protected",
+        {"dashboardName": base.physical("protected"), "dashboardBody": body},
+        options={"protect": True},
+        violates=["destroyability-no-protect"],
+    )
+    # no-retain-on-delete (the plan's own check): the retainOnDelete resource option
+    cat.add(
+        base.DASHBOARD,
+        "retained",
+        {"dashboardName": base.physical("retained"), "dashboardBody": body},
+        options={"retainOnDelete": True},
+        violates=[RETAIN_POLICY],
+    )
+    # destroyability-no-deletion-protection: DynamoDB deletion protection on
+    base.table(
+        cat,
+        "guarded",
+        change={"deletionProtectionEnabled": True},
+        violates=["destroyability-no-deletion-protection"],
+    )
+    # destroyability-skip-final-snapshot: the cluster would take a final snapshot
+    base.db_cluster(
+        cat,
+        "snapshotting-db",
+        change={"skipFinalSnapshot": False},
+        violates=["destroyability-skip-final-snapshot"],
+    )
+    # destroyability-force-delete: a bucket, a repository and a service that refuse deletion while not empty
+    base.bucket(cat, "kept-objects", change={"forceDestroy": False}, violates=["destroyability-force-delete"])
+    base.repository(
+        cat, "kept-images", change={"forceDelete": False}, violates=["destroyability-force-delete"]
+    )
+    base.ecs_service(cat, "draining", change={"forceDelete": False}, violates=["destroyability-force-delete"])
+    # destroyability-no-recovery-window: the 30-day default recovery window
+    base.secret(
+        cat,
+        "reserved-secret",
+        change={"recoveryWindowInDays": 30},
+        violates=["destroyability-no-recovery-window"],
+    )
+    # destroyability-kms-deletion-window: the 30-day default window
+    base.kms_key(
+        cat,
+        "slow-delete-key",
+        change={"deletionWindowInDays": 30},
+        violates=["destroyability-kms-deletion-window"],
+    )
+    # destroyability-no-skip-destroy: skipDestroy on a function and a log group
+    base.function(cat, "kept-fn", change={"skipDestroy": True}, violates=["destroyability-no-skip-destroy"])
+    base.log_group(
+        cat,
+        "kept-logs",
+        f"/webstack/{base.physical('kept')}",
+        change={"skipDestroy": True},
+        violates=["destroyability-no-skip-destroy"],
+    )
+    # destroyability-cloudfront-no-retain: the distribution's own retainOnDelete property
+    base.distribution(
+        cat, "retained-cdn", change={"retainOnDelete": True}, violates=["destroyability-cloudfront-no-retain"]
+    )
+    # destroyability-kinesis-consumer-deletion: consumers would block the stream's deletion
+    base.stream(
+        cat,
+        "consumer-stream",
+        change={"enforceConsumerDeletion": False},
+        violates=["destroyability-kinesis-consumer-deletion"],
+    )

@@ -10,19 +10,20 @@ import pytest
 from pulumi_policy import EnforcementLevel, PolicyResource
 
 from policy_pack.policies import encryption_in_transit as transit
+from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
-BUCKET = "aws:s3/bucket:Bucket"
-BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
-TOPIC = "aws:sns/topic:Topic"
-TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
-QUEUE = "aws:sqs/queue:Queue"
-QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
-DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
-VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
-LISTENER = "aws:lb/listener:Listener"
-LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
-PROXY = "aws:rds/proxy:Proxy"
+BUCKET = base.BUCKET
+BUCKET_POLICY = base.BUCKET_POLICY
+TOPIC = base.TOPIC
+TOPIC_POLICY = base.TOPIC_POLICY
+QUEUE = base.QUEUE
+QUEUE_POLICY = base.QUEUE_POLICY
+DISTRIBUTION = base.DISTRIBUTION
+VPC_ORIGIN = base.VPC_ORIGIN
+LISTENER = base.LISTENER
+LISTENER_RULE = base.LISTENER_RULE
+PROXY = base.DB_PROXY
 BUCKET_ARN = "arn:aws:s3:::assets-dev"
 CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/1f0c2d3e-aaaa-bbbb-cccc-123456789012"
 ALB_DNS = "catalog-dev-1234567890.us-east-1.elb.amazonaws.com"
@@ -595,3 +596,102 @@ def test_002_R23_proxy_requires_tls() -> None:
         (message,) = run_resource(transit.rds_proxy, PROXY, with_(PROXY_BASE, requireTls=value)).messages
         assert f"requireTls is {shown}" in message
     assert run_resource(transit.rds_proxy, PROXY, with_(PROXY_BASE, requireTls=UNKNOWN)).unknown
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    # encryption-in-transit-s3: the bucket policy grants CloudFront but denies no plain HTTP
+    name = base.physical("plain-http")
+    reads = base.document(base.service_allow("cloudfront", "s3:GetObject", f"{base.s3_arn(name)}/*"))
+    urns = base.bucket(cat, "plain-http", companions={"tls": {"policy": reads}})
+    cat.expect("encryption-in-transit-s3", urns["bucket"], "has a policy that does not deny s3:*")
+    # encryption-in-transit-sns: the topic policy lets EventBridge publish, denies no plain HTTP
+    open_topic = base.topic(
+        cat,
+        "open-topic",
+        topic_policy=base.document(
+            base.service_allow("events", "sns:Publish", base.arn("sns", base.physical("open-topic")))
+        ),
+    )
+    cat.expect("encryption-in-transit-sns", open_topic, "has a policy that does not deny sns:Publish")
+    # encryption-in-transit-sqs: the queue policy lets SNS send, denies no plain HTTP
+    open_queue = base.queue(
+        cat,
+        "open-queue",
+        queue_policy=base.document(
+            base.service_allow("sns", "sqs:SendMessage", base.arn("sqs", base.physical("open-queue")))
+        ),
+    )
+    cat.expect("encryption-in-transit-sqs", open_queue, "has a policy that does not deny sqs:*")
+    # encryption-in-transit-cloudfront-viewer: the default behaviour allows plain HTTP viewers
+    base.distribution(
+        cat,
+        "http-viewer",
+        change={"defaultCacheBehavior.viewerProtocolPolicy": "allow-all"},
+        violates=["encryption-in-transit-cloudfront-viewer"],
+    )
+    # encryption-in-transit-cloudfront-origins: http-only to a hostname that can serve HTTPS
+    base.distribution(
+        cat,
+        "http-origin",
+        change={
+            "origins.1.domainName": "api.example.com",
+            "origins.1.customOriginConfig.originProtocolPolicy": "http-only",
+        },
+        violates=["encryption-in-transit-cloudfront-origins"],
+    )
+    # Load balancer "web" (compliant) with its HTTPS and redirecting HTTP listeners.
+    base.load_balancer(cat, "web")
+    web_lb = base.urn_of(base.LOAD_BALANCER, "web")
+    lb_arn = base.arn("elasticloadbalancing", f"loadbalancer/app/{base.physical('web')}/0123456789abcdef")
+    forward = [{"type": "forward", "targetGroupArn": base.TARGET_GROUP_ARN}]
+    https = {
+        "loadBalancerArn": lb_arn,
+        "port": 443,
+        "protocol": "HTTPS",
+        "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "certificateArn": base.CERTIFICATE_ARN,
+        "defaultActions": forward,
+    }
+    on_lb = {"loadBalancerArn": [web_lb]}
+    https_urn = cat.add(base.LISTENER, "web-https", https, deps=on_lb, outputs={"arn": f"{lb_arn}/https"})
+    redirect = {
+        "type": "redirect",
+        "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"},
+    }
+    http = {"loadBalancerArn": lb_arn, "port": 80, "protocol": "HTTP", "defaultActions": [redirect]}
+    http_urn = cat.add(base.LISTENER, "web-http", http, deps=on_lb, outputs={"arn": f"{lb_arn}/http"})
+    # encryption-in-transit-alb-listeners: an HTTPS listener whose policy accepts TLS 1.0
+    cat.add(
+        base.LISTENER,
+        "web-legacy-tls",
+        {**https, "port": 8443, "sslPolicy": "ELBSecurityPolicy-2016-08"},
+        deps=on_lb,
+        violates=["encryption-in-transit-alb-listeners"],
+    )
+    api_path = [{"pathPattern": {"values": ["/api/*"]}}]
+    # control: a forwarding rule on the HTTPS listener
+    cat.add(
+        base.LISTENER_RULE,
+        "api-over-https",
+        {"listenerArn": f"{lb_arn}/https", "priority": 10, "actions": forward, "conditions": api_path},
+        deps={"listenerArn": [https_urn]},
+    )
+    # encryption-in-transit-alb-listener-rules: a forwarding rule on the plain HTTP listener
+    rule = cat.add(
+        base.LISTENER_RULE,
+        "api-over-http",
+        {"listenerArn": f"{lb_arn}/http", "priority": 10, "actions": forward, "conditions": api_path},
+        deps={"listenerArn": [http_urn]},
+    )
+    cat.expect(
+        "encryption-in-transit-alb-listener-rules", rule, "is a rule of the plain HTTP listener web-http"
+    )
+    # encryption-in-transit-rds-proxy: requireTls false
+    base.db_proxy(
+        cat, "catalog-proxy", change={"requireTls": False}, violates=["encryption-in-transit-rds-proxy"]
+    )

@@ -3,28 +3,43 @@
 The unit tests of each family call a policy's validate in-process. Here the real pack is started
 as the engine starts it (``python -u -m pulumi.policy``) and driven through gRPC by
 ``plan.gate.analyze``: Analyze with each resource's inputs and options, AnalyzeStack with the
-outputs and property dependencies. The graph is ``wire_catalog``: for every registered policy (and
-the plan's own ``no-retain-on-delete``) at least one resource built to violate it, next to
-compliant baselines and controls that pass only through a relation between resources.
+outputs and property dependencies. The graph is built from ``baselines.shared`` and the
+``wire_cases`` each family's test module declares next to its in-process cases: for every
+registered policy (and the plan's own ``no-retain-on-delete``) at least one resource built to
+violate it, next to compliant baselines and controls that pass only through a relation between
+resources. The pack is the session's running pack (conftest.py ``running_packs``).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections import defaultdict
 
 import pytest
 
-from plan.gate import RETAIN_POLICY, Diagnostic, Verdict, analyze
+from plan.gate import RETAIN_POLICY, Diagnostic, Verdict
 from plan.project import StackSpec
 from policy_pack.policies import registry
 from unit.conftest import REPO_ROOT
-from unit.policy_pack.wire_catalog import PROJECT, STACK, STACK_CONFIG, Catalog, build_catalog
+from unit.policy_pack.baselines import PROJECT, STACK, STACK_CONFIG, Catalog, shared
+from unit.policy_pack.conftest import RunningPacks
 
-PACK = REPO_ROOT / "policy_pack"
+FAMILIES = [
+    f.__name__.rsplit(".", 1)[-1] for f in (*registry.MANDATORY_FAMILIES, *registry.BEST_PRACTICE_FAMILIES)
+]
 # Every policy's level as registered, plus the plan's retainOnDelete check (mandatory by default).
 REGISTERED_LEVELS = {policy.name: policy.enforcement_level.value for policy in registry.POLICIES}
 LEVELS = {**REGISTERED_LEVELS, RETAIN_POLICY: "mandatory"}
 CANNOT_RUN = "can't run policy"
+
+
+def build_catalog() -> Catalog:
+    """The shared resources, then each family's cases from its own test module."""
+    cat = Catalog()
+    shared(cat)
+    for family in FAMILIES:
+        importlib.import_module(f"unit.policy_pack.test_{family}").wire_cases(cat)
+    return cat
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +48,7 @@ def catalog() -> Catalog:
 
 
 @pytest.fixture(scope="module")
-def verdict(catalog: Catalog) -> Verdict:
+def verdict(catalog: Catalog, running_packs: RunningPacks) -> Verdict:
     spec = StackSpec(
         project=PROJECT,
         stack=STACK,
@@ -41,7 +56,7 @@ def verdict(catalog: Catalog) -> Verdict:
         main_dir=REPO_ROOT / "program",
         config=dict(STACK_CONFIG),
     )
-    return analyze(catalog.graph(), spec, PACK)
+    return running_packs.analyze(catalog.graph(), spec)
 
 
 def _by_policy(diagnostics: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
@@ -51,11 +66,20 @@ def _by_policy(diagnostics: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
     return found
 
 
+def test_every_family_declares_its_wire_cases_in_its_own_test_module() -> None:
+    missing = [
+        f
+        for f in FAMILIES
+        if not hasattr(importlib.import_module(f"unit.policy_pack.test_{f}"), "wire_cases")
+    ]
+    assert missing == []
+
+
 def test_the_catalog_targets_every_registered_policy(catalog: Catalog) -> None:
     untargeted = sorted(set(LEVELS) - set(catalog.expected))
     unknown = sorted(set(catalog.expected) - set(LEVELS))
     assert (untargeted, unknown) == ([], []), (
-        f"policies with no violator in wire_catalog: {untargeted}; "
+        f"policies with no violator in any family's wire_cases: {untargeted}; "
         f"violators of unregistered policies: {unknown}"
     )
 

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from policy_pack.policies import iam
+from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, run_resource
 
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ROLE_POLICY = base.ROLE_POLICY
 TABLE = "arn:aws:dynamodb:us-west-2:123456789012:table/items-dev"
 
 
@@ -198,3 +199,100 @@ def test_an_arn_for_every_resource_is_a_wildcard_too(resource: str, flagged: boo
     assert bool(outcome.messages) is flagged
     if flagged:
         assert f'Resource "{resource}" for s3:PutObject' in outcome.messages[0]
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    # Controls: a service trust policy, scoped actions, and an unscopable action on Resource "*".
+    cat.add(
+        base.ROLE,
+        "app-task",
+        {
+            "name": base.physical("app-task"),
+            "assumeRolePolicy": base.document(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ),
+        },
+    )
+    scoped = base.document(
+        {
+            "Sid": "Orders",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
+            "Resource": base.arn("dynamodb", f"table/{base.physical('orders')}"),
+        },
+        {"Sid": "Traces", "Effect": "Allow", "Action": "xray:PutTraceSegments", "Resource": "*"},
+    )
+    cat.add(
+        base.ROLE_POLICY,
+        "app-task-data",
+        {"name": base.physical("app-task-data"), "role": base.physical("app-task"), "policy": scoped},
+    )
+
+    # iam-no-wildcard-actions: s3:* on the assets bucket
+    cat.add(
+        base.ROLE_POLICY,
+        "wildcard-action",
+        {
+            "name": base.physical("wildcard-action"),
+            "role": base.physical("app-task"),
+            "policy": base.document(
+                {
+                    "Sid": "Assets",
+                    "Effect": "Allow",
+                    "Action": "s3:*",
+                    "Resource": [
+                        base.s3_arn(base.physical("assets")),
+                        f"{base.s3_arn(base.physical('assets'))}/*",
+                    ],
+                }
+            ),
+        },
+        violates=["iam-no-wildcard-actions"],
+    )
+    # iam-no-wildcard-resources: scopable DynamoDB actions on Resource "*"
+    cat.add(
+        base.ROLE_POLICY,
+        "wildcard-resource",
+        {
+            "name": base.physical("wildcard-resource"),
+            "role": base.physical("app-task"),
+            "policy": base.document(
+                {"Sid": "Orders", "Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": "*"}
+            ),
+        },
+        violates=["iam-no-wildcard-resources"],
+    )
+    # iam-no-wildcard-principals: a trust policy open to AWS "*", and a public Lambda permission
+    cat.add(
+        base.ROLE,
+        "open-trust",
+        {
+            "name": base.physical("open-trust"),
+            "assumeRolePolicy": base.document(
+                {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+            ),
+        },
+        violates=["iam-no-wildcard-principals"],
+    )
+    cat.add(
+        base.PERMISSION,
+        "public-invoke",
+        {"action": "lambda:InvokeFunction", "function": base.physical("worker"), "principal": "*"},
+        violates=["iam-no-wildcard-principals"],
+    )
+    # iam-no-aws-managed-policies: AdministratorAccess attached to the task role
+    cat.add(
+        base.ATTACHMENT,
+        "admin",
+        {"role": base.physical("app-task"), "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+        violates=["iam-no-aws-managed-policies"],
+    )

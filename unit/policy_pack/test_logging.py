@@ -9,6 +9,7 @@ import pytest
 from pulumi_policy import EnforcementLevel, PolicyResource
 
 from policy_pack.policies import logging as lg
+from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
 LOG_GROUP_ARN = "arn:aws:logs:us-west-2:123456789012:log-group:api-access-dev"
@@ -293,3 +294,118 @@ def test_container_without_log_configuration_is_a_finding(as_string: bool) -> No
 def test_unknown_container_definitions_in_preview_are_unknown() -> None:
     props = {"family": "web-dev", "containerDefinitions": UNKNOWN}
     assert run_resource(lg.ecs_container_logs, lg.TASK_DEFINITION, props).unknown
+
+
+# -- logging-lambda-tracing / logging-api-stage-tracing -------------------------------------
+
+FUNCTION = base.FUNCTION
+
+
+def test_function_with_active_tracing_passes() -> None:
+    assert run_resource(lg.lambda_tracing, FUNCTION, base.function_props("api")).ok
+
+
+@pytest.mark.parametrize(("tracing", "shown"), [({"mode": "PassThrough"}, "PassThrough"), (None, "not set")])
+def test_function_not_actively_traced_is_a_finding(tracing: Any, shown: str) -> None:
+    props = base.function_props("api", {"tracingConfig": tracing})
+    (message,) = run_resource(lg.lambda_tracing, FUNCTION, props).messages
+    assert shown in message and "Set tracingConfig.mode to 'Active'" in message
+
+
+def test_unknown_tracing_mode_in_preview_is_unknown() -> None:
+    props = base.function_props("api", {"tracingConfig": {"mode": UNKNOWN}})
+    assert run_resource(lg.lambda_tracing, FUNCTION, props).unknown
+
+
+def test_traced_rest_stage_passes() -> None:
+    props = stage() | {"xrayTracingEnabled": True}
+    assert run_resource(lg.api_stage_tracing, base.STAGE, props).ok
+
+
+@pytest.mark.parametrize("flag", [False, None])
+def test_untraced_rest_stage_is_a_finding(flag: Any) -> None:
+    props = {k: v for k, v in (stage() | {"xrayTracingEnabled": flag}).items() if v is not None}
+    (message,) = run_resource(lg.api_stage_tracing, base.STAGE, props).messages
+    assert "xrayTracingEnabled=True" in message
+
+
+def test_http_api_stages_are_not_judged_for_tracing() -> None:
+    assert run_resource(lg.api_stage_tracing, "aws:apigatewayv2/stage:Stage", stage()).ok
+
+
+def test_unknown_tracing_flag_in_preview_is_unknown() -> None:
+    props = stage() | {"xrayTracingEnabled": UNKNOWN}
+    assert run_resource(lg.api_stage_tracing, base.STAGE, props).unknown
+
+
+def test_access_log_rule_cites_the_terraform_check_only() -> None:
+    # CKV_AWS_95 is checkov's CloudFormation twin of CKV_AWS_76.
+    assert "checkov:CKV_AWS_76" in lg.api_stage_access_logs.tags
+    assert "checkov:CKV_AWS_95" not in lg.api_stage_access_logs.tags
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    base.stage(cat, "v1")  # control: access logs, execution logs and a web ACL
+    # logging-api-stage-access-logs: no accessLogSettings
+    base.stage(
+        cat, "no-access-logs", change={"accessLogSettings": None}, violates=["logging-api-stage-access-logs"]
+    )
+    # logging-api-execution-logs: MethodSettings with logging OFF
+    quiet = base.stage(cat, "quiet", method_settings={"settings.loggingLevel": "OFF"})
+    cat.expect("logging-api-execution-logs", quiet, "has no execution logs")
+    # logging-alb-access-logs: no access logs
+    base.load_balancer(cat, "unlogged-alb", change={"accessLogs": None}, violates=["logging-alb-access-logs"])
+    # logging-vpc-flow-logs: no flow log
+    unlogged = base.vpc(cat, "unlogged", without=["flow-log"])
+    cat.expect("logging-vpc-flow-logs", unlogged, "has no flow log")
+    # logging-log-group-retention: logs kept forever
+    base.log_group(
+        cat,
+        "forever-logs",
+        f"/webstack/{base.physical('forever')}",
+        change={"retentionInDays": None},
+        violates=["logging-log-group-retention"],
+    )
+    # logging-waf-web-acl: no logging configuration
+    base.web_acl(cat, "unlogged-acl", logged=False, violates=["logging-waf-web-acl"])
+    # logging-cloudfront: no loggingConfig and no log delivery source
+    base.distribution(cat, "unlogged-cdn", change={"loggingConfig": None}, violates=["logging-cloudfront"])
+    # control: v2 logging, a LogDeliverySource computed from the distribution
+    v2 = base.distribution(cat, "v2-logged-cdn", change={"loggingConfig": None})
+    cat.add(
+        base.LOG_DELIVERY_SOURCE,
+        "cdn-access",
+        {
+            "name": base.physical("cdn-access"),
+            "logType": "ACCESS_LOGS",
+            "resourceArn": f"arn:aws:cloudfront::{base.ACCOUNT}:distribution/EV2",
+        },
+        deps={"resourceArn": [v2]},
+    )
+    # logging-s3-access-logs: no BucketLogging (and not itself a log target)
+    base.bucket(cat, "unlogged-bucket", without=["logging"], violates=["logging-s3-access-logs"])
+    # logging-ecs-container-insights: no containerInsights setting
+    cat.add(
+        base.ECS_CLUSTER,
+        "app",
+        {"name": base.physical("app"), "settings": [{"name": "containerInsights", "value": "enabled"}]},
+    )
+    cat.add(
+        base.ECS_CLUSTER, "dark", {"name": base.physical("dark")}, violates=["logging-ecs-container-insights"]
+    )
+    # logging-ecs-container-logs: a container without logConfiguration
+    base.task_definition(cat, "app")  # control
+    base.task_definition(
+        cat, "unlogged-task", container={"logConfiguration": None}, violates=["logging-ecs-container-logs"]
+    )
+    # logging-lambda-tracing: PassThrough tracing
+    base.function(
+        cat, "untraced-fn", change={"tracingConfig.mode": "PassThrough"}, violates=["logging-lambda-tracing"]
+    )
+    # logging-api-stage-tracing: X-Ray off on a REST stage
+    base.stage(cat, "untraced", change={"xrayTracingEnabled": False}, violates=["logging-api-stage-tracing"])

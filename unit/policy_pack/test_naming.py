@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import importlib
 import inspect
+import json
 import re
 from typing import Any
 
@@ -14,15 +15,17 @@ import pytest
 from policy_pack.policies import naming
 from policy_pack.policies.name_limits import RULES
 from program.naming import physical_name
+from unit.policy_pack import baselines as base
+from unit.policy_pack.baselines import engine_props, sdk_class
 from unit.policy_pack.conftest import UNKNOWN, run_resource
 
 POLICY = naming.naming_suffix
 DEV = {"suffix": "dev"}
-BUCKET = "aws:s3/bucket:Bucket"
-ALB = "aws:lb/loadBalancer:LoadBalancer"
-TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
+BUCKET = base.BUCKET
+ALB = base.LOAD_BALANCER
+TARGET_GROUP = base.TARGET_GROUP
+ROLE_POLICY = base.ROLE_POLICY
+VPC_ORIGIN = base.VPC_ORIGIN
 
 # A valid name per kind for suffix "dev" (most kinds accept the plain one).
 SAMPLE_NAMES = {
@@ -46,24 +49,6 @@ def props_with(prop: str, value: Any) -> dict[str, Any]:
         node = node.setdefault(step, {"arn": "arn:aws:elasticloadbalancing:us-west-2:1:loadbalancer/app/x"})
     node[last] = value
     return props
-
-
-def sdk_class(token: str) -> type:
-    _, module_path, class_name = token.split(":")
-    module = module_path.split("/")[0]
-    return getattr(
-        importlib.import_module(f"pulumi_aws.{module}_" if module == "lambda" else f"pulumi_aws.{module}"),
-        class_name,
-    )
-
-
-def engine_props(cls: type) -> dict[str, str]:
-    """Engine (camelCase) name -> Python name, for every property the SDK class declares."""
-    return {
-        getattr(value.fget, "_pulumi_name", ""): python_name
-        for python_name, value in vars(cls).items()
-        if isinstance(value, property)
-    }
 
 
 # -- the table against the SDK ---------------------------------------------------------------
@@ -361,3 +346,77 @@ def test_metadata() -> None:
         "description": "the environment suffix; defaults to the stack config webstack:environmentSuffix",
     }
     assert re.fullmatch(r"[a-z]+(-[a-z]+)+", POLICY.name)
+
+
+# -- names of the types the next blueprints bring (002/003/004) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("token", "props"),
+    [
+        ("aws:rds/proxy:Proxy", {"name": "catalog-proxy-dev"}),
+        ("aws:rds/clusterEndpoint:ClusterEndpoint", {"clusterEndpointIdentifier": "catalog-reader-dev"}),
+        ("aws:ecr/repository:Repository", {"name": "catalog-api-dev"}),
+        ("aws:lb/targetGroup:TargetGroup", {"name": "catalog-api-dev"}),
+        ("aws:appautoscaling/policy:Policy", {"name": "web-cpu-dev"}),
+        ("aws:appautoscaling/scheduledAction:ScheduledAction", {"name": "sale-warmup-dev"}),
+        ("aws:apigateway/usagePlan:UsagePlan", {"name": "partners-dev"}),
+        ("aws:apigateway/apiKey:ApiKey", {"name": "partner-a-dev"}),
+        ("aws:ecs/cluster:Cluster", {"name": "media-dev"}),
+        ("aws:ecs/service:Service", {"name": "media-web-dev"}),
+        ("aws:ecs/taskDefinition:TaskDefinition", {"family": "media-web-dev"}),
+        ("aws:cloudwatch/eventBus:EventBus", {"name": "orders-dev"}),
+        ("aws:cloudwatch/eventRule:EventRule", {"name": "nightly-dev"}),
+        ("aws:kinesis/streamConsumer:StreamConsumer", {"name": "enrich-dev"}),
+        ("aws:secretsmanager/secret:Secret", {"name": "catalog-db-dev"}),
+        ("aws:ssm/parameter:Parameter", {"name": "/webstack/catalog-api-url-dev"}),
+    ],
+)
+def test_new_blueprint_types_pass_with_the_suffix_and_fail_without(token: str, props: dict[str, str]) -> None:
+    assert run_resource(naming.naming_suffix, token, props, config={"suffix": "dev"}).ok
+    (prop, value), *_ = props.items()
+    bare = {prop: value.removesuffix("-dev")}
+    (message,) = run_resource(naming.naming_suffix, token, bare, config={"suffix": "dev"}).messages
+    assert "does not end with '-dev'" in message
+
+
+@pytest.mark.parametrize(
+    ("token", "prop", "limit"),
+    [
+        ("aws:lb/targetGroup:TargetGroup", "name", 32),
+        ("aws:rds/proxy:Proxy", "name", 60),
+        ("aws:cloudwatch/eventBus:EventBus", "name", 256),
+    ],
+)
+def test_name_limits_of_the_new_types(token: str, prop: str, limit: int) -> None:
+    fits = "a" * (limit - 4) + "-dev"
+    assert run_resource(naming.naming_suffix, token, {prop: fits}, config={"suffix": "dev"}).ok
+    (message,) = run_resource(
+        naming.naming_suffix, token, {prop: "a" + fits}, config={"suffix": "dev"}
+    ).messages
+    assert f"has {limit + 1} characters" in message and f"at most {limit}" in message
+
+
+def test_autoscaling_targets_have_no_name_to_check() -> None:
+    assert "aws:appautoscaling/target:Target" not in naming.NAME_PROPERTIES
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    # naming-suffix: a name without the suffix, and an IAM policy left to auto-naming
+    cat.add(
+        base.DASHBOARD,
+        "ops",
+        {"dashboardName": "ops", "dashboardBody": json.dumps({"widgets": []})},
+        violates=["naming-suffix"],
+    )
+    scoped = base.document(
+        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": base.arn("sqs", base.physical("jobs"))}
+    )
+    cat.add(base.IAM_POLICY, "auto-named", {"policy": scoped}, violates=["naming-suffix"])
+    # naming-suffix: an event bus without the suffix
+    cat.add(base.EVENT_BUS, "orders", {"name": "orders"}, violates=["naming-suffix"])

@@ -13,37 +13,56 @@ from plan.project import load_stack
 from unit.conftest import REPO_ROOT
 from unit.plan.projects import write_project
 
-PROGRAM = f"""
+PROGRAM = """
 import json
-import sys
-
-sys.path.insert(0, {str(REPO_ROOT)!r})
 
 import pulumi
 import pulumi_aws as aws
 
-from program.components.bucket import PrivateBucket, PrivateBucketArgs
-
 KEY = "arn:aws:kms:us-west-2:123456789012:key/00000000-0000-0000-0000-000000000000"
-bucket = PrivateBucket("data", PrivateBucketArgs("data", "dev", "123456789012"))
+# A compliant bucket from plain pulumi_aws resources (no program component): SSE under the key,
+# and a bucket policy that denies every request without TLS.
+bucket = aws.s3.Bucket("data", bucket="data-dev", force_destroy=True)
+aws.s3.BucketServerSideEncryptionConfiguration(
+    "data-sse",
+    bucket=bucket.id,
+    rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+        apply_server_side_encryption_by_default=(
+            aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                sse_algorithm="aws:kms", kms_master_key_id=KEY
+            )
+        ),
+    )],
+)
+aws.s3.BucketPolicy(
+    "data-tls",
+    bucket=bucket.id,
+    policy=bucket.arn.apply(lambda arn: json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [arn, arn + "/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }],
+    })),
+)
 role = aws.iam.Role(
     "runner",
     name="runner-dev",
-    assume_role_policy=json.dumps({{
+    assume_role_policy=json.dumps({
         "Version": "2012-10-17",
-        "Statement": [{{"Effect": "Allow", "Principal": {{"Service": "lambda.amazonaws.com"}},
-                        "Action": "sts:AssumeRole"}}],
-    }}),
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole"}],
+    }),
 )
 # IAM: a wildcard action.
 aws.iam.RolePolicy(
     "runner-policy",
     name="runner-dev",
     role=role.id,
-    policy=bucket.arn.apply(lambda arn: json.dumps({{
+    policy=bucket.arn.apply(lambda arn: json.dumps({
         "Version": "2012-10-17",
-        "Statement": [{{"Effect": "Allow", "Action": "s3:*", "Resource": [arn, arn + "/*"]}}],
-    }})),
+        "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": [arn, arn + "/*"]}],
+    })),
 )
 # Encryption at rest: an unencrypted stream.
 aws.kinesis.Stream("events", name="events-dev", shard_count=1, enforce_consumer_deletion=True)
@@ -76,7 +95,7 @@ EXPECTED = {
     ("encryption-at-rest-kinesis", "aws:kinesis/stream:Stream::events"),
     ("encryption-in-transit-sqs", "aws:sqs/queue:Queue::jobs"),
     ("naming-suffix", "aws:cloudwatch/logGroup:LogGroup::app"),
-    ("destroy-no-deletion-protection", "aws:dynamodb/table:Table::items"),
+    ("destroyability-no-deletion-protection", "aws:dynamodb/table:Table::items"),
     ("no-retain-on-delete", "aws:cloudwatch/logGroup:LogGroup::audit"),
 }
 

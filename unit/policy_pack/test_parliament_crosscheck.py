@@ -16,7 +16,7 @@ from policy_sentry.querying.actions import get_actions_that_support_wildcard_arn
 
 from plan.capture import Graph
 from policy_pack.policies import iam
-from unit.conftest import built_stacks, capture_stack
+from unit.conftest import built_stacks
 
 BUILT_STACKS = built_stacks()
 
@@ -84,8 +84,10 @@ def documents(graph: Graph) -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 
 @pytest.mark.parametrize("stack", BUILT_STACKS)
-def test_every_iam_document_passes_parliament_or_is_exempted_with_a_reason(stack: str) -> None:
-    graph = capture_stack(stack)
+def test_every_iam_document_passes_parliament_or_is_exempted_with_a_reason(
+    stack: str, captured: Callable[[str], Graph]
+) -> None:
+    graph = captured(stack)
     checked, unexplained = 0, []
     for where, doc_kind, document in documents(graph):
         checked += 1

@@ -8,9 +8,10 @@ import pytest
 from pulumi_policy import EnforcementLevel, PolicyResource
 
 from policy_pack.policies import public_access as pa
+from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
-BUCKET = "aws:s3/bucket:Bucket"
+BUCKET = base.BUCKET
 OAC_ID = "E2QWRUHAPOMQZL"
 
 
@@ -260,3 +261,98 @@ def test_exemption_skips_a_resource_with_its_reason() -> None:
     config = {"exemptions": [{"resource": "legacy-*", "reason": "legacy service, moved to private in Q3"}]}
     outcome = run_resource(pa.ecs_public_ip, pa.ECS_SERVICE, service(True), name="legacy-web", config=config)
     assert outcome.not_applicable == "exempted: legacy service, moved to private in Q3"
+
+
+# -- public-access-cloudfront-response-headers (CKV2_AWS_32) --------------------------------
+
+DISTRIBUTION_TYPE = base.DISTRIBUTION
+
+
+def test_distribution_with_security_headers_on_every_behaviour_passes() -> None:
+    props = base.distribution_props()
+    assert run_resource(pa.cloudfront_response_headers, DISTRIBUTION_TYPE, props).ok
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        ("defaultCacheBehavior.responseHeadersPolicyId", "defaultCacheBehavior"),
+        ("orderedCacheBehaviors.1.responseHeadersPolicyId", "orderedCacheBehaviors[1]"),
+    ],
+)
+def test_a_behaviour_without_a_response_headers_policy_is_a_finding(path: str, where: str) -> None:
+    props = base.distribution_props({path: None})
+    (message,) = run_resource(pa.cloudfront_response_headers, DISTRIBUTION_TYPE, props).messages
+    assert message.startswith(where + " ") and "responseHeadersPolicyId" in message
+
+
+def test_policy_id_unknown_in_preview_counts_as_set() -> None:
+    props = base.distribution_props({"defaultCacheBehavior.responseHeadersPolicyId": UNKNOWN})
+    assert run_resource(pa.cloudfront_response_headers, DISTRIBUTION_TYPE, props).ok
+
+
+def test_unknown_ordered_behaviours_in_preview_are_unknown() -> None:
+    props = base.distribution_props({"orderedCacheBehaviors": UNKNOWN})
+    assert run_resource(pa.cloudfront_response_headers, DISTRIBUTION_TYPE, props).unknown
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    # public-access-s3-block: restrictPublicBuckets off (reported on the access block)
+    urns = base.bucket(cat, "half-blocked", companions={"block": {"restrictPublicBuckets": False}})
+    cat.expect("public-access-s3-block", urns["block"], "leaves restrictPublicBuckets off")
+    # public-access-s3-ownership: ObjectWriter keeps ACLs enabled
+    urns = base.bucket(cat, "acl-enabled", companions={"ownership": {"rule.objectOwnership": "ObjectWriter"}})
+    cat.expect("public-access-s3-ownership", urns["ownership"])
+    # public-access-cloudfront-oac: the S3 origin reads through a legacy OAI
+    base.distribution(
+        cat,
+        "oai",
+        change={
+            "origins.0.originAccessControlId": None,
+            "origins.0.s3OriginConfig": {
+                "originAccessIdentity": "origin-access-identity/cloudfront/E1OAIEXAMPLE"
+            },
+        },
+        violates=["public-access-cloudfront-oac"],
+    )
+    # public-access-s3-website-hosting: website hosting on a bucket that blocks public access
+    urns = base.bucket(cat, "website")
+    website = cat.add(
+        base.WEBSITE,
+        "website-config",
+        {"bucket": base.physical("website"), "indexDocument": {"suffix": "index.html"}},
+        deps={"bucket": [urns["bucket"]]},
+    )
+    cat.expect("public-access-s3-website-hosting", website, "configures static website hosting")
+    # public-access-rds: a publicly accessible Aurora instance
+    cat.add(
+        base.DB_CLUSTER_INSTANCE,
+        "public-db-1",
+        {
+            "identifier": base.physical("public-db-1"),
+            "clusterIdentifier": base.physical("catalog"),
+            "instanceClass": "db.serverless",
+            "engine": "aurora-postgresql",
+            "publiclyAccessible": True,
+        },
+        violates=["public-access-rds"],
+    )
+    # public-access-ecs-public-ip: tasks get public IPs
+    base.ecs_service(
+        cat,
+        "public-ip",
+        change={"networkConfiguration.assignPublicIp": True},
+        violates=["public-access-ecs-public-ip"],
+    )
+    # public-access-cloudfront-response-headers: the /app/* behaviour sends no security headers
+    base.distribution(
+        cat,
+        "no-headers",
+        change={"orderedCacheBehaviors.1.responseHeadersPolicyId": None},
+        violates=["public-access-cloudfront-response-headers"],
+    )

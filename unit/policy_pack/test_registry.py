@@ -28,6 +28,7 @@ PINNED = {
     "encryption-at-rest-sns-alarm-key": "mandatory",
     "encryption-at-rest-rds": "mandatory",
     "encryption-at-rest-log-groups": "mandatory",
+    "encryption-at-rest-lambda-environment": "advisory",
     "encryption-at-rest-secrets-manager": "advisory",
     "encryption-at-rest-ecr": "advisory",
     "encryption-at-rest-ssm-secure-string": "mandatory",
@@ -42,25 +43,30 @@ PINNED = {
     "encryption-in-transit-alb-listener-rules": "mandatory",
     "encryption-in-transit-rds-proxy": "mandatory",
     "naming-suffix": "mandatory",
-    "destroy-no-protect": "mandatory",
-    "destroy-no-deletion-protection": "mandatory",
-    "destroy-skip-final-snapshot": "mandatory",
-    "destroy-force-delete": "mandatory",
-    "destroy-no-recovery-window": "mandatory",
-    "destroy-kms-deletion-window": "mandatory",
-    "destroy-no-skip-destroy": "mandatory",
-    "destroy-cloudfront-no-retain": "mandatory",
-    "destroy-kinesis-consumer-deletion": "mandatory",
+    "destroyability-no-protect": "mandatory",
+    "destroyability-no-deletion-protection": "mandatory",
+    "destroyability-skip-final-snapshot": "mandatory",
+    "destroyability-force-delete": "mandatory",
+    "destroyability-no-recovery-window": "mandatory",
+    "destroyability-kms-deletion-window": "mandatory",
+    "destroyability-no-skip-destroy": "mandatory",
+    "destroyability-cloudfront-no-retain": "mandatory",
+    "destroyability-kinesis-consumer-deletion": "mandatory",
     "public-access-s3-block": "advisory",
     "public-access-s3-ownership": "advisory",
     "public-access-cloudfront-oac": "advisory",
     "public-access-s3-website-hosting": "advisory",
     "public-access-rds": "advisory",
     "public-access-ecs-public-ip": "advisory",
-    "network-no-open-ingress": "advisory",
-    "network-default-sg-closed": "advisory",
-    "network-lambda-in-vpc": "advisory",
-    "network-subnet-no-public-ip": "advisory",
+    "public-access-cloudfront-response-headers": "advisory",
+    "network-exposure-no-open-ingress": "advisory",
+    "network-exposure-default-sg-closed": "advisory",
+    "network-exposure-lambda-in-vpc": "advisory",
+    "network-exposure-subnet-no-public-ip": "advisory",
+    "network-exposure-nacl-admin-ports": "advisory",
+    "network-exposure-alb-drop-invalid-headers": "advisory",
+    "logging-lambda-tracing": "advisory",
+    "logging-api-stage-tracing": "advisory",
     "logging-api-stage-access-logs": "advisory",
     "logging-api-execution-logs": "advisory",
     "logging-alb-access-logs": "advisory",
@@ -82,35 +88,23 @@ PINNED = {
     "lifecycle-ecr-scan-on-push": "advisory",
     "lifecycle-ecr-immutable-tags": "advisory",
     "lifecycle-ecr-lifecycle-policy": "advisory",
-    "async-esm-on-failure-destination": "advisory",
-    "async-esm-bisect-batch": "advisory",
-    "async-esm-retry-limit": "advisory",
-    "async-esm-partial-batch-response": "advisory",
-    "async-sqs-redrive": "advisory",
-    "async-sqs-visibility-timeout": "advisory",
+    "async-failures-esm-on-failure-destination": "advisory",
+    "async-failures-esm-bisect-batch": "advisory",
+    "async-failures-esm-retry-limit": "advisory",
+    "async-failures-esm-partial-batch-response": "advisory",
+    "async-failures-sqs-redrive": "advisory",
+    "async-failures-sqs-visibility-timeout": "advisory",
+    "async-failures-eventbridge-target": "advisory",
     "secrets-rotation": "advisory",
     "secrets-no-plaintext-env": "advisory",
+    "secrets-rds-iam-auth": "advisory",
     "runtime-supported-lambda-runtime": "advisory",
     "runtime-fargate-platform-latest": "advisory",
     "runtime-ecs-readonly-root": "advisory",
     "runtime-ecs-non-privileged": "advisory",
     "runtime-lambda-tg-no-stickiness": "advisory",
-}
-FAMILY_PREFIXES = {
-    "iam": "iam-",
-    "encryption_at_rest": "encryption-at-rest-",
-    "encryption_in_transit": "encryption-in-transit-",
-    "naming": "naming-",
-    "destroyability": "destroy-",
-    "public_access": "public-access-",
-    "network_exposure": "network-",
-    "logging": "logging-",
-    "waf": "waf-",
-    "backups": "backups-",
-    "lifecycle": "lifecycle-",
-    "async_failures": "async-",
-    "secrets": "secrets-",
-    "runtime": "runtime-",
+    "runtime-lambda-edge": "advisory",
+    "runtime-lambda-reserved-concurrency": "advisory",
 }
 ANCHOR_TAG = re.compile(r"^(cdk-nag|checkov|fsbp):\S+$")
 
@@ -121,7 +115,12 @@ def test_the_registry_is_pinned() -> None:
 
 def test_mandatory_families_are_mandatory_and_best_practice_is_advisory_by_default() -> None:
     # Secrets Manager and ECR always encrypt at rest: their rules advise on a customer key.
-    advisory_by_design = {"encryption-at-rest-secrets-manager", "encryption-at-rest-ecr"}
+    # So does Lambda for environment variables.
+    advisory_by_design = {
+        "encryption-at-rest-secrets-manager",
+        "encryption-at-rest-ecr",
+        "encryption-at-rest-lambda-environment",
+    }
     for family in registry.MANDATORY_FAMILIES:
         for policy in family.POLICIES:
             expected = (
@@ -137,7 +136,9 @@ def test_every_policy_carries_its_metadata(policy: StackValidationPolicy) -> Non
     family = next(
         f for f in (*registry.MANDATORY_FAMILIES, *registry.BEST_PRACTICE_FAMILIES) if policy in f.POLICIES
     )
-    assert policy.name.startswith(FAMILY_PREFIXES[family.__name__.rsplit(".", 1)[-1]])
+    # One hop from a policy to its family: the name starts with the module's name, hyphenated.
+    module = family.__name__.rsplit(".", 1)[-1]
+    assert policy.name.startswith(module.replace("_", "-") + "-"), (policy.name, module)
     assert policy.description.strip() and policy.remediation_steps and policy.severity is not None
     assert policy.framework is not None and policy.framework.name and policy.framework.reference
     anchors = [tag for tag in policy.tags or [] if ANCHOR_TAG.match(tag)]

@@ -9,6 +9,8 @@ import pytest
 from pulumi_policy import EnforcementLevel, PolicyResource
 
 from policy_pack.policies import secrets
+from unit.policy_pack import baselines as base
+from unit.policy_pack.baselines import assert_sdk_input
 from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
 SECRET_ARN = "arn:aws:secretsmanager:us-west-2:123456789012:secret:db-dev-AbCdEf"
@@ -138,3 +140,80 @@ def test_004_R28_password_in_container_environment_is_a_finding(as_string: bool)
 def test_unknown_container_definitions_in_preview_are_unknown() -> None:
     props = {"family": "api-dev", "containerDefinitions": UNKNOWN}
     assert run_resource(secrets.no_plaintext_env, secrets.TASK_DEFINITION, props).unknown
+
+
+# -- secrets-rds-iam-auth (RDS Proxy, Aurora cluster, RDS instance) --------------------------
+
+
+@pytest.mark.parametrize(
+    ("token", "prop"),
+    [
+        (base.DB_PROXY, "auths"),
+        (base.DB_CLUSTER, "iamDatabaseAuthenticationEnabled"),
+        (base.DB_INSTANCE, "iamDatabaseAuthenticationEnabled"),
+    ],
+)
+def test_the_iam_auth_properties_are_sdk_inputs(token: str, prop: str) -> None:
+    assert_sdk_input(token, prop)
+
+
+def test_002_R9_proxy_requiring_iam_auth_passes() -> None:
+    assert run_resource(secrets.iam_database_auth, base.DB_PROXY, base.db_proxy_props("catalog")).ok
+
+
+@pytest.mark.parametrize(("iam", "shown"), [("DISABLED", "'DISABLED'"), (None, "not set")])
+def test_proxy_auth_without_iam_is_a_finding(iam: Any, shown: str) -> None:
+    props = base.db_proxy_props("catalog", {"auths.0.iamAuth": iam})
+    (message,) = run_resource(secrets.iam_database_auth, base.DB_PROXY, props).messages
+    assert message.startswith(f"auths[0].iamAuth is {shown}") and "iamAuth='REQUIRED'" in message
+
+
+def test_aurora_cluster_with_iam_database_auth_passes() -> None:
+    assert run_resource(secrets.iam_database_auth, base.DB_CLUSTER, base.db_cluster_props("catalog")).ok
+
+
+@pytest.mark.parametrize("token", [base.DB_CLUSTER, base.DB_INSTANCE])
+@pytest.mark.parametrize("flag", [False, None])
+def test_database_without_iam_auth_is_a_finding(token: str, flag: Any) -> None:
+    props = base.db_cluster_props("catalog", {"iamDatabaseAuthenticationEnabled": flag})
+    (message,) = run_resource(secrets.iam_database_auth, token, props).messages
+    assert "iamDatabaseAuthenticationEnabled=True" in message
+
+
+@pytest.mark.parametrize(
+    ("token", "change"),
+    [
+        (base.DB_PROXY, {"auths.0.iamAuth": UNKNOWN}),
+        (base.DB_CLUSTER, {"iamDatabaseAuthenticationEnabled": UNKNOWN}),
+    ],
+)
+def test_unknown_iam_auth_in_preview_is_unknown(token: str, change: dict[str, Any]) -> None:
+    props = (base.db_proxy_props if token == base.DB_PROXY else base.db_cluster_props)("catalog", change)
+    assert run_resource(secrets.iam_database_auth, token, props).unknown
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    base.secret(cat, "db")  # control
+    # secrets-rotation: the SecretRotation reports rotation disabled
+    static = base.secret(cat, "static-secret", rotation_enabled=False)
+    cat.expect("secrets-rotation", static, "never rotates")
+    # secrets-no-plaintext-env: a password in a Lambda variable and in a container's environment
+    leaky_env = {"environment.variables": {"TABLE_NAME": base.physical("orders"), "DB_PASSWORD": "hunter2"}}
+    base.function(cat, "leaky", change=leaky_env, violates=["secrets-no-plaintext-env"])
+    leaky_container = {"environment": [{"name": "API_TOKEN", "value": "tok-123"}]}
+    base.task_definition(cat, "leaky-task", container=leaky_container, violates=["secrets-no-plaintext-env"])
+    # secrets-rds-iam-auth: a proxy that accepts passwords, and a cluster without IAM auth
+    base.db_proxy(
+        cat, "password-proxy", change={"auths.0.iamAuth": "DISABLED"}, violates=["secrets-rds-iam-auth"]
+    )
+    base.db_cluster(
+        cat,
+        "password-db",
+        change={"iamDatabaseAuthenticationEnabled": False},
+        violates=["secrets-rds-iam-auth"],
+    )

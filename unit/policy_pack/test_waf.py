@@ -9,6 +9,7 @@ import pytest
 from pulumi_policy import EnforcementLevel, PolicyResource
 
 from policy_pack.policies import waf
+from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, resource, run_resource, run_stack
 
 ACL_ARN = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/cdn-dev/1234"
@@ -136,3 +137,32 @@ def test_unknown_rule_json_in_preview_is_unknown() -> None:
 def test_missing_managed_rules_are_caught_when_the_name_is_unknown() -> None:
     outcome = run_resource(waf.managed_rule_groups, waf.WEB_ACL, acl(name=UNKNOWN, rules=[RATE_RULE]))
     assert len(outcome.messages) == 1 and not outcome.unknown
+
+
+# -- over the wire: this family's cases in the one graph the real pack judges ---------------
+
+
+def wire_cases(cat: base.Catalog) -> None:
+    """This family's violators and controls in the graph the real pack judges over the wire
+    (test_every_policy_over_the_wire.py): each a shared baseline with one thing changed."""
+    # waf-cloudfront: no webAclId
+    base.distribution(cat, "unprotected-cdn", change={"webAclId": None}, violates=["waf-cloudfront"])
+    # waf-api-stage: no WebAclAssociation
+    base.stage(cat, "unprotected-stage", without=["waf"], violates=["waf-api-stage"])
+    # waf-alb: no WebAclAssociation
+    base.load_balancer(cat, "unprotected-alb", without=["waf"], violates=["waf-alb"])
+    # waf-managed-rule-group: a rate-based rule only, no AWS managed rule group
+    rate_only = [
+        {
+            "name": "per-ip",
+            "priority": 1,
+            "action": {"block": {}},
+            "statement": {"rateBasedStatement": {"limit": 1000, "aggregateKeyType": "IP"}},
+            "visibilityConfig": {
+                "cloudwatchMetricsEnabled": True,
+                "sampledRequestsEnabled": True,
+                "metricName": "per-ip",
+            },
+        }
+    ]
+    base.web_acl(cat, "rate-only", change={"rules": rate_only}, violates=["waf-managed-rule-group"])

@@ -1,27 +1,34 @@
-"""A synthetic resource graph, in the engine's wire form, that violates every policy of the pack.
+"""Compliant baselines of every resource type the pack judges, in the engine's wire form, and the
+one graph (:class:`Catalog`) in which each family's test declares its wire cases.
 
 Props are what the engine sends over the Analyzer protocol: camelCase names, policy documents and
 ECS container definitions as JSON strings, numbers as numbers. Relations between resources are
 property dependencies (``options["propertyDependencies"]``), as a program's captured graph holds
-them; stack policies match resources only through those.
+them; stack policies match resources only through those. Type tokens are written here once, as
+AWS spells them; nothing here depends on the program's components.
 
 Each violator is a compliant baseline (the helpers below) with ONE field changed, or one companion
 resource dropped or changed, so a policy's finding can be traced to the one thing that draws it.
+Each family's test module declares its violators and controls in a ``wire_cases(cat)`` function
+next to its in-process cases; ``test_every_policy_over_the_wire.py`` builds one graph from
+:func:`shared` and every family's ``wire_cases`` and runs the real pack over it.
 :attr:`Catalog.expected` maps every policy to the URNs built to violate it; the baselines, and the
 controls that pass only through a relation (an SSE configuration, a dead-letter queue, a web ACL
-association...), must draw nothing.
+association...), must draw nothing. The ``*_props`` functions give the same baselines to the
+in-process tests (``run_resource``/``resource`` in conftest.py).
 """
 
 from __future__ import annotations
 
 import copy
+import importlib
+import inspect
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from plan.capture import CapturedResource, Graph
-from plan.gate import RETAIN_POLICY
 
 PROJECT, STACK, SUFFIX = "webstack", "wire", "dev"
 REGION, ACCOUNT = "us-west-2", "123456789012"
@@ -51,6 +58,7 @@ STREAM = "aws:kinesis/stream:Stream"
 DB_CLUSTER = "aws:rds/cluster:Cluster"
 DB_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 DB_PROXY = "aws:rds/proxy:Proxy"
+DB_INSTANCE = "aws:rds/instance:Instance"
 SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 PARAMETER = "aws:ssm/parameter:Parameter"
@@ -74,6 +82,12 @@ VPC = "aws:ec2/vpc:Vpc"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 SUBNET = "aws:ec2/subnet:Subnet"
+NETWORK_ACL = "aws:ec2/networkAcl:NetworkAcl"
+DEFAULT_NETWORK_ACL = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
+NETWORK_ACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+EVENT_BUS = "aws:cloudwatch/eventBus:EventBus"
 STAGE = "aws:apigateway/stage:Stage"
 METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
@@ -84,6 +98,39 @@ ECR_LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
 ECS_CLUSTER = "aws:ecs/cluster:Cluster"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 ECS_SERVICE = "aws:ecs/service:Service"
+
+DAX = "aws:dax/cluster:Cluster"
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
+
+# -- the pulumi_aws SDK: every type token and camelCase property a rule reads exists there -----
+
+
+def sdk_class(token: str) -> type:
+    """The pulumi_aws resource class of a type token (``aws:lambda/function:Function``)."""
+    _, module_path, class_name = token.split(":")
+    module = module_path.split("/")[0]
+    return getattr(  # type: ignore[no-any-return]
+        importlib.import_module(f"pulumi_aws.{module}_" if module == "lambda" else f"pulumi_aws.{module}"),
+        class_name,
+    )
+
+
+def engine_props(cls: type) -> dict[str, str]:
+    """Engine (camelCase) name -> Python name, for every property the SDK class declares."""
+    return {
+        getattr(value.fget, "_pulumi_name", ""): python_name
+        for python_name, value in vars(cls).items()
+        if isinstance(value, property)
+    }
+
+
+def assert_sdk_input(token: str, prop: str) -> None:
+    """``prop`` (camelCase) is an input of the SDK type ``token``, not only an output."""
+    cls = sdk_class(token)
+    assert getattr(cls, "pulumi_type", None) == token
+    names = engine_props(cls)
+    assert prop in names, f"{token} has no {prop}"
+    assert names[prop] in inspect.signature(cls._internal_init).parameters  # type: ignore[attr-defined]
 
 
 # -- names, URNs, ARNs, documents ---------------------------------------------------------------
@@ -133,7 +180,7 @@ def service_allow(service: str, action: str, resource: Any) -> dict[str, Any]:
     }
 
 
-def _edit(props: dict[str, Any], change: Mapping[str, Any] | None) -> dict[str, Any]:
+def edit(props: dict[str, Any], change: Mapping[str, Any] | None) -> dict[str, Any]:
     """``props`` with ``change`` applied: a key may be a dotted path (list steps are indices);
     a value of None removes the key (the property is absent, so its AWS default applies)."""
     result = copy.deepcopy(props)
@@ -143,7 +190,7 @@ def _edit(props: dict[str, Any], change: Mapping[str, Any] | None) -> dict[str, 
         for step in steps:
             node = node[int(step)] if isinstance(node, list) else node[step]
         if value is None:
-            del node[last]
+            node.pop(last, None)
         elif isinstance(node, list):
             node[int(last)] = copy.deepcopy(value)
         else:
@@ -167,6 +214,8 @@ EDGE_ACL_ARN = arn(
     "wafv2", f"global/webacl/{physical('edge')}/9e8d7c6b-0000-1111-2222-333344445555", region="us-east-1"
 )
 EDGE_FUNCTION_URN = urn_of(FUNCTION, "edge-auth")
+EDGE_PROVIDER_URN = urn_of("pulumi:providers:aws", "us-east-1")
+EDGE_PROVIDER = f"{EDGE_PROVIDER_URN}::7d150728-0000-4a57-c6b6-2708a4ef00bf"
 TASK_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{physical('app-task')}"
 VPC_ID = "vpc-0a1b2c3d4e5f60001"
 MAIN_VPC_URN = urn_of(VPC, "main")
@@ -197,9 +246,11 @@ class Catalog:
         deps: Mapping[str, Iterable[str]] | None = None,
         outputs: Mapping[str, Any] | None = None,
         options: Mapping[str, Any] | None = None,
+        provider: str = "",
         violates: Iterable[str] = (),
     ) -> str:
-        """Register a resource; inputs are ``props``, outputs ``props`` plus computed ``outputs``."""
+        """Register a resource; inputs are ``props``, outputs ``props`` plus computed ``outputs``;
+        ``provider`` is a provider reference (``<provider URN>::<id>``), as the engine keeps it."""
         urn = urn_of(type_token, name)
         if any(resource.urn == urn for resource in self.resources):
             raise ValueError(f"duplicate resource {urn}")
@@ -225,7 +276,7 @@ class Catalog:
                 name=name,
                 custom=True,
                 parent="",
-                provider="",
+                provider=provider,
                 inputs=inputs,
                 outputs={**copy.deepcopy(inputs), **copy.deepcopy(dict(outputs or {}))},
                 options=all_options,
@@ -271,7 +322,7 @@ def bucket(
     """A bucket and its companions: sse, tls (BucketPolicy), block, ownership, versioning,
     lifecycle, logging. Returns their URNs by companion key."""
     name = physical(purpose)
-    urns = {"bucket": cat.add(BUCKET, purpose, _edit({"bucket": name, "forceDestroy": True}, change))}
+    urns = {"bucket": cat.add(BUCKET, purpose, edit({"bucket": name, "forceDestroy": True}, change))}
     for policy in violates:
         cat.expect(policy, urns["bucket"])
     on_bucket = {"bucket": [urns["bucket"]]}
@@ -345,7 +396,7 @@ def bucket(
     }
     for key, (type_token, props, deps) in baselines.items():
         if key not in without:
-            edited = _edit(props, (companions or {}).get(key))
+            edited = edit(props, (companions or {}).get(key))
             urns[key] = cat.add(type_token, f"{purpose}-{key}", edited, deps=deps)
     return urns
 
@@ -360,7 +411,7 @@ def topic(
 ) -> str:
     """An SNS topic under the data key, with a TopicPolicy that denies sns:* without TLS."""
     topic_arn = arn("sns", physical(purpose))
-    props = _edit({"name": physical(purpose), "kmsMasterKeyId": KEY_ARN}, change)
+    props = edit({"name": physical(purpose), "kmsMasterKeyId": KEY_ARN}, change)
     deps = {"kmsMasterKeyId": [KEY_URN]} if props.get("kmsMasterKeyId") == KEY_ARN else {}
     urn = cat.add(TOPIC, purpose, props, deps=deps, outputs={"arn": topic_arn}, violates=violates)
     policy = topic_policy or document(deny_insecure_transport("sns:*", topic_arn))
@@ -387,7 +438,7 @@ def queue(
         "messageRetentionSeconds": 345600,
         "redrivePolicy": json.dumps({"deadLetterTargetArn": DLQ_ARN, "maxReceiveCount": 5}),
     }
-    props = _edit(baseline, change)
+    props = edit(baseline, change)
     deps = {"redrivePolicy": [DLQ_URN]} if "redrivePolicy" in props else {}
     urn = cat.add(QUEUE, purpose, props, deps=deps, outputs={"arn": queue_arn, "url": url}, violates=violates)
     policy = queue_policy or document(deny_insecure_transport("sqs:*", queue_arn))
@@ -395,10 +446,9 @@ def queue(
     return urn
 
 
-def function(
-    cat: Catalog, purpose: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
-) -> str:
-    """A regional Python Lambda function in the VPC's private subnets."""
+def function_props(purpose: str, change: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A regional Python Lambda function in the VPC's private subnets, traced with X-Ray, its
+    environment encrypted under the data key."""
     baseline = {
         "name": physical(purpose),
         "runtime": "python3.13",
@@ -415,13 +465,28 @@ def function(
                 "DB_SECRET_ARN": arn("secretsmanager", "secret:db"),
             }
         },
+        "kmsKeyArn": KEY_ARN,
+        "tracingConfig": {"mode": "Active"},
+        "reservedConcurrentExecutions": 10,
     }
-    props = _edit(baseline, change)
+    return edit(baseline, change)
+
+
+def function(
+    cat: Catalog,
+    purpose: str,
+    *,
+    change: Mapping[str, Any] | None = None,
+    provider: str = "",
+    violates: Iterable[str] = (),
+) -> str:
+    props = function_props(purpose, change)
     return cat.add(
         FUNCTION,
         purpose,
         props,
         outputs={"arn": arn("lambda", f"function:{props['name']}")},
+        provider=provider,
         violates=violates,
     )
 
@@ -434,7 +499,7 @@ def log_group(
     change: Mapping[str, Any] | None = None,
     violates: Iterable[str] = (),
 ) -> str:
-    props = _edit({"name": name, "kmsKeyId": KEY_ARN, "retentionInDays": 30}, change)
+    props = edit({"name": name, "kmsKeyId": KEY_ARN, "retentionInDays": 30}, change)
     deps = {"kmsKeyId": [KEY_URN]} if props.get("kmsKeyId") == KEY_ARN else {}
     return cat.add(LOG_GROUP, logical, props, deps=deps, violates=violates)
 
@@ -443,7 +508,7 @@ def kms_key(
     cat: Catalog, logical: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
 ) -> str:
     props = {"description": f"webstack {logical} key", "enableKeyRotation": True, "deletionWindowInDays": 7}
-    return cat.add(KMS_KEY, logical, _edit(props, change), violates=violates)
+    return cat.add(KMS_KEY, logical, edit(props, change), violates=violates)
 
 
 def table(
@@ -459,7 +524,7 @@ def table(
         "deletionProtectionEnabled": False,
     }
     return cat.add(
-        TABLE, purpose, _edit(baseline, change), deps={"serverSideEncryption": [KEY_URN]}, violates=violates
+        TABLE, purpose, edit(baseline, change), deps={"serverSideEncryption": [KEY_URN]}, violates=violates
     )
 
 
@@ -474,12 +539,11 @@ def stream(
         "retentionPeriod": 24,
         "streamModeDetails": {"streamMode": "ON_DEMAND"},
     }
-    return cat.add(STREAM, purpose, _edit(baseline, change), violates=violates)
+    return cat.add(STREAM, purpose, edit(baseline, change), violates=violates)
 
 
-def db_cluster(
-    cat: Catalog, purpose: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
-) -> str:
+def db_cluster_props(purpose: str, change: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """An encrypted Aurora PostgreSQL cluster: IAM auth, backups, destroyable without a snapshot."""
     baseline = {
         "clusterIdentifier": physical(purpose),
         "engine": "aurora-postgresql",
@@ -492,16 +556,70 @@ def db_cluster(
         "skipFinalSnapshot": True,
         "backupRetentionPeriod": 7,
         "preferredBackupWindow": "03:00-04:00",
+        "iamDatabaseAuthenticationEnabled": True,
     }
+    return edit(baseline, change)
+
+
+def db_cluster(
+    cat: Catalog, purpose: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
+) -> str:
     timeouts = {"customTimeouts": {"create": "60m", "delete": "90m"}}
     return cat.add(
         DB_CLUSTER,
         purpose,
-        _edit(baseline, change),
+        db_cluster_props(purpose, change),
         deps={"kmsKeyId": [KEY_URN]},
         options=timeouts,
         violates=violates,
     )
+
+
+def db_proxy_props(purpose: str, change: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """An RDS Proxy in the private subnets: TLS required, IAM auth required, the secret behind it."""
+    baseline = {
+        "name": physical(purpose),
+        "engineFamily": "POSTGRESQL",
+        "requireTls": True,
+        "roleArn": TASK_ROLE_ARN,
+        "vpcSubnetIds": PRIVATE_SUBNETS,
+        "auths": [
+            {"authScheme": "SECRETS", "iamAuth": "REQUIRED", "secretArn": arn("secretsmanager", "secret:db")}
+        ],
+    }
+    return edit(baseline, change)
+
+
+def db_proxy(
+    cat: Catalog, purpose: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
+) -> str:
+    return cat.add(DB_PROXY, purpose, db_proxy_props(purpose, change), violates=violates)
+
+
+def network_acl_props(change: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A public subnets' NACL: HTTPS and the Linux ephemeral ports (32768-65535, return traffic)
+    from anywhere; no administration port (22, 3389) lies in either range."""
+    entry = {"protocol": "tcp", "action": "allow", "cidrBlock": "0.0.0.0/0"}
+    baseline = {
+        "vpcId": VPC_ID,
+        "ingress": [
+            {**entry, "ruleNo": 100, "fromPort": 443, "toPort": 443},
+            {**entry, "ruleNo": 110, "fromPort": 32768, "toPort": 65535},
+        ],
+        "egress": [{**entry, "ruleNo": 100, "fromPort": 0, "toPort": 0, "protocol": "-1"}],
+    }
+    return edit(baseline, change)
+
+
+def event_target_props(change: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """An EventBridge rule target (a Lambda function) with a dead-letter queue and a retry policy."""
+    baseline = {
+        "rule": physical("nightly"),
+        "arn": arn("lambda", f"function:{physical('worker')}"),
+        "deadLetterConfig": {"arn": DLQ_ARN},
+        "retryPolicy": {"maximumEventAgeInSeconds": 3600, "maximumRetryAttempts": 3},
+    }
+    return edit(baseline, change)
 
 
 def secret(
@@ -514,7 +632,7 @@ def secret(
 ) -> str:
     """A secret under the data key, deleted at once on destroy, with a SecretRotation."""
     secret_arn = arn("secretsmanager", f"secret:{physical(purpose)}-AbCdEf")
-    props = _edit({"name": physical(purpose), "kmsKeyId": KEY_ARN, "recoveryWindowInDays": 0}, change)
+    props = edit({"name": physical(purpose), "kmsKeyId": KEY_ARN, "recoveryWindowInDays": 0}, change)
     deps = {"kmsKeyId": [KEY_URN]} if props.get("kmsKeyId") == KEY_ARN else {}
     urn = cat.add(SECRET, purpose, props, deps=deps, outputs={"arn": secret_arn}, violates=violates)
     cat.add(
@@ -531,6 +649,18 @@ def secret(
     return urn
 
 
+def repository_props(purpose: str, change: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """An ECR repository: force-deleted, immutable tags, scanned on push, under the data key."""
+    baseline = {
+        "name": physical(purpose),
+        "forceDelete": True,
+        "imageTagMutability": "IMMUTABLE",
+        "imageScanningConfiguration": {"scanOnPush": True},
+        "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": KEY_ARN}],
+    }
+    return edit(baseline, change)
+
+
 def repository(
     cat: Catalog,
     purpose: str,
@@ -539,14 +669,7 @@ def repository(
     lifecycle_policy: bool = True,
     violates: Iterable[str] = (),
 ) -> str:
-    baseline = {
-        "name": physical(purpose),
-        "forceDelete": True,
-        "imageTagMutability": "IMMUTABLE",
-        "imageScanningConfiguration": {"scanOnPush": True},
-        "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": KEY_ARN}],
-    }
-    urn = cat.add(REPOSITORY, purpose, _edit(baseline, change), violates=violates)
+    urn = cat.add(REPOSITORY, purpose, repository_props(purpose, change), violates=violates)
     if lifecycle_policy:
         rules = {
             "rules": [
@@ -566,12 +689,14 @@ def repository(
     return urn
 
 
-def distribution(
-    cat: Catalog, logical: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
-) -> str:
+SECURITY_HEADERS_POLICY_ID = "67f7725c-6f97-4210-82d7-5512b31e9d03"  # the managed SecurityHeadersPolicy
+
+
+def distribution_props(change: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A CloudFront distribution: S3 through OAC, the API over HTTPS, the ALB over HTTP (its AWS
     hostname cannot carry our certificate, deviation #30), a Lambda@Edge viewer-request function,
-    an ACM certificate with TLSv1.2_2021, a CLOUDFRONT web ACL and standard logging."""
+    an ACM certificate with TLSv1.2_2021, a CLOUDFRONT web ACL, standard logging, and security
+    response headers on every behaviour."""
 
     def behaviour(origin: str, viewer: str, **extra: Any) -> dict[str, Any]:
         return {
@@ -580,6 +705,7 @@ def distribution(
             "allowedMethods": ["GET", "HEAD"],
             "cachedMethods": ["GET", "HEAD"],
             "cachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+            "responseHeadersPolicyId": SECURITY_HEADERS_POLICY_ID,
             "compress": True,
             **extra,
         }
@@ -643,10 +769,16 @@ def distribution(
             "includeCookies": False,
         },
     }
+    return edit(baseline, change)
+
+
+def distribution(
+    cat: Catalog, logical: str, *, change: Mapping[str, Any] | None = None, violates: Iterable[str] = ()
+) -> str:
     return cat.add(
         DISTRIBUTION,
         logical,
-        _edit(baseline, change),
+        distribution_props(change),
         deps={"defaultCacheBehavior": [EDGE_FUNCTION_URN]},
         outputs={"arn": f"arn:aws:cloudfront::{ACCOUNT}:distribution/E{logical.upper().replace('-', '')}"},
         violates=violates,
@@ -674,11 +806,11 @@ def stage(
             "format": '{"requestId":"$context.requestId"}',
         },
     }
-    props = _edit(baseline, change)
+    props = edit(baseline, change)
     deps = {"accessLogSettings": [ACCESS_LOGS_URN]} if "accessLogSettings" in props else {}
     urn = cat.add(STAGE, purpose, props, deps=deps, outputs={"arn": stage_arn}, violates=violates)
     if "method-settings" not in without:
-        settings = _edit(
+        settings = edit(
             {
                 "restApi": "a1b2c3d4e5",
                 "stageName": purpose,
@@ -718,7 +850,7 @@ def load_balancer(
     }
     deps = {"securityGroups": [ALB_SG_URN]}
     urn = cat.add(
-        LOAD_BALANCER, purpose, _edit(baseline, change), deps=deps, outputs={"arn": lb_arn}, violates=violates
+        LOAD_BALANCER, purpose, edit(baseline, change), deps=deps, outputs={"arn": lb_arn}, violates=violates
     )
     if "waf" not in without:
         association = {"resourceArn": lb_arn, "webAclArn": API_ACL_ARN}
@@ -760,7 +892,7 @@ def web_acl(
         ],
     }
     acl_arn = arn("wafv2", f"regional/webacl/{physical(purpose)}/0000")
-    urn = cat.add(WEB_ACL, purpose, _edit(baseline, change), outputs={"arn": acl_arn}, violates=violates)
+    urn = cat.add(WEB_ACL, purpose, edit(baseline, change), outputs={"arn": acl_arn}, violates=violates)
     if logged:
         destination = arn("logs", f"log-group:aws-waf-logs-{physical(purpose)}")
         cat.add(
@@ -812,7 +944,7 @@ def stream_mapping(
         "functionResponseTypes": ["ReportBatchItemFailures"],
         "destinationConfig": {"onFailure": {"destinationArn": DLQ_ARN}},
     }
-    props = _edit(baseline, change)
+    props = edit(baseline, change)
     deps = {
         "eventSourceArn": [urn_of(STREAM, "clicks")],
         "functionName": [urn_of(FUNCTION, "stream-consumer")],
@@ -852,7 +984,7 @@ def task_definition(
         "memory": "512",
         "executionRoleArn": TASK_ROLE_ARN,
         "taskRoleArn": TASK_ROLE_ARN,
-        "containerDefinitions": json.dumps([_edit(baseline, container)]),
+        "containerDefinitions": json.dumps([edit(baseline, container)]),
     }
     return cat.add(TASK_DEFINITION, purpose, props, violates=violates)
 
@@ -874,13 +1006,13 @@ def ecs_service(
             "assignPublicIp": False,
         },
     }
-    return cat.add(ECS_SERVICE, purpose, _edit(baseline, change), violates=violates)
+    return cat.add(ECS_SERVICE, purpose, edit(baseline, change), violates=violates)
 
 
-# -- the catalog, family by family ------------------------------------------------------------
+# -- the shared resources every family's cases reference ----------------------------------------
 
 
-def _shared(cat: Catalog) -> None:
+def shared(cat: Catalog) -> None:
     """Compliant resources the violators reference."""
     kms_key(cat, "data")
     bucket(cat, "logs", without=["logging"])  # the log target: exempt from its own access logs
@@ -890,10 +1022,19 @@ def _shared(cat: Catalog) -> None:
     web_acl(cat, "api")
     web_acl(cat, "edge", scope="CLOUDFRONT")
     # Lambda@Edge cannot run in a VPC: referenced by every distribution, so lambda-in-vpc skips it.
+    # It is published (CloudFront associates version 1) and created by an us-east-1 provider.
+    cat.add("pulumi:providers:aws", "us-east-1", {"region": "us-east-1"})
     function(
         cat,
         "edge-auth",
-        change={"runtime": "nodejs22.x", "handler": "index.handler", "vpcConfig": None, "environment": None},
+        change={
+            "runtime": "nodejs22.x",
+            "handler": "index.handler",
+            "vpcConfig": None,
+            "environment": None,
+            "publish": True,
+        },
+        provider=EDGE_PROVIDER,
     )
     vpc(cat, "main")
     cat.add(
@@ -937,719 +1078,3 @@ def _shared(cat: Catalog) -> None:
         {"name": physical("app"), "port": 8080, "protocol": "HTTP", "targetType": "ip", "vpcId": VPC_ID},
         deps={"vpcId": [MAIN_VPC_URN]},
     )
-
-
-def _iam(cat: Catalog) -> None:
-    # Controls: a service trust policy, scoped actions, and an unscopable action on Resource "*".
-    cat.add(
-        ROLE,
-        "app-task",
-        {
-            "name": physical("app-task"),
-            "assumeRolePolicy": document(
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ),
-        },
-    )
-    scoped = document(
-        {
-            "Sid": "Orders",
-            "Effect": "Allow",
-            "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
-            "Resource": arn("dynamodb", f"table/{physical('orders')}"),
-        },
-        {"Sid": "Traces", "Effect": "Allow", "Action": "xray:PutTraceSegments", "Resource": "*"},
-    )
-    cat.add(
-        ROLE_POLICY,
-        "app-task-data",
-        {"name": physical("app-task-data"), "role": physical("app-task"), "policy": scoped},
-    )
-
-    # iam-no-wildcard-actions: s3:* on the assets bucket
-    cat.add(
-        ROLE_POLICY,
-        "wildcard-action",
-        {
-            "name": physical("wildcard-action"),
-            "role": physical("app-task"),
-            "policy": document(
-                {
-                    "Sid": "Assets",
-                    "Effect": "Allow",
-                    "Action": "s3:*",
-                    "Resource": [s3_arn(physical("assets")), f"{s3_arn(physical('assets'))}/*"],
-                }
-            ),
-        },
-        violates=["iam-no-wildcard-actions"],
-    )
-    # iam-no-wildcard-resources: scopable DynamoDB actions on Resource "*"
-    cat.add(
-        ROLE_POLICY,
-        "wildcard-resource",
-        {
-            "name": physical("wildcard-resource"),
-            "role": physical("app-task"),
-            "policy": document(
-                {"Sid": "Orders", "Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": "*"}
-            ),
-        },
-        violates=["iam-no-wildcard-resources"],
-    )
-    # iam-no-wildcard-principals: a trust policy open to AWS "*", and a public Lambda permission
-    cat.add(
-        ROLE,
-        "open-trust",
-        {
-            "name": physical("open-trust"),
-            "assumeRolePolicy": document(
-                {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
-            ),
-        },
-        violates=["iam-no-wildcard-principals"],
-    )
-    cat.add(
-        PERMISSION,
-        "public-invoke",
-        {"action": "lambda:InvokeFunction", "function": physical("worker"), "principal": "*"},
-        violates=["iam-no-wildcard-principals"],
-    )
-    # iam-no-aws-managed-policies: AdministratorAccess attached to the task role
-    cat.add(
-        ATTACHMENT,
-        "admin",
-        {"role": physical("app-task"), "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
-        violates=["iam-no-aws-managed-policies"],
-    )
-
-
-def _encryption_at_rest(cat: Catalog) -> None:
-    # encryption-at-rest-s3: no BucketServerSideEncryptionConfiguration
-    bucket(cat, "no-sse", without=["sse"], violates=["encryption-at-rest-s3"])
-    # control: the deprecated inline configuration counts too
-    inline = {
-        "serverSideEncryptionConfiguration": {
-            "rule": {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
-        }
-    }
-    bucket(cat, "inline-sse", change=inline, without=["sse"])
-    # encryption-at-rest-dynamodb: the AWS owned key
-    table(
-        cat,
-        "owned-key",
-        change={"serverSideEncryption.enabled": False},
-        violates=["encryption-at-rest-dynamodb"],
-    )
-    # encryption-at-rest-kinesis: encryptionType NONE
-    stream(
-        cat,
-        "plain-stream",
-        change={"encryptionType": "NONE", "kmsKeyId": None},
-        violates=["encryption-at-rest-kinesis"],
-    )
-    # encryption-at-rest-sqs: SSE-SQS explicitly off, no KMS key
-    queue(
-        cat, "unencrypted-queue", change={"sqsManagedSseEnabled": False}, violates=["encryption-at-rest-sqs"]
-    )
-    # encryption-at-rest-sns: no kmsMasterKeyId
-    topic(cat, "plain-topic", change={"kmsMasterKeyId": None}, violates=["encryption-at-rest-sns"])
-    # encryption-at-rest-sns-alarm-key: an alarm publishes to a topic under alias/aws/sns
-    alarm_topic = topic(cat, "alarm-topic", change={"kmsMasterKeyId": "alias/aws/sns"})
-    cat.expect(
-        "encryption-at-rest-sns-alarm-key", alarm_topic, "receives notifications from CloudWatch alarms"
-    )
-    alerts = topic(cat, "alerts")  # control: the alarm topic under the CMK
-    for logical, target in (("errors", alarm_topic), ("throttles", alerts)):
-        target_arn = arn("sns", physical(target.rsplit("::", 1)[1]))
-        cat.add(
-            ALARM,
-            logical,
-            {
-                "name": physical(logical),
-                "namespace": "AWS/Lambda",
-                "metricName": logical.capitalize(),
-                "statistic": "Sum",
-                "period": 60,
-                "evaluationPeriods": 1,
-                "threshold": 1,
-                "comparisonOperator": "GreaterThanOrEqualToThreshold",
-                "alarmActions": [target_arn],
-                "okActions": [target_arn],
-            },
-            deps={"alarmActions": [target], "okActions": [target]},
-        )
-    # encryption-at-rest-rds: storageEncrypted false
-    db_cluster(
-        cat,
-        "plain-db",
-        change={"storageEncrypted": False, "kmsKeyId": None},
-        violates=["encryption-at-rest-rds"],
-    )
-    # encryption-at-rest-log-groups: no kmsKeyId
-    log_group(
-        cat,
-        "no-key-logs",
-        f"/webstack/{physical('no-key')}",
-        change={"kmsKeyId": None},
-        violates=["encryption-at-rest-log-groups"],
-    )
-    # encryption-at-rest-secrets-manager (advisory): the AWS managed aws/secretsmanager key
-    secret(
-        cat, "default-key-secret", change={"kmsKeyId": None}, violates=["encryption-at-rest-secrets-manager"]
-    )
-    # encryption-at-rest-ecr (advisory): AES256
-    repository(
-        cat,
-        "aes-repo",
-        change={"encryptionConfigurations": [{"encryptionType": "AES256"}]},
-        violates=["encryption-at-rest-ecr"],
-    )
-    # encryption-at-rest-ssm-secure-string: a password stored as a plain String
-    cat.add(
-        PARAMETER,
-        "db-password",
-        {"name": f"/webstack/{physical('db-password')}", "type": "String", "value": "hunter2"},
-        violates=["encryption-at-rest-ssm-secure-string"],
-    )
-    # control: a parameter that holds no secret may be a String
-    cat.add(
-        PARAMETER,
-        "api-url",
-        {"name": f"/webstack/{physical('api-url')}", "type": "String", "value": "https://api.example.com"},
-    )
-    # encryption-at-rest-kms-rotation: rotation off
-    kms_key(
-        cat, "static-key", change={"enableKeyRotation": False}, violates=["encryption-at-rest-kms-rotation"]
-    )
-    # encryption-at-rest-ebs: an unencrypted volume and an unencrypted launch-template device
-    cat.add(
-        EBS_VOLUME,
-        "scratch",
-        {"availabilityZone": f"{REGION}a", "size": 8, "type": "gp3", "encrypted": False},
-        violates=["encryption-at-rest-ebs"],
-    )
-    cat.add(
-        LAUNCH_TEMPLATE,
-        "bastion",
-        {
-            "imageId": "ami-0123456789abcdef0",
-            "instanceType": "t4g.micro",
-            "blockDeviceMappings": [
-                {"deviceName": "/dev/xvda", "ebs": {"volumeSize": 8, "encrypted": "false"}}
-            ],
-        },
-        violates=["encryption-at-rest-ebs"],
-    )
-
-
-def _encryption_in_transit(cat: Catalog) -> None:
-    # encryption-in-transit-s3: the bucket policy grants CloudFront but denies no plain HTTP
-    name = physical("plain-http")
-    reads = document(service_allow("cloudfront", "s3:GetObject", f"{s3_arn(name)}/*"))
-    urns = bucket(cat, "plain-http", companions={"tls": {"policy": reads}})
-    cat.expect("encryption-in-transit-s3", urns["bucket"], "has a policy that does not deny s3:*")
-    # encryption-in-transit-sns: the topic policy lets EventBridge publish, denies no plain HTTP
-    open_topic = topic(
-        cat,
-        "open-topic",
-        topic_policy=document(service_allow("events", "sns:Publish", arn("sns", physical("open-topic")))),
-    )
-    cat.expect("encryption-in-transit-sns", open_topic, "has a policy that does not deny sns:Publish")
-    # encryption-in-transit-sqs: the queue policy lets SNS send, denies no plain HTTP
-    open_queue = queue(
-        cat,
-        "open-queue",
-        queue_policy=document(service_allow("sns", "sqs:SendMessage", arn("sqs", physical("open-queue")))),
-    )
-    cat.expect("encryption-in-transit-sqs", open_queue, "has a policy that does not deny sqs:*")
-    # encryption-in-transit-cloudfront-viewer: the default behaviour allows plain HTTP viewers
-    distribution(
-        cat,
-        "http-viewer",
-        change={"defaultCacheBehavior.viewerProtocolPolicy": "allow-all"},
-        violates=["encryption-in-transit-cloudfront-viewer"],
-    )
-    # encryption-in-transit-cloudfront-origins: http-only to a hostname that can serve HTTPS
-    distribution(
-        cat,
-        "http-origin",
-        change={
-            "origins.1.domainName": "api.example.com",
-            "origins.1.customOriginConfig.originProtocolPolicy": "http-only",
-        },
-        violates=["encryption-in-transit-cloudfront-origins"],
-    )
-    # Load balancer "web" (compliant) with its HTTPS and redirecting HTTP listeners.
-    load_balancer(cat, "web")
-    web_lb = urn_of(LOAD_BALANCER, "web")
-    lb_arn = arn("elasticloadbalancing", f"loadbalancer/app/{physical('web')}/0123456789abcdef")
-    forward = [{"type": "forward", "targetGroupArn": TARGET_GROUP_ARN}]
-    https = {
-        "loadBalancerArn": lb_arn,
-        "port": 443,
-        "protocol": "HTTPS",
-        "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-        "certificateArn": CERTIFICATE_ARN,
-        "defaultActions": forward,
-    }
-    on_lb = {"loadBalancerArn": [web_lb]}
-    https_urn = cat.add(LISTENER, "web-https", https, deps=on_lb, outputs={"arn": f"{lb_arn}/https"})
-    redirect = {
-        "type": "redirect",
-        "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"},
-    }
-    http = {"loadBalancerArn": lb_arn, "port": 80, "protocol": "HTTP", "defaultActions": [redirect]}
-    http_urn = cat.add(LISTENER, "web-http", http, deps=on_lb, outputs={"arn": f"{lb_arn}/http"})
-    # encryption-in-transit-alb-listeners: an HTTPS listener whose policy accepts TLS 1.0
-    cat.add(
-        LISTENER,
-        "web-legacy-tls",
-        {**https, "port": 8443, "sslPolicy": "ELBSecurityPolicy-2016-08"},
-        deps=on_lb,
-        violates=["encryption-in-transit-alb-listeners"],
-    )
-    api_path = [{"pathPattern": {"values": ["/api/*"]}}]
-    # control: a forwarding rule on the HTTPS listener
-    cat.add(
-        LISTENER_RULE,
-        "api-over-https",
-        {"listenerArn": f"{lb_arn}/https", "priority": 10, "actions": forward, "conditions": api_path},
-        deps={"listenerArn": [https_urn]},
-    )
-    # encryption-in-transit-alb-listener-rules: a forwarding rule on the plain HTTP listener
-    rule = cat.add(
-        LISTENER_RULE,
-        "api-over-http",
-        {"listenerArn": f"{lb_arn}/http", "priority": 10, "actions": forward, "conditions": api_path},
-        deps={"listenerArn": [http_urn]},
-    )
-    cat.expect(
-        "encryption-in-transit-alb-listener-rules", rule, "is a rule of the plain HTTP listener web-http"
-    )
-    # encryption-in-transit-rds-proxy: requireTls false
-    cat.add(
-        DB_PROXY,
-        "catalog-proxy",
-        {
-            "name": physical("catalog-proxy"),
-            "engineFamily": "POSTGRESQL",
-            "requireTls": False,
-            "roleArn": TASK_ROLE_ARN,
-            "vpcSubnetIds": PRIVATE_SUBNETS,
-            "auths": [
-                {
-                    "authScheme": "SECRETS",
-                    "iamAuth": "REQUIRED",
-                    "secretArn": arn("secretsmanager", "secret:db"),
-                }
-            ],
-        },
-        violates=["encryption-in-transit-rds-proxy"],
-    )
-
-
-def _naming(cat: Catalog) -> None:
-    # naming-suffix: a name without the suffix, and an IAM policy left to auto-naming
-    cat.add(
-        DASHBOARD,
-        "ops",
-        {"dashboardName": "ops", "dashboardBody": json.dumps({"widgets": []})},
-        violates=["naming-suffix"],
-    )
-    scoped = document(
-        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": arn("sqs", physical("jobs"))}
-    )
-    cat.add(IAM_POLICY, "auto-named", {"policy": scoped}, violates=["naming-suffix"])
-
-
-def _destroyability(cat: Catalog) -> None:
-    body = json.dumps({"widgets": []})
-    # destroy-no-protect: the protect resource option
-    cat.add(
-        DASHBOARD,
-        "protected",
-        {"dashboardName": physical("protected"), "dashboardBody": body},
-        options={"protect": True},
-        violates=["destroy-no-protect"],
-    )
-    # no-retain-on-delete (the plan's own check): the retainOnDelete resource option
-    cat.add(
-        DASHBOARD,
-        "retained",
-        {"dashboardName": physical("retained"), "dashboardBody": body},
-        options={"retainOnDelete": True},
-        violates=[RETAIN_POLICY],
-    )
-    # destroy-no-deletion-protection: DynamoDB deletion protection on
-    table(
-        cat,
-        "guarded",
-        change={"deletionProtectionEnabled": True},
-        violates=["destroy-no-deletion-protection"],
-    )
-    # destroy-skip-final-snapshot: the cluster would take a final snapshot
-    db_cluster(
-        cat, "snapshotting-db", change={"skipFinalSnapshot": False}, violates=["destroy-skip-final-snapshot"]
-    )
-    # destroy-force-delete: a bucket, a repository and a service that refuse deletion while not empty
-    bucket(cat, "kept-objects", change={"forceDestroy": False}, violates=["destroy-force-delete"])
-    repository(cat, "kept-images", change={"forceDelete": False}, violates=["destroy-force-delete"])
-    ecs_service(cat, "draining", change={"forceDelete": False}, violates=["destroy-force-delete"])
-    # destroy-no-recovery-window: the 30-day default recovery window
-    secret(
-        cat, "reserved-secret", change={"recoveryWindowInDays": 30}, violates=["destroy-no-recovery-window"]
-    )
-    # destroy-kms-deletion-window: the 30-day default window
-    kms_key(
-        cat, "slow-delete-key", change={"deletionWindowInDays": 30}, violates=["destroy-kms-deletion-window"]
-    )
-    # destroy-no-skip-destroy: skipDestroy on a function and a log group
-    function(cat, "kept-fn", change={"skipDestroy": True}, violates=["destroy-no-skip-destroy"])
-    log_group(
-        cat,
-        "kept-logs",
-        f"/webstack/{physical('kept')}",
-        change={"skipDestroy": True},
-        violates=["destroy-no-skip-destroy"],
-    )
-    # destroy-cloudfront-no-retain: the distribution's own retainOnDelete property
-    distribution(
-        cat, "retained-cdn", change={"retainOnDelete": True}, violates=["destroy-cloudfront-no-retain"]
-    )
-    # destroy-kinesis-consumer-deletion: consumers would block the stream's deletion
-    stream(
-        cat,
-        "consumer-stream",
-        change={"enforceConsumerDeletion": False},
-        violates=["destroy-kinesis-consumer-deletion"],
-    )
-
-
-def _public_access(cat: Catalog) -> None:
-    # public-access-s3-block: restrictPublicBuckets off (reported on the access block)
-    urns = bucket(cat, "half-blocked", companions={"block": {"restrictPublicBuckets": False}})
-    cat.expect("public-access-s3-block", urns["block"], "leaves restrictPublicBuckets off")
-    # public-access-s3-ownership: ObjectWriter keeps ACLs enabled
-    urns = bucket(cat, "acl-enabled", companions={"ownership": {"rule.objectOwnership": "ObjectWriter"}})
-    cat.expect("public-access-s3-ownership", urns["ownership"])
-    # public-access-cloudfront-oac: the S3 origin reads through a legacy OAI
-    distribution(
-        cat,
-        "oai",
-        change={
-            "origins.0.originAccessControlId": None,
-            "origins.0.s3OriginConfig": {
-                "originAccessIdentity": "origin-access-identity/cloudfront/E1OAIEXAMPLE"
-            },
-        },
-        violates=["public-access-cloudfront-oac"],
-    )
-    # public-access-s3-website-hosting: website hosting on a bucket that blocks public access
-    urns = bucket(cat, "website")
-    website = cat.add(
-        WEBSITE,
-        "website-config",
-        {"bucket": physical("website"), "indexDocument": {"suffix": "index.html"}},
-        deps={"bucket": [urns["bucket"]]},
-    )
-    cat.expect("public-access-s3-website-hosting", website, "configures static website hosting")
-    # public-access-rds: a publicly accessible Aurora instance
-    cat.add(
-        DB_CLUSTER_INSTANCE,
-        "public-db-1",
-        {
-            "identifier": physical("public-db-1"),
-            "clusterIdentifier": physical("catalog"),
-            "instanceClass": "db.serverless",
-            "engine": "aurora-postgresql",
-            "publiclyAccessible": True,
-        },
-        violates=["public-access-rds"],
-    )
-    # public-access-ecs-public-ip: tasks get public IPs
-    ecs_service(
-        cat,
-        "public-ip",
-        change={"networkConfiguration.assignPublicIp": True},
-        violates=["public-access-ecs-public-ip"],
-    )
-
-
-def _network_exposure(cat: Catalog) -> None:
-    # network-no-open-ingress: SSH open to the internet inline, and Postgres through a standalone rule
-    cat.add(
-        SECURITY_GROUP,
-        "ssh-open",
-        {
-            "name": physical("ssh-open"),
-            "vpcId": VPC_ID,
-            "description": "ssh",
-            "ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}],
-        },
-        deps={"vpcId": [MAIN_VPC_URN]},
-        violates=["network-no-open-ingress"],
-    )
-    cat.add(
-        INGRESS_RULE,
-        "postgres-open",
-        {
-            "securityGroupId": APP_SG_ID,
-            "ipProtocol": "tcp",
-            "fromPort": 5432,
-            "toPort": 5432,
-            "cidrIpv4": "0.0.0.0/0",
-        },
-        deps={"securityGroupId": [APP_SG_URN]},
-        violates=["network-no-open-ingress"],
-    )
-    # network-default-sg-closed: a VPC whose default security group is not adopted
-    unadopted = vpc(cat, "unadopted", without=["default-sg"])
-    cat.expect("network-default-sg-closed", unadopted, "keeps its default security group")
-    # network-lambda-in-vpc: a regional function outside any VPC
-    function(cat, "outside-vpc", change={"vpcConfig": None}, violates=["network-lambda-in-vpc"])
-    # network-subnet-no-public-ip: public IPs on launch
-    cat.add(
-        SUBNET,
-        "public-a",
-        {
-            "vpcId": VPC_ID,
-            "cidrBlock": "10.0.101.0/24",
-            "availabilityZone": f"{REGION}a",
-            "mapPublicIpOnLaunch": True,
-        },
-        deps={"vpcId": [MAIN_VPC_URN]},
-        violates=["network-subnet-no-public-ip"],
-    )
-
-
-def _logging(cat: Catalog) -> None:
-    stage(cat, "v1")  # control: access logs, execution logs and a web ACL
-    # logging-api-stage-access-logs: no accessLogSettings
-    stage(
-        cat, "no-access-logs", change={"accessLogSettings": None}, violates=["logging-api-stage-access-logs"]
-    )
-    # logging-api-execution-logs: MethodSettings with logging OFF
-    quiet = stage(cat, "quiet", method_settings={"settings.loggingLevel": "OFF"})
-    cat.expect("logging-api-execution-logs", quiet, "has no execution logs")
-    # logging-alb-access-logs: no access logs
-    load_balancer(cat, "unlogged-alb", change={"accessLogs": None}, violates=["logging-alb-access-logs"])
-    # logging-vpc-flow-logs: no flow log
-    unlogged = vpc(cat, "unlogged", without=["flow-log"])
-    cat.expect("logging-vpc-flow-logs", unlogged, "has no flow log")
-    # logging-log-group-retention: logs kept forever
-    log_group(
-        cat,
-        "forever-logs",
-        f"/webstack/{physical('forever')}",
-        change={"retentionInDays": None},
-        violates=["logging-log-group-retention"],
-    )
-    # logging-waf-web-acl: no logging configuration
-    web_acl(cat, "unlogged-acl", logged=False, violates=["logging-waf-web-acl"])
-    # logging-cloudfront: no loggingConfig and no log delivery source
-    distribution(cat, "unlogged-cdn", change={"loggingConfig": None}, violates=["logging-cloudfront"])
-    # control: v2 logging, a LogDeliverySource computed from the distribution
-    v2 = distribution(cat, "v2-logged-cdn", change={"loggingConfig": None})
-    cat.add(
-        LOG_DELIVERY_SOURCE,
-        "cdn-access",
-        {
-            "name": physical("cdn-access"),
-            "logType": "ACCESS_LOGS",
-            "resourceArn": f"arn:aws:cloudfront::{ACCOUNT}:distribution/EV2",
-        },
-        deps={"resourceArn": [v2]},
-    )
-    # logging-s3-access-logs: no BucketLogging (and not itself a log target)
-    bucket(cat, "unlogged-bucket", without=["logging"], violates=["logging-s3-access-logs"])
-    # logging-ecs-container-insights: no containerInsights setting
-    cat.add(
-        ECS_CLUSTER,
-        "app",
-        {"name": physical("app"), "settings": [{"name": "containerInsights", "value": "enabled"}]},
-    )
-    cat.add(ECS_CLUSTER, "dark", {"name": physical("dark")}, violates=["logging-ecs-container-insights"])
-    # logging-ecs-container-logs: a container without logConfiguration
-    task_definition(cat, "app")  # control
-    task_definition(
-        cat, "unlogged-task", container={"logConfiguration": None}, violates=["logging-ecs-container-logs"]
-    )
-
-
-def _waf(cat: Catalog) -> None:
-    # waf-cloudfront: no webAclId
-    distribution(cat, "unprotected-cdn", change={"webAclId": None}, violates=["waf-cloudfront"])
-    # waf-api-stage: no WebAclAssociation
-    stage(cat, "unprotected-stage", without=["waf"], violates=["waf-api-stage"])
-    # waf-alb: no WebAclAssociation
-    load_balancer(cat, "unprotected-alb", without=["waf"], violates=["waf-alb"])
-    # waf-managed-rule-group: a rate-based rule only, no AWS managed rule group
-    rate_only = [
-        {
-            "name": "per-ip",
-            "priority": 1,
-            "action": {"block": {}},
-            "statement": {"rateBasedStatement": {"limit": 1000, "aggregateKeyType": "IP"}},
-            "visibilityConfig": {
-                "cloudwatchMetricsEnabled": True,
-                "sampledRequestsEnabled": True,
-                "metricName": "per-ip",
-            },
-        }
-    ]
-    web_acl(cat, "rate-only", change={"rules": rate_only}, violates=["waf-managed-rule-group"])
-
-
-def _backups(cat: Catalog) -> None:
-    table(cat, "orders")  # control
-    # backups-dynamodb-pitr: no point-in-time recovery
-    table(cat, "no-pitr", change={"pointInTimeRecovery": None}, violates=["backups-dynamodb-pitr"])
-    # backups-rds-retention: automated backups off
-    db_cluster(cat, "unbacked-db", change={"backupRetentionPeriod": 0}, violates=["backups-rds-retention"])
-
-
-def _lifecycle(cat: Catalog) -> None:
-    bucket(cat, "assets")  # control
-    # lifecycle-s3-versioning: versioning suspended
-    urns = bucket(
-        cat, "suspended", companions={"versioning": {"versioningConfiguration.status": "Suspended"}}
-    )
-    cat.expect("lifecycle-s3-versioning", urns["bucket"], "versioning status is 'Suspended'")
-    # lifecycle-s3-lifecycle-rules: no BucketLifecycleConfiguration
-    bucket(cat, "no-lifecycle", without=["lifecycle"], violates=["lifecycle-s3-lifecycle-rules"])
-    repository(cat, "app")  # control
-    # lifecycle-ecr-scan-on-push: scanning off
-    repository(
-        cat,
-        "unscanned",
-        change={"imageScanningConfiguration.scanOnPush": False},
-        violates=["lifecycle-ecr-scan-on-push"],
-    )
-    # lifecycle-ecr-immutable-tags: tags can be overwritten
-    repository(
-        cat, "mutable", change={"imageTagMutability": "MUTABLE"}, violates=["lifecycle-ecr-immutable-tags"]
-    )
-    # lifecycle-ecr-lifecycle-policy: no LifecyclePolicy
-    repository(cat, "unexpired", lifecycle_policy=False, violates=["lifecycle-ecr-lifecycle-policy"])
-
-
-def _async_failures(cat: Catalog) -> None:
-    stream(cat, "clicks")
-    function(cat, "stream-consumer")
-    stream_mapping(cat, "clicks-consumer")  # control
-    # async-esm-on-failure-destination: no on-failure destination
-    stream_mapping(
-        cat,
-        "no-destination",
-        change={"destinationConfig": None},
-        violates=["async-esm-on-failure-destination"],
-    )
-    # async-esm-bisect-batch: no bisection
-    stream_mapping(
-        cat, "whole-batch", change={"bisectBatchOnFunctionError": False}, violates=["async-esm-bisect-batch"]
-    )
-    # async-esm-retry-limit: -1 retries until the record expires
-    stream_mapping(
-        cat, "unlimited-retries", change={"maximumRetryAttempts": -1}, violates=["async-esm-retry-limit"]
-    )
-    # async-esm-partial-batch-response: no ReportBatchItemFailures
-    stream_mapping(
-        cat,
-        "whole-batch-retry",
-        change={"functionResponseTypes": None},
-        violates=["async-esm-partial-batch-response"],
-    )
-    # async-sqs-redrive: a work queue without a dead-letter queue
-    queue(cat, "no-dlq", change={"redrivePolicy": None}, violates=["async-sqs-redrive"])
-    # async-sqs-visibility-timeout: 30 s visibility for a 30 s function (needs 180 s)
-    function(cat, "worker")
-    for purpose, visibility in (("jobs", 180), ("slow", 30)):
-        queue_urn = queue(cat, purpose, change={"visibilityTimeoutSeconds": visibility})
-        cat.add(
-            MAPPING,
-            f"{purpose}-worker",
-            {
-                "eventSourceArn": arn("sqs", physical(purpose)),
-                "functionName": arn("lambda", f"function:{physical('worker')}"),
-                "batchSize": 10,
-                "functionResponseTypes": ["ReportBatchItemFailures"],
-            },
-            deps={"eventSourceArn": [queue_urn], "functionName": [urn_of(FUNCTION, "worker")]},
-        )
-    cat.expect(
-        "async-sqs-visibility-timeout", urn_of(QUEUE, "slow"), "less than 6 x the 30 s timeout of worker"
-    )
-
-
-def _secrets(cat: Catalog) -> None:
-    secret(cat, "db")  # control
-    # secrets-rotation: the SecretRotation reports rotation disabled
-    static = secret(cat, "static-secret", rotation_enabled=False)
-    cat.expect("secrets-rotation", static, "never rotates")
-    # secrets-no-plaintext-env: a password in a Lambda variable and in a container's environment
-    leaky_env = {"environment.variables": {"TABLE_NAME": physical("orders"), "DB_PASSWORD": "hunter2"}}
-    function(cat, "leaky", change=leaky_env, violates=["secrets-no-plaintext-env"])
-    leaky_container = {"environment": [{"name": "API_TOKEN", "value": "tok-123"}]}
-    task_definition(cat, "leaky-task", container=leaky_container, violates=["secrets-no-plaintext-env"])
-
-
-def _runtime(cat: Catalog) -> None:
-    # runtime-supported-lambda-runtime: nodejs18.x (deprecated 2025-09-01)
-    function(
-        cat,
-        "legacy",
-        change={"runtime": "nodejs18.x", "handler": "index.handler"},
-        violates=["runtime-supported-lambda-runtime"],
-    )
-    ecs_service(cat, "app")  # control
-    # runtime-fargate-platform-latest: a pinned platform version
-    ecs_service(
-        cat, "pinned", change={"platformVersion": "1.3.0"}, violates=["runtime-fargate-platform-latest"]
-    )
-    # runtime-ecs-readonly-root: a writable root filesystem
-    task_definition(
-        cat, "writable", container={"readonlyRootFilesystem": False}, violates=["runtime-ecs-readonly-root"]
-    )
-    # runtime-ecs-non-privileged: a privileged container
-    task_definition(
-        cat, "privileged", container={"privileged": True}, violates=["runtime-ecs-non-privileged"]
-    )
-    # runtime-lambda-tg-no-stickiness: stickiness on a lambda target group
-    cat.add(
-        TARGET_GROUP,
-        "api-fn",
-        {
-            "name": physical("api-fn"),
-            "targetType": "lambda",
-            "stickiness": {"type": "lb_cookie", "enabled": True},
-        },
-        violates=["runtime-lambda-tg-no-stickiness"],
-    )
-
-
-def build_catalog() -> Catalog:
-    cat = Catalog()
-    for section in (
-        _shared,
-        _iam,
-        _encryption_at_rest,
-        _encryption_in_transit,
-        _naming,
-        _destroyability,
-        _public_access,
-        _network_exposure,
-        _logging,
-        _waf,
-        _backups,
-        _lifecycle,
-        _async_failures,
-        _secrets,
-        _runtime,
-    ):
-        section(cat)
-    return cat
