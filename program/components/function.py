@@ -67,11 +67,16 @@ class ZipCode:
     folder: str
     handler: str = "handler.handler"
     runtime: str = "python3.13"
+    # Files under lambdas/ shipped at the zip root beside the folder's (a module several share).
+    root_files: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         module = self.handler.rpartition(".")[0].replace(".", "/")
         if not (LAMBDAS_DIR / self.folder / f"{module}.py").is_file():
             raise ValueError(f"Function code {self.folder!r}: no lambdas/{self.folder}/{module}.py")
+        for extra in self.root_files:
+            if not (LAMBDAS_DIR / extra).is_file():
+                raise ValueError(f"Function code {self.folder!r}: no lambdas/{extra}")
 
 
 @dataclass(frozen=True)
@@ -124,24 +129,36 @@ def function_name(purpose: str, scope: Scope) -> str:
     return naming.function_name(purpose, scope.suffix)
 
 
-def code_files(code: str, lambdas_dir: Path = LAMBDAS_DIR) -> dict[str, Path]:
-    """What ships in the zip: lambdas/<code>/ at the root, lambdas/shared/ under shared/ (no caches)."""
+def code_files(code: str, lambdas_dir: Path = LAMBDAS_DIR, root_files: Sequence[str] = ()) -> dict[str, Path]:
+    """What ships in the zip: lambdas/<code>/ at the root, lambdas/shared/ under shared/ (no caches),
+    and each of ``root_files`` (paths under lambdas/) at the root by its file name."""
     files: dict[str, Path] = {}
     for root, prefix in ((lambdas_dir / SHARED_CODE, f"{SHARED_CODE}/"), (lambdas_dir / code, "")):
         for path in sorted(root.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
                 files[prefix + str(path.relative_to(root))] = path
+    for extra in root_files:
+        path = lambdas_dir / extra
+        if path.name in files:
+            raise ValueError(f"lambdas/{extra}: {path.name} is already in lambdas/{code}")
+        files[path.name] = path
     return files
 
 
-def code_archive(code: str) -> pulumi.AssetArchive:
+def code_archive(code: str, root_files: Sequence[str] = ()) -> pulumi.AssetArchive:
     """The function's zip, built from code_files (a FileArchive would ship local caches too)."""
-    return pulumi.AssetArchive({name: pulumi.FileAsset(str(path)) for name, path in code_files(code).items()})
+    return pulumi.AssetArchive(
+        {name: pulumi.FileAsset(str(path)) for name, path in code_files(code, root_files=root_files).items()}
+    )
 
 
 def _code_args(code: ZipCode | ImageCode) -> dict[str, Any]:
     if isinstance(code, ZipCode):
-        return {"runtime": code.runtime, "handler": code.handler, "code": code_archive(code.folder)}
+        return {
+            "runtime": code.runtime,
+            "handler": code.handler,
+            "code": code_archive(code.folder, code.root_files),
+        }
     image_config = None
     if code.command or code.entry_point or code.working_directory:
         image_config = aws.lambda_.FunctionImageConfigArgs(

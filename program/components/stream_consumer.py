@@ -79,6 +79,8 @@ class StreamConsumerArgs:
     memory_mb: int = 512
     timeout_s: int = 60
     reserved_concurrency: int | None = None
+    # The environment variable the code reads the DLQ's URL from, when it writes poison there itself.
+    dlq_env: str | None = None
 
 
 def key_use(action: str, key_arn: pulumi.Input[str], service: str, region: str, sid: str) -> dict[str, Any]:
@@ -153,7 +155,7 @@ class StreamConsumer(pulumi.ComponentResource):
                     ),
                     *args.statements,
                 ],
-                environment=args.environment,
+                environment={**args.environment, **({args.dlq_env: dlq.url} if args.dlq_env else {})},
                 vpc=args.vpc,
                 memory_mb=args.memory_mb,
                 timeout_s=args.timeout_s,
