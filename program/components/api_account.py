@@ -22,6 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from program import arns, iam_docs
+from program.components import renamed_from
 from program.scope import Scope
 
 # The inline equivalent of AmazonAPIGatewayPushToCloudWatchLogs. Every action but DescribeLogGroups
@@ -70,7 +71,13 @@ class ApiGatewayAccount(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, args: ApiGatewayAccountArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("webstack:api_account:ApiGatewayAccount", name, None, opts)
+        # The type this component had before issue 8: a live stack keeps its resources (no replace).
+        super().__init__(
+            "webstack:api_account:ApiGatewayAccount",
+            name,
+            None,
+            renamed_from("webstack:api:ApiGatewayAccount", opts),
+        )
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{name}-logging-role",

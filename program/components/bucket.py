@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from program import arns, iam_docs
+from program.components import renamed_from
 from program.scope import Scope
 
 
@@ -70,7 +71,10 @@ class PrivateBucket(pulumi.ComponentResource):
     """A private, encrypted, versioned bucket with a TLS-only policy."""
 
     def __init__(self, name: str, args: PrivateBucketArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("webstack:bucket:PrivateBucket", name, None, opts)
+        # The type this component had before issue 8: a live stack keeps its resources (no replace).
+        super().__init__(
+            "webstack:bucket:PrivateBucket", name, None, renamed_from("webstack:storage:PrivateBucket", opts)
+        )
         child = pulumi.ResourceOptions(parent=self)
         bucket_name = args.scope.bucket_name(args.purpose)
         # Known before deploy, so the bucket policy is too (and the pack can judge it in preview).

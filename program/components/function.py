@@ -23,6 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from program import arns, iam_docs, naming
+from program.components import renamed_from
 from program.components.firewall import Firewall, Rule
 from program.components.log_group import encrypted_log_group
 from program.scope import Scope
@@ -173,7 +174,10 @@ class Function(pulumi.ComponentResource):
     """A Lambda function and everything it alone owns."""
 
     def __init__(self, name: str, args: FunctionArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("webstack:function:Function", name, None, opts)
+        # The type this component had before issue 8: a live stack keeps its resources (no replace).
+        super().__init__(
+            "webstack:function:Function", name, None, renamed_from("webstack:compute:Function", opts)
+        )
         child = pulumi.ResourceOptions(parent=self)
         scope = args.scope
         physical = self._function_name = function_name(args.purpose, scope)

@@ -34,7 +34,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from program import alarms, arns, iam_docs
-from program.components import rest_routes
+from program.components import renamed_from, rest_routes
 from program.components.api_account import ApiGatewayAccount, ApiGatewayAccountArgs
 from program.components.function import Function, FunctionArgs, VpcPlacement, ZipCode, function_name
 from program.components.log_group import encrypted_log_group
@@ -93,7 +93,10 @@ class ItemsApi(pulumi.ComponentResource):
     """DynamoDB table + API Lambda + REST API (validation, JSON errors, logs, throttling) + regional WAF."""
 
     def __init__(self, name: str, args: ItemsApiArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("webstack:items_api:ItemsApi", name, None, opts)
+        # The type this component had before issue 8: a live stack keeps its resources (no replace).
+        super().__init__(
+            "webstack:items_api:ItemsApi", name, None, renamed_from("webstack:api:ServerlessApi", opts)
+        )
         self._name, self._args = name, args
         self._child = pulumi.ResourceOptions(parent=self)
         # The secret CloudFront sends and the API's WAF requires (001-R5). Rotate by replacing it.
