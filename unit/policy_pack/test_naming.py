@@ -420,3 +420,26 @@ def wire_cases(cat: base.Catalog) -> None:
     cat.add(base.IAM_POLICY, "auto-named", {"policy": scoped}, violates=["naming-suffix"])
     # naming-suffix: an event bus without the suffix
     cat.add(base.EVENT_BUS, "orders", {"name": "orders"}, violates=["naming-suffix"])
+    # the next blueprints' types: autoscaling (the target has no name), usage plans and API keys
+    service_id = f"service/{base.physical('media')}/{base.physical('media-web')}"
+    cat.add(
+        "aws:appautoscaling/target:Target",
+        "web-scaling",
+        {
+            "serviceNamespace": "ecs",
+            "resourceId": service_id,
+            "scalableDimension": "ecs:service:DesiredCount",
+            "minCapacity": 2,
+            "maxCapacity": 10,
+        },
+    )
+    scaling = {"policyType": "TargetTrackingScaling", "resourceId": service_id, "serviceNamespace": "ecs"}
+    cat.add("aws:appautoscaling/policy:Policy", "web-cpu", {"name": base.physical("web-cpu"), **scaling})
+    cat.add(
+        "aws:appautoscaling/policy:Policy",
+        "web-mem",
+        {"name": "web-mem", **scaling},
+        violates=["naming-suffix"],
+    )
+    cat.add("aws:apigateway/usagePlan:UsagePlan", "partners", {"name": base.physical("partners")})
+    cat.add("aws:apigateway/apiKey:ApiKey", "partner-a", {"name": "partner-a"}, violates=["naming-suffix"])
