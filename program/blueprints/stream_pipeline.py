@@ -317,6 +317,8 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
                     transitions=ARCHIVE_TRANSITIONS,
                     expire_days=ARCHIVE_EXPIRE_DAYS,
                 ),
+                # Old versions and abandoned multipart uploads anywhere in the bucket.
+                LifecycleRule("whole-bucket"),
             ),
             access_log_bucket=access_logs.name,
         ),
