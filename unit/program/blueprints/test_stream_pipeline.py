@@ -425,3 +425,16 @@ def test_003_R28_bad_config_is_one_line_naming_the_key(key: str, value: str, nee
 def test_003_R35_the_program_entry_point_is_main() -> None:
     assert (REPO_ROOT / "program" / "__main__.py").is_file()
     assert "main: program/" in (REPO_ROOT / "Pulumi.yaml").read_text()
+
+
+def test_pipeline_logs_use_the_shared_formatter_with_no_copy_left() -> None:
+    import sys
+
+    sys.path.insert(0, str(REPO_ROOT / "lambdas" / "pipeline"))
+    import pipeline_core  # type: ignore[import-not-found]
+    from shared import logs  # type: ignore[import-not-found]
+
+    assert pipeline_core.JsonFormatter is logs.JsonFormatter
+    assert pipeline_core.request_id is logs.REQUEST_ID
+    source = (REPO_ROOT / "lambdas" / "pipeline" / "pipeline_core.py").read_text()
+    assert "class JsonFormatter" not in source
