@@ -100,7 +100,11 @@ def test_003_R6_no_nat_private_subnets_gateway_and_interface_endpoints(graph: Gr
         for e in graph.by_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     }
     assert endpoints == {"s3": "Gateway", "dynamodb": "Gateway", "sqs": "Interface", "events": "Interface"}
-    private = {s.outputs["id"] for s in graph.by_type("aws:ec2/subnet:Subnet") if s.inputs["tags"]["Tier"] == "private"}
+    private = {
+        s.outputs["id"]
+        for s in graph.by_type("aws:ec2/subnet:Subnet")
+        if s.inputs["tags"]["Tier"] == "private"
+    }
     assert len(private) == 3
     for stage in STAGES:
         function = _fn(graph, stage)
@@ -131,13 +135,17 @@ def test_003_R7_least_privilege_each_stage_grants_only_its_contract(graph: Graph
         "dynamodb:UpdateItem",
         "events:PutEvents",
     }
-    assert grants["alert"]["events:PutEvents"] == {f"arn:aws:events:{region}:{account}:event-bus/thresholds-dev"}
+    assert grants["alert"]["events:PutEvents"] == {
+        f"arn:aws:events:{region}:{account}:event-bus/thresholds-dev"
+    }
     archive_objects = grants["archive"]["s3:PutObject"]
     assert archive_objects == {f"arn:aws:s3:::archive-{account}-dev/events/*"}
     validate = grants["validate"]
     assert validate["sqs:SendMessage"] == {f"{queue}validate-dlq-dev", f"{queue}enrich-dev"}
     assert validate["kinesis:GetRecords"] == {f"arn:aws:kinesis:{region}:{account}:stream/stream-dev"}
-    assert all(r.endswith("/consumer/validate-efo-dev:1767225600") for r in validate["kinesis:SubscribeToShard"])
+    assert all(
+        r.endswith("/consumer/validate-efo-dev:1767225600") for r in validate["kinesis:SubscribeToShard"]
+    )
     everything = [r for stage in STAGES for resources in grants[stage].values() for r in resources]
     assert "*" not in everything
 
@@ -166,7 +174,9 @@ def test_003_R8_a_config_key_lowers_capacity_for_ephemeral_stacks() -> None:
 
 
 def test_003_R12_archive_bucket_sse_transitions_and_expiry(graph: Graph) -> None:
-    lifecycle = graph.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "archive-lifecycle")
+    lifecycle = graph.one(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "archive-lifecycle"
+    )
     rules = {rule["id"]: rule for rule in lifecycle.inputs["rules"]}
     events = rules["archive-events"]
     assert events["filter"] == {"prefix": "events/"}
@@ -176,7 +186,8 @@ def test_003_R12_archive_bucket_sse_transitions_and_expiry(graph: Graph) -> None
     ]
     assert events["expiration"] == {"days": 365}
     sse = graph.one(
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "archive-sse"
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "archive-sse",
     )
     assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
 
@@ -309,7 +320,9 @@ def test_003_R31_every_named_resource_carries_the_suffix(graph: Graph) -> None:
             assert name.endswith("-dev") or name.startswith("/aws/lambda/"), resource.urn
 
 
-def test_003_R32_dashboard_graphs_iterator_age_errors_throttles_concurrency_capacity_dlqs(graph: Graph) -> None:
+def test_003_R32_dashboard_graphs_iterator_age_errors_throttles_concurrency_capacity_dlqs(
+    graph: Graph,
+) -> None:
     body = graph.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"]
     metrics = {m[1] for w in json.loads(body)["widgets"] for m in w["properties"].get("metrics", [])}
     assert {
@@ -336,7 +349,10 @@ def test_003_R33_queues_sse_redrive_and_visibility_six_times_the_timeout(graph: 
         assert redrive == {"deadLetterTargetArn": dlq.outputs["arn"], "maxReceiveCount": 5}
         timeout = _fn(graph, stage).inputs["timeout"]
         mapping = graph.one(MAPPING, f"{stage}-mapping").inputs
-        assert queue.inputs["visibilityTimeoutSeconds"] >= 6 * timeout + mapping["maximumBatchingWindowInSeconds"]
+        assert (
+            queue.inputs["visibilityTimeoutSeconds"]
+            >= 6 * timeout + mapping["maximumBatchingWindowInSeconds"]
+        )
         assert mapping["functionResponseTypes"] == ["ReportBatchItemFailures"]
         assert mapping["batchSize"] <= 100
         assert dlq.inputs["messageRetentionSeconds"] == 1_209_600
@@ -361,7 +377,10 @@ def test_003_R33_stage_environment_is_the_code_contract(graph: Graph) -> None:
     assert env("archive")["ARCHIVE_BUCKET"] == "archive-123456789012-dev"
     assert env("alert")["EVENT_BUS_NAME"] == "thresholds-dev"
     assert int(env("alert")["ALERT_LEASE_SECONDS"]) > _fn(graph, "alert").inputs["timeout"]
-    assert int(env("alert")["ALERT_LEASE_SECONDS"]) < _queue(graph, "alert-dev").inputs["visibilityTimeoutSeconds"]
+    assert (
+        int(env("alert")["ALERT_LEASE_SECONDS"])
+        < _queue(graph, "alert-dev").inputs["visibilityTimeoutSeconds"]
+    )
 
 
 def test_003_R33_each_zip_holds_handler_and_pipeline_core_at_the_root(graph: Graph) -> None:
@@ -386,7 +405,9 @@ def test_003_R34_custom_bus_rule_with_retry_policy_and_dlq(graph: Graph) -> None
     assert target.inputs["retryPolicy"] == {"maximumRetryAttempts": 10, "maximumEventAgeInSeconds": 3600}
     dlq = _queue(graph, "thresholds-dlq-dev")
     assert target.inputs["deadLetterConfig"] == {"arn": dlq.outputs["arn"]}
-    policy = json.loads(graph.one("aws:sqs/queuePolicy:QueuePolicy", "thresholds-dlq-policy").inputs["policy"])
+    policy = json.loads(
+        graph.one("aws:sqs/queuePolicy:QueuePolicy", "thresholds-dlq-policy").inputs["policy"]
+    )
     (allow,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
     assert allow["Principal"] == {"Service": "events.amazonaws.com"}
     assert allow["Condition"]["ArnEquals"]["aws:SourceArn"] == (
