@@ -56,7 +56,8 @@ PARALLELIZATION = 10
 # The stages call SQS and EventBridge through the SDK (interface endpoints) and S3/DynamoDB
 # (gateway endpoints). No code calls Kinesis: validate's records come from its mapping, which
 # Lambda's pollers read outside the VPC, so no kinesis-streams endpoint is paid for (003-R6).
-INTERFACE_ENDPOINTS = ("sqs", "events")
+# Active tracing sends segments to X-Ray, which without NAT only its endpoint reaches.
+INTERFACE_ENDPOINTS = ("sqs", "events", "xray")
 HTTPS = 443
 ACCESS_LOG_DAYS = 90
 EVENT_SOURCE = "webstack.pipeline"
@@ -376,6 +377,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
                 queue=queue,
                 timeout_s=STAGE_TIMEOUT_S,
                 reserved_concurrency=reserved,
+                tracing=True,
             ),
             opts=base.opts,
         )
@@ -447,6 +449,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             timeout_s=VALIDATE_TIMEOUT_S,
             reserved_concurrency=reserved,
             dlq_env="DLQ_URL",
+            tracing=True,
         ),
         opts=base.opts,
     )

@@ -40,6 +40,9 @@ ENI_SCOPED_ACTIONS = (
 )
 # DescribeNetworkInterfaces takes no resource-level permission: Resource "*" (000-R20).
 ENI_DESCRIBE_ACTIONS = ("ec2:DescribeNetworkInterfaces",)
+# Active tracing: what AWSXRayDaemonWriteAccess grants the function to send segments; neither
+# action takes a resource-level permission (Service Authorization Reference), so Resource "*".
+XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ class FunctionArgs:
     alias: str | None = None
     provisioned_concurrency: int | None = None
     log_retention_days: int = 30
+    # X-Ray active tracing (CKV_AWS_50); in a VPC without NAT it needs the `xray` interface endpoint.
+    tracing: bool = False
 
     def __post_init__(self) -> None:
         if not 128 <= self.memory_mb <= 10_240:
@@ -239,6 +244,7 @@ class Function(pulumi.ComponentResource):
             replace_security_groups_on_destroy=True if vpc else None,
             replacement_security_group_ids=[vpc.replacement_security_group_id] if vpc else None,
             reserved_concurrent_executions=args.reserved_concurrency,
+            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active") if args.tracing else None,
             publish=True if args.alias else None,  # an alias needs a published version
             # The role's policy must exist before Lambda validates the ENI permissions (003-R19).
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*policies, self.log_group]),
@@ -274,6 +280,7 @@ class Function(pulumi.ComponentResource):
             iam_docs.statement(
                 LOG_ACTIONS, [log_group_arn, f"{log_group_arn}:log-stream:*"], sid="WriteOwnLogs"
             ),
+            *([iam_docs.statement(XRAY_ACTIONS, ["*"], sid="SendTraces")] if args.tracing else []),
             *args.statements,
         ]
 

@@ -70,6 +70,7 @@ class QueueStageArgs:
     reserved_concurrency: int | None = None
     # The environment variable the code reads its DLQ URL from.
     dlq_env: str = "DLQ_URL"
+    tracing: bool = False
 
 
 def visibility_timeout(timeout_s: int, batching_window_s: int) -> int:
@@ -155,6 +156,7 @@ class QueueStage(pulumi.ComponentResource):
                 memory_mb=args.memory_mb,
                 timeout_s=args.timeout_s,
                 reserved_concurrency=args.reserved_concurrency,
+                tracing=args.tracing,
             ),
             opts=child,
         )

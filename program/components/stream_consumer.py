@@ -81,6 +81,7 @@ class StreamConsumerArgs:
     reserved_concurrency: int | None = None
     # The environment variable the code reads the DLQ's URL from, when it writes poison there itself.
     dlq_env: str | None = None
+    tracing: bool = False
 
 
 def key_use(action: str, key_arn: pulumi.Input[str], service: str, region: str, sid: str) -> dict[str, Any]:
@@ -160,6 +161,7 @@ class StreamConsumer(pulumi.ComponentResource):
                 memory_mb=args.memory_mb,
                 timeout_s=args.timeout_s,
                 reserved_concurrency=args.reserved_concurrency,
+                tracing=args.tracing,
             ),
             opts=child,
         )

@@ -99,7 +99,13 @@ def test_003_R6_no_nat_private_subnets_gateway_and_interface_endpoints(graph: Gr
         e.inputs["serviceName"].rsplit(".", 1)[1]: e.inputs["vpcEndpointType"]
         for e in graph.by_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     }
-    assert endpoints == {"s3": "Gateway", "dynamodb": "Gateway", "sqs": "Interface", "events": "Interface"}
+    assert endpoints == {
+        "s3": "Gateway",
+        "dynamodb": "Gateway",
+        "sqs": "Interface",
+        "events": "Interface",
+        "xray": "Interface",
+    }
     private = {
         s.outputs["id"]
         for s in graph.by_type("aws:ec2/subnet:Subnet")
@@ -109,7 +115,8 @@ def test_003_R6_no_nat_private_subnets_gateway_and_interface_endpoints(graph: Gr
     for stage in STAGES:
         function = _fn(graph, stage)
         assert set(function.inputs["vpcConfig"]["subnetIds"]) == private
-        assert function.inputs["replaceSecurityGroupsOnDestroy"] is True
+        # Active tracing reaches X-Ray through its endpoint, not a NAT.
+        assert function.inputs["tracingConfig"] == {"mode": "Active"}
 
 
 def test_003_R7_least_privilege_each_stage_grants_only_its_contract(graph: Graph) -> None:
@@ -119,6 +126,9 @@ def test_003_R7_least_privilege_each_stage_grants_only_its_contract(graph: Graph
     grants = {stage: _grants(graph, stage) for stage in STAGES}
     for stage in STAGES:
         assert grants[stage].pop("logs:CreateLogStream") and grants[stage].pop("logs:PutLogEvents")
+        # X-Ray's two actions take no resource-level permission; nothing else is unscoped.
+        assert grants[stage].pop("xray:PutTraceSegments") == {"*"}
+        assert grants[stage].pop("xray:PutTelemetryRecords") == {"*"}
     assert grants["enrich"] == {
         "sqs:DeleteMessage": {f"{queue}enrich-dev"},
         "sqs:GetQueueAttributes": {f"{queue}enrich-dev"},
