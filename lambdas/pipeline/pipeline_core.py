@@ -1,7 +1,8 @@
 """What the five pipeline stages share: the event schema, exact JSON numbers, SQS fan-out, DLQ, logs.
 
 Deployed at the root of every stage's zip next to that stage's handler.py (see README.md), so a
-stage imports it as `pipeline_core`; its log formatter is lambdas/shared/logs.py (`shared/` in the zip). Nothing here talks to AWS at import time.
+stage imports it as `pipeline_core`; its log formatter is lambdas/shared/logs.py (`shared/` in
+the zip). Nothing here talks to AWS at import time.
 
 The numbers: JSON is parsed with `Decimal` for every number, never float, and written back with
 the exact decimal text, so `0.1` stays `0.1` from the Kinesis record to the DynamoDB sum and the

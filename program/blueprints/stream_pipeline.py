@@ -1,9 +1,9 @@
 """stream-pipeline (seed 003), us-east-1 over 3 AZs, VPC endpoints instead of NAT.
 
     producers -> Kinesis (10 shards, KMS) --EFO--> validate --SQS--> enrich --SQS--> aggregate --SQS--> alert
-                                                                      \\--SQS--> archive -> S3     |
-                                     DynamoDB (aggregates, markers) <- aggregate, alert            v
-                                                       EventBridge custom bus -> rule -> inbox queue (retries, DLQ)
+                                                                      \\--SQS--> archive -> S3      |
+        DynamoDB (aggregates, markers) <- aggregate, alert                                           v
+        EventBridge custom bus -> rule -> inbox queue (retries, DLQ) <----------------------- PutEvents
     each stage: reserved concurrency, private subnets, its own DLQ; alarms -> CMK topic; one dashboard
 
 The stage code is lambdas/pipeline/ (its README is the contract this module provides). The seed's
@@ -15,9 +15,10 @@ The stage code is lambdas/pipeline/ (its README is the contract this module prov
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -186,13 +187,17 @@ class NetworkView:
         }
 
 
+def _item(index: int) -> Callable[[Any], str]:
+    return lambda values: str(values[index])
+
+
 def referenced_network(ref: pulumi.StackReference, az_count: int) -> NetworkView:
     """The VPC of the stack ``ref`` names (003-R23); a missing output fails the update by name."""
     subnets = ref.require_output("privateSubnetIds")
     return NetworkView(
         vpc_id=ref.require_output("vpcId"),
         # One Output per AZ, so each subnet can be named in the ENI grant and the function's config.
-        private_subnet_ids=[subnets.apply(lambda ids, i=index: str(ids[i])) for index in range(az_count)],
+        private_subnet_ids=[subnets.apply(_item(index)) for index in range(az_count)],
         default_security_group_id=ref.require_output("defaultSecurityGroupId"),
         endpoint_security_group_id=ref.require_output("endpointSecurityGroupId"),
         prefix_list_ids={
