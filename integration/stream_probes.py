@@ -143,9 +143,11 @@ def fan_out_consumer_active(kinesis: Any, consumer_arn: str, budget_s: float = D
     """The validate stage's enhanced fan-out consumer is registered and ACTIVE (003-R4)."""
 
     def check() -> None:
-        status = kinesis.describe_stream_consumer(ConsumerARN=consumer_arn)["ConsumerDescription"][
-            "ConsumerStatus"
-        ]
+        try:
+            described = kinesis.describe_stream_consumer(ConsumerARN=consumer_arn)
+        except kinesis.exceptions.ResourceNotFoundException as error:
+            raise ProbeError(f"consumer {consumer_arn} is not registered") from error
+        status = described["ConsumerDescription"]["ConsumerStatus"]
         if status != "ACTIVE":
             raise ProbeError(f"consumer {consumer_arn} is {status}")
 

@@ -186,7 +186,7 @@ def test_003_R4_fan_out_consumer_active_and_a_missing_one_fails(stand_in: StandI
     kinesis = stand_in.clients["kinesis"]
     probes.fan_out_consumer_active(kinesis, stand_in.consumer_arn, BUDGET_S)
     bogus = f"{stand_in.stream_arn}/consumer/nobody:1"
-    with pytest.raises(Exception, match="nobody|ResourceNotFound|not found"):
+    with pytest.raises(ProbeError, match=r"consumer .*/consumer/nobody:1 is not registered"):
         probes.fan_out_consumer_active(kinesis, bogus, 1.0)
 
 
