@@ -48,6 +48,7 @@ def _queue(graph: Graph, name: str) -> CapturedResource:
 
 
 def test_003_R1_R2_R3_R27_ten_provisioned_shards_kms_retention_consumers_deleted(graph: Graph) -> None:
+    """003-R1, 003-R2, 003-R3, 003-R27."""
     stream = graph.one("aws:kinesis/stream:Stream", "stream")
     assert stream.inputs["shardCount"] == 10
     assert stream.inputs["streamModeDetails"] == {"streamMode": "PROVISIONED"}
@@ -161,6 +162,7 @@ def test_003_R7_least_privilege_each_stage_grants_only_its_contract(graph: Graph
 
 
 def test_003_R8_R9_R10_R11_table_capacity_gsi_sse_ttl_pitr(graph: Graph) -> None:
+    """003-R8, 003-R9, 003-R10, 003-R11, 003-R27 (no deletion protection)."""
     table = graph.one("aws:dynamodb/table:Table", "table")
     inputs = table.inputs
     assert inputs["billingMode"] == "PROVISIONED"
