@@ -471,3 +471,48 @@ def test_pipeline_logs_use_the_shared_formatter_with_no_copy_left() -> None:
     assert pipeline_core.request_id is logs.REQUEST_ID
     source = (REPO_ROOT / "lambdas" / "pipeline" / "pipeline_core.py").read_text()
     assert "class JsonFormatter" not in source
+
+
+def _creates_resources(node: Any) -> list[str]:
+    """``aws.<...>(...)`` / ``pulumi.StackReference(...)`` calls inside ``node``."""
+    import ast
+
+    found = []
+    for call in ast.walk(node):
+        if isinstance(call, ast.Call):
+            chain, func = [], call.func
+            while isinstance(func, ast.Attribute):
+                chain.append(func.attr)
+                func = func.value
+            if isinstance(func, ast.Name) and (func.id == "aws" or chain[-1:] == ["StackReference"]):
+                found.append(".".join([func.id, *reversed(chain)]))
+    return found
+
+
+def test_003_R13_no_resource_is_created_inside_apply() -> None:
+    """003-R13: apply() batches nothing, and resources made inside it are invisible to preview."""
+    import ast
+
+    offenders = []
+    for path in sorted((REPO_ROOT / "program").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        functions = {f.name: f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}
+        for call in ast.walk(tree):
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "apply"
+            ):
+                for arg in call.args:
+                    body = functions.get(arg.id) if isinstance(arg, ast.Name) else arg
+                    if body is not None and _creates_resources(body):
+                        offenders.append(f"{path.relative_to(REPO_ROOT)}:{call.lineno}")
+    assert offenders == []
+
+
+def test_003_R13_the_checker_finds_a_resource_made_inside_apply() -> None:
+    import ast
+
+    tree = ast.parse("out.apply(lambda name: aws.s3.Bucket(name))")
+    (call,) = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)]
+    assert _creates_resources(call) == ["aws.s3.Bucket"]
