@@ -400,6 +400,14 @@ INVOKES: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
         "name": a.get("name"),
         "maxEntries": 55,
     },
+    # Lambda's default "Concurrent executions" quota (Lambda guide, "Lambda quotas": 1,000).
+    "aws:servicequotas/getServiceQuota:getServiceQuota": lambda region, a: {
+        "id": f"{a.get('serviceCode')}/{a.get('quotaCode')}",
+        "serviceCode": a.get("serviceCode"),
+        "quotaCode": a.get("quotaCode"),
+        "value": 1000.0,
+        "defaultValue": 1000.0,
+    },
     "aws:cloudfront/getCachePolicy:getCachePolicy": lambda region, a: {
         "id": MANAGED_CACHE_POLICIES.get(str(a.get("name")), ""),
         "name": a.get("name"),

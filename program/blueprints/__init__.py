@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import pulumi
 
 from program import config as shared
-from program.blueprints import serverless_app
+from program.blueprints import serverless_app, stream_pipeline
 from program.config import BLUEPRINTS, ConfigError, Key, StackConfig
 
 
@@ -30,6 +30,7 @@ class Blueprint(Protocol):
 
 BUILT: dict[str, Blueprint] = {
     "serverless-app": serverless_app,
+    "stream-pipeline": stream_pipeline,
 }
 
 

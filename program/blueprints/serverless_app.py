@@ -45,7 +45,8 @@ from program.scope import EDGE_REGION, Scope
 KEYS = (Key("alertEmail", False, "an e-mail address for alarm notifications", "none"),)
 # The API Lambda writes to Kinesis through the SDK; with egress limited to VPC endpoints (000-R16)
 # it needs the kinesis-streams interface endpoint (001-R10).
-INTERFACE_ENDPOINTS = ("kinesis-streams",)
+# Egress is endpoints only: Kinesis for the API's events, X-Ray for the functions' active tracing.
+INTERFACE_ENDPOINTS = ("kinesis-streams", "xray")
 ACCESS_LOG_DAYS = 90
 API_PATH = "/api"
 HTTPS = 443
@@ -181,6 +182,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             # One concurrent batch per shard (parallelization factor 1); on-demand streams start at
             # 4 shards and grow with the write rate, this caps what a surge may take.
             reserved_concurrency=CONSUMER_RESERVED_CONCURRENCY,
+            tracing=True,
         ),
         opts=base.opts,
     )

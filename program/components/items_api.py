@@ -221,6 +221,7 @@ class ItemsApi(pulumi.ComponentResource):
                 memory_mb=args.function_memory_mb,
                 timeout_s=args.function_timeout_s,
                 reserved_concurrency=args.function_reserved_concurrency,
+                tracing=args.xray_tracing,
                 log_retention_days=args.log_retention_days,
             ),
             opts=self._child,
