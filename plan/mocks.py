@@ -334,6 +334,13 @@ class OfflineMocks(Mocks):
             if isinstance(inputs.get("region"), str):
                 self._provider_regions[provider_id] = inputs["region"]
             return provider_id, inputs
+        if args.typ == "pulumi:pulumi:StackReference":
+            # Another stack's outputs live in its state, which the offline plan cannot read: none
+            # are known, so a required output fails the program by name (exit 2), as it would on
+            # `pulumi up` against a stack that lacks it.
+            stack_name = str(inputs.get("name") or args.name)
+            self.warnings.append(f"StackReference {stack_name}: the offline plan cannot read its outputs")
+            return stack_name, {"name": stack_name, "outputs": {}, "secretOutputNames": []}
         if self.preview:
             # `pulumi preview` of a create: inputs known, id and computed outputs unknown.
             return "", inputs

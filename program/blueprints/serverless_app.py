@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pulumi
 
 from program import config
-from program.blueprints.common import platform
+from program.blueprints.common import functions_key, platform
 from program.components import cdn_functions
 from program.components.bucket import (
     LifecycleRule,
@@ -143,17 +143,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         opts=base.opts,
     )
 
-    # The functions' environment variables under a key of the stack's (CKV_AWS_173); each role may
-    # decrypt with it (function.py), through the key policy's IAM delegation.
-    functions_key = ServiceKey(
-        "functions",
-        ServiceKeyArgs(
-            purpose="functions",
-            scope=scope,
-            description=f"Lambda environment variables of webstack {stack.blueprint} ({scope.suffix})",
-        ),
-        opts=base.opts,
-    )
+    env_key = functions_key(base, scope)
 
     stream = Stream("streaming-stream", StreamArgs(scope=scope), opts=base.opts)
     results = PrivateBucket(
@@ -178,7 +168,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             vpc=placement("stream-consumer", "s3"),
             statements=results_writer_statements(scope.region, known_bucket_arn("results", scope)),
             environment={"RESULTS_BUCKET": results.name},
-            environment_kms_key_arn=functions_key.arn,
+            environment_kms_key_arn=env_key.arn,
             # One concurrent batch per shard (parallelization factor 1); on-demand streams start at
             # 4 shards and grow with the write rate, this caps what a surge may take.
             reserved_concurrency=CONSUMER_RESERVED_CONCURRENCY,
@@ -195,7 +185,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             log_kms_key_arn=base.logs_key.arn,
             stream_name=stream.name,
             stream_arn=stream.known_arn,
-            environment_kms_key_arn=functions_key.arn,
+            environment_kms_key_arn=env_key.arn,
             function_reserved_concurrency=API_RESERVED_CONCURRENCY,
         ),
         opts=base.opts,

@@ -25,7 +25,7 @@ import pulumi_aws as aws
 
 from program import arns, config, iam_docs, transforms
 from program.alarms import MetricRef
-from program.blueprints.common import Platform, platform
+from program.blueprints.common import Platform, functions_key, platform
 from program.components.bucket import (
     LifecycleRule,
     PrivateBucket,
@@ -362,6 +362,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
 
     reserved = settings.reserved_concurrency
     queue = QueueSpec(max_concurrency=reserved)
+    env_key = functions_key(base, scope)
 
     def stage(
         purpose: str,
@@ -379,6 +380,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
                 vpc=placement(purpose, gateways),
                 statements=statements,
                 environment={"LOG_LEVEL": "INFO", **env},
+                environment_kms_key_arn=env_key.arn,
                 queue=queue,
                 timeout_s=STAGE_TIMEOUT_S,
                 reserved_concurrency=reserved,
@@ -446,6 +448,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             vpc=placement("validate", []),
             statements=[sender_statement([enrich.queue_arn], "ForwardValid")],
             environment={"LOG_LEVEL": "INFO", "ENRICH_QUEUE_URL": enrich.queue_url},
+            environment_kms_key_arn=env_key.arn,
             mapping=MappingSpec(
                 parallelization_factor=PARALLELIZATION,
                 enhanced_fan_out=True,

@@ -266,7 +266,6 @@ class Function(pulumi.ComponentResource):
             replace_security_groups_on_destroy=True if vpc else None,
             replacement_security_group_ids=[vpc.replacement_security_group_id] if vpc else None,
             reserved_concurrent_executions=args.reserved_concurrency,
-            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active") if args.tracing else None,
             publish=True if args.alias else None,  # an alias needs a published version
             # The role's policy must exist before Lambda validates the ENI permissions (003-R19).
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*policies, self.log_group]),

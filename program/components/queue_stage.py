@@ -64,6 +64,7 @@ class QueueStageArgs:
     vpc: VpcPlacement | None
     statements: Sequence[dict[str, Any]] = field(default_factory=tuple)
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    environment_kms_key_arn: pulumi.Input[str] | None = None  # the function's environment CMK
     queue: QueueSpec = field(default_factory=QueueSpec)
     memory_mb: int = 512
     timeout_s: int = 30
@@ -152,6 +153,7 @@ class QueueStage(pulumi.ComponentResource):
                     *args.statements,
                 ],
                 environment={**args.environment, args.dlq_env: self.dlq.url},
+                environment_kms_key_arn=args.environment_kms_key_arn,
                 vpc=args.vpc,
                 memory_mb=args.memory_mb,
                 timeout_s=args.timeout_s,

@@ -121,17 +121,17 @@ def test_zip_function_defaults_logs_and_role(graph: Graph) -> None:
     assert own["Resource"] == [group, f"{group}:log-stream:*"]
 
 
-def test_functions_trace_actively_unless_told_not_to(graph: Graph) -> None:
+def test_functions_trace_actively_when_asked(graph: Graph) -> None:
     """CKV_AWS_50: active X-Ray, and the two writes it needs (no resource-level permission: "*")."""
-    assert graph.one(FUNCTION).inputs["tracingConfig"] == {"mode": "Active"}
-    traces = statements(graph, "fn-policy")["WriteTraces"]
+    assert "tracingConfig" not in graph.one(FUNCTION).inputs
+    assert "WriteTraces" not in statements(graph, "fn-policy")
+    traced = function_graph(vpc=False, tracing=True)
+    assert traced.one(FUNCTION).inputs["tracingConfig"] == {"mode": "Active"}
+    traces = statements(traced, "fn-policy")["WriteTraces"]
     assert (traces["Action"], traces["Resource"]) == (
         ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
         ["*"],
     )
-    untraced = function_graph(vpc=False, tracing=False)
-    assert "tracingConfig" not in untraced.one(FUNCTION).inputs
-    assert "WriteTraces" not in statements(untraced, "fn-policy")
 
 
 def test_environment_under_a_cmk_the_role_alone_may_decrypt() -> None:
