@@ -239,16 +239,15 @@ class ItemsApi(pulumi.ComponentResource):
             f"{name}-validator",
             rest_api=api.id,
             name=args.scope.name("body-and-parameters"),
-            validate_request_body=True,
-            validate_request_parameters=True,
+            **rest_routes.VALIDATOR,
             opts=self._child,
         )
         model = aws.apigateway.Model(
             f"{name}-body-model",
             rest_api=api.id,
             # Model names are alphanumeric only (no suffix possible) and local to this API.
-            name="Item",
-            content_type="application/json",
+            name=rest_routes.BODY_MODEL[0],
+            content_type=rest_routes.BODY_MODEL[1],
             schema=json.dumps(rest_routes.BODY_SCHEMA),
             opts=self._child,
         )
@@ -259,10 +258,10 @@ class ItemsApi(pulumi.ComponentResource):
                 rest_api=api.id,
                 resource_id=resources[route.path].id,
                 http_method=route.method,
-                authorization="NONE",
+                authorization=rest_routes.AUTHORIZATION,
                 request_validator_id=validator.id,
                 request_parameters={f"method.request.path.{p}": True for p in route.parameters} or None,
-                request_models={"application/json": model.name} if route.body else None,
+                request_models={rest_routes.BODY_MODEL[1]: model.name} if route.body else None,
                 opts=self._child,
             )
             integration = aws.apigateway.Integration(
@@ -270,8 +269,9 @@ class ItemsApi(pulumi.ComponentResource):
                 rest_api=api.id,
                 resource_id=resources[route.path].id,
                 http_method=method.http_method,
-                type="AWS_PROXY",  # 000-R4
-                integration_http_method="POST",
+                type=rest_routes.INTEGRATION_TYPE,  # 000-R4
+                integration_http_method=rest_routes.INTEGRATION_HTTP_METHOD,
+                timeout_milliseconds=rest_routes.INTEGRATION_TIMEOUT_MS,
                 uri=self.function.invoke_arn,
                 opts=self._child,
             )

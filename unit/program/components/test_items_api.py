@@ -133,6 +133,8 @@ def test_000_R4_every_method_is_an_aws_proxy_integration_to_the_function(graph: 
         assert integration.inputs["type"] == "AWS_PROXY"
         assert integration.inputs["integrationHttpMethod"] == "POST"
         assert integration.inputs["uri"] == invoke_arn
+        # Issue 9 C: the API Lambda's retry budget is sized to fit this (lambdas/api/handler.py).
+        assert integration.inputs["timeoutMilliseconds"] == 29000
 
 
 def test_request_validation_on_bodies_and_path_parameters(graph: Graph) -> None:
