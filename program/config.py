@@ -124,6 +124,16 @@ def email(values: Mapping[str, str], key: str) -> str | None:
     return value
 
 
+def boolean(values: Mapping[str, str], key: str, default: bool) -> bool:
+    """An optional ``true``/``false`` under ``webstack:<key>`` (as `pulumi config set` stores it)."""
+    raw = values.get(_key(key))
+    if raw is None:
+        return default
+    if raw not in ("true", "false"):
+        raise _fail(_key(key), raw, "give true or false")
+    return raw == "true"
+
+
 def integer(values: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
     """An optional whole number under ``webstack:<key>``, from ``low`` to ``high``."""
     raw = values.get(_key(key), str(default))

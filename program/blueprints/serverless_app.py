@@ -42,7 +42,15 @@ from program.components.waf import LogGroupTarget
 from program.config import Key, StackConfig
 from program.scope import EDGE_REGION, Scope
 
-KEYS = (Key("alertEmail", False, "an e-mail address for alarm notifications", "none"),)
+KEYS = (
+    Key("alertEmail", False, "an e-mail address for alarm notifications", "none"),
+    Key(
+        "manageApiGatewayAccount",
+        False,
+        "true or false: whether this stack owns the region's API Gateway CloudWatch role setting",
+        "true",
+    ),
+)
 # The API Lambda writes to Kinesis through the SDK; with egress limited to VPC endpoints (000-R16)
 # it needs the kinesis-streams interface endpoint (001-R10).
 INTERFACE_ENDPOINTS = ("kinesis-streams",)
@@ -55,10 +63,15 @@ RESULTS_DATA_DAYS, RESULTS_ERRORS_DAYS = 90, 30
 @dataclass(frozen=True)
 class Settings:
     alert_email: str | None = None
+    # The region-wide apigateway.Account (api_account.py): one stack per region owns it.
+    manage_api_gateway_account: bool = True
 
 
 def parse(values: Mapping[str, str]) -> Settings:
-    return Settings(alert_email=config.email(values, "alertEmail"))
+    return Settings(
+        alert_email=config.email(values, "alertEmail"),
+        manage_api_gateway_account=config.boolean(values, "manageApiGatewayAccount", True),
+    )
 
 
 def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[object]]:
@@ -172,6 +185,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             log_kms_key_arn=base.logs_key.arn,
             stream_name=stream.name,
             stream_arn=stream.known_arn,
+            manage_account_logging_role=settings.manage_api_gateway_account,
         ),
         opts=base.opts,
     )

@@ -57,6 +57,9 @@ def test_config_error_is_a_pulumi_run_error() -> None:
         ({"webstack:vpcCidr": "10.0.0.0/26"}, "webstack:vpcCidr", "/16 to /24"),
         ({"webstack:natGateways": "two"}, "webstack:natGateways", "per-az, single, none"),
         ({"webstack:alertEmail": "ops"}, "webstack:alertEmail", "e-mail"),
+        # Issue 9 A2.
+        ({"webstack:manageApiGatewayAccount": "yes"}, "webstack:manageApiGatewayAccount", "true or false"),
+        ({"webstack:manageApiGatewayAccount": "True"}, "webstack:manageApiGatewayAccount", "true or false"),
         ({"webstack:publicSubnetCidrs": "10.0.0.0/24"}, "webstack:publicSubnetCidrs", "list"),
         ({"webstack:publicSubnetCidrs": '["10.0.0.0/24"]'}, "webstack:publicSubnetCidrs", "exactly 2"),
         (
@@ -130,6 +133,10 @@ def test_a_program_bug_is_not_mistaken_for_config() -> None:
 def test_a_blueprint_parses_its_own_keys_into_its_settings() -> None:
     assert parse().settings == Settings(alert_email=None)
     assert parse(**{"webstack:alertEmail": "ops@example.com"}).settings == Settings("ops@example.com")
+    # Issue 9 A2: the seed stack owns the region's API Gateway account setting unless told not to.
+    assert parse().settings.manage_api_gateway_account is True
+    off = parse(**{"webstack:manageApiGatewayAccount": "false"}).settings
+    assert off == Settings(alert_email=None, manage_api_gateway_account=False)
 
 
 def test_a_blueprints_keys_are_unknown_to_the_others() -> None:

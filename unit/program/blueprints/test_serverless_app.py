@@ -254,3 +254,37 @@ def test_api_errors_reach_clients_as_json(serverless_graph: Graph) -> None:
     assert not serverless_graph.one("aws:cloudfront/distribution:Distribution").inputs.get(
         "customErrorResponses"
     )
+
+
+def test_001_R18_the_seed_stack_owns_the_api_gateway_account_setting_by_default(
+    serverless_graph: Graph,
+) -> None:
+    """Issue 9 A2: webstack:manageApiGatewayAccount defaults to true: one Account, its role."""
+    account = serverless_graph.one("aws:apigateway/account:Account")
+    role = serverless_graph.one("aws:iam/role:Role", "api-logging-role")
+    assert account.inputs["cloudwatchRoleArn"] == role.outputs["arn"]
+
+
+def test_a_throwaway_copy_leaves_the_account_setting_and_runs_without_nat() -> None:
+    """Issue 9 A2/A7, the config tools/pipeline.py gives copies: no apigateway.Account (the seed
+    stack owns it), no NAT gateway or EIP (000-R14 stays on the seed stack), every Lambda's egress
+    still only to VPC endpoints (so nothing needed a NAT), and the whole graph passes every policy."""
+    from plan.gate import analyze
+    from unit.conftest import REPO_ROOT, capture_stack, stack_spec
+
+    copy = {"webstack:manageApiGatewayAccount": "false", "webstack:natGateways": "none"}
+    graph = capture_stack("serverless-dev", **copy)
+    assert not graph.by_type("aws:apigateway/account:Account")
+    assert not [r for r in graph.by_type("aws:iam/role:Role") if r.name == "api-logging-role"]
+    assert not graph.by_type("aws:ec2/natGateway:NatGateway") and not graph.by_type("aws:ec2/eip:Eip")
+    assert [r for r in graph.by_type("aws:ec2/route:Route") if "natGatewayId" in r.inputs] == []
+    settings = graph.one("aws:apigateway/methodSettings:MethodSettings").inputs["settings"]
+    assert settings["loggingLevel"] == "INFO"  # logs with the owner's role
+    egress = graph.by_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+    lambda_egress = [r for r in egress if "-fn-sg" in r.name]
+    assert len(lambda_egress) == 4
+    for rule in lambda_egress:
+        assert rule.inputs.get("prefixListId") or rule.inputs.get("referencedSecurityGroupId"), rule.name
+        assert "cidrIpv4" not in rule.inputs, rule.name
+    verdict = analyze(graph, stack_spec("serverless-dev", **copy), REPO_ROOT / "policy_pack")
+    assert verdict.diagnostics == []

@@ -136,7 +136,8 @@ def test_000_R18_topic_is_encrypted_with_a_cmk_cloudwatch_may_use(graph: Graph) 
 def test_000_R18_key_policy_names_only_the_account_and_cloudwatch(graph: Graph) -> None:
     statements = json.loads(graph.one("aws:kms/key:Key").inputs["policy"])["Statement"]
     assert [s["Principal"] for s in statements] == [
-        {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},  # administers
+        {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},  # IAM policies may grant use via services (issue 9 A6)
         {"Service": "cloudwatch.amazonaws.com"},
     ]
     assert all("*" not in action for s in statements for action in s["Action"])
