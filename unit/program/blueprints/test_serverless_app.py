@@ -288,3 +288,27 @@ def test_a_throwaway_copy_leaves_the_account_setting_and_runs_without_nat() -> N
         assert "cidrIpv4" not in rule.inputs, rule.name
     verdict = analyze(graph, stack_spec("serverless-dev", **copy), REPO_ROOT / "policy_pack")
     assert verdict.diagnostics == []
+
+
+def test_one_log_delivery_resource_policy_per_region(serverless_graph: Graph) -> None:
+    """Issue 9 A7: CloudWatch Logs resource policies count against a per-region account quota.
+    The API's WAF logs in us-west-2 need one; CloudFront's WAF logs and access logs, both written
+    by delivery.logs.amazonaws.com in us-east-1, share one: two per stack, not three."""
+    policies = serverless_graph.by_type("aws:cloudwatch/logResourcePolicy:LogResourcePolicy")
+    by_region = {p.inputs.get("region", "us-west-2"): p for p in policies}
+    assert len(policies) == 2 and set(by_region) == {"us-west-2", "us-east-1"}
+    edge = json.loads(by_region["us-east-1"].inputs["policyDocument"])["Statement"]
+    assert len(edge) == 1 and edge[0]["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert edge[0]["Resource"] == [
+        "arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-site-edge-dev:*",
+        "arn:aws:logs:us-east-1:123456789012:log-group:site-cloudfront-dev:*",
+    ]
+    shared = by_region["us-east-1"].urn
+    for token in (
+        "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+        "aws:cloudwatch/logDelivery:LogDelivery",
+    ):
+        users = [r for r in serverless_graph.by_type(token) if r.inputs.get("region") == "us-east-1"]
+        assert len(users) == 1 and shared in users[0].options["dependencies"], token
+    groups = {g.inputs["name"] for g in serverless_graph.by_type("aws:cloudwatch/logGroup:LogGroup")}
+    assert {"aws-waf-logs-site-edge-dev", "site-cloudfront-dev"} <= groups
