@@ -244,7 +244,8 @@ class ItemsApi(pulumi.ComponentResource):
             f"{name}-validator",
             rest_api=api.id,
             name=args.scope.name("body-and-parameters"),
-            **rest_routes.VALIDATOR,
+            validate_request_body=rest_routes.VALIDATOR["validate_request_body"],
+            validate_request_parameters=rest_routes.VALIDATOR["validate_request_parameters"],
             opts=self._child,
         )
         model = aws.apigateway.Model(

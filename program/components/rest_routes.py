@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+STAGE_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")  # fullmatch: no trailing newline
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 # API Gateway's JSON-schema dialect is draft 4. The handler checks the fields themselves.
 BODY_SCHEMA = {"$schema": "http://json-schema.org/draft-04/schema#", "title": "Item", "type": "object"}
@@ -84,7 +84,7 @@ ITEM_ROUTES = (
 
 def check_shape(routes: Sequence[Route], stage_name: str) -> None:
     """A stage name API Gateway accepts, and at least one route with no duplicate method+path."""
-    if not STAGE_NAME.match(stage_name):
+    if not STAGE_NAME.fullmatch(stage_name):
         raise ValueError(f"stage_name {stage_name!r}: letters, digits, - and _ (1-128)")
     if not routes or len({(r.method, r.path) for r in routes}) != len(routes):
         raise ValueError("ItemsApi needs at least one route and no duplicate method+path")

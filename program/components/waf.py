@@ -35,8 +35,9 @@ RATE_LIMITS = (10, 2_000_000_000)
 # CloudWatch Logs' vended-log delivery writes WAF logs (WAF docs, "Sending web ACL traffic logs").
 LOG_DELIVERY_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # WAF descriptions allow letters, digits, whitespace and + = : # @ / - , . only (1-256 characters).
-_DESCRIPTION = re.compile(r"^[\w+=:#@/\-,.]([\w+=:#@/\-,.\s]{0,254}[\w+=:#@/\-,.])?$")
-_RULE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+# Matched whole (fullmatch), ASCII \w, and a space rather than \s: a newline or tab is not allowed.
+_DESCRIPTION = re.compile(r"[\w+=:#@/\-,.]([\w+=:#@/\-,. ]{0,254}[\w+=:#@/\-,.])?", re.ASCII)
+_RULE_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 AclScope = Literal["CLOUDFRONT", "REGIONAL"]
 RateKey = Literal["IP", "FORWARDED_IP"]
@@ -92,7 +93,7 @@ class WebAclArgs:
 
     def __post_init__(self) -> None:
         check_rate(self.rate_limit, self.rate_window_s)
-        if not _DESCRIPTION.match(self.description):
+        if not _DESCRIPTION.fullmatch(self.description):
             raise ValueError(f"WebAcl description {self.description!r}: WAF allows [\\w+=:#@/-,. ] only")
         if self.acl_scope == "CLOUDFRONT" and self.region not in (None, EDGE_REGION):
             raise ValueError(f"a CLOUDFRONT web ACL exists only in {EDGE_REGION}, not {self.region}")
@@ -216,7 +217,11 @@ def log_delivery_statement(
 ) -> iam_docs.Document:
     """Log delivery of scope's account and region may write vended logs into the groups' streams."""
     region, account_id = scope.region, scope.account_id
-    groups = [group_arns] if isinstance(group_arns, (str, pulumi.Output)) else list(group_arns)
+    groups: list[pulumi.Input[str]]
+    if isinstance(group_arns, str) or not isinstance(group_arns, Sequence):
+        groups = [group_arns]
+    else:
+        groups = list(group_arns)
     return iam_docs.statement(
         LOG_DELIVERY_ACTIONS,
         [pulumi.Output.concat(group, ":*") for group in groups],

@@ -276,6 +276,13 @@ def test_args_reject_bad_email_account_and_nothing_to_watch() -> None:
         args([])
     with pytest.raises(ValueError, match="suffix"):
         args(spec, scope=Scope("Dev", ACCOUNT, REGION))
+    # Issue 9 B: a final newline, a 300-character local part, non-ASCII digits.
+    for email in ("ops@example.com\n", "a" * 300 + "@example.com"):
+        with pytest.raises(ValueError, match="alert_email"):
+            args(spec, alert_email=email)
+    for account in (f"{ACCOUNT}\n", "\u0661" * 12):
+        with pytest.raises(ValueError, match="12-digit"):
+            args(spec, scope=Scope("dev", account, REGION))
 
 
 # -- dashboard_body (pure) -------------------------------------------------------------------------
