@@ -11,7 +11,8 @@ The mapping uses ReportBatchItemFailures: if a PUT fails, every record of that s
 reported so Lambda retries it. Malformed records are never reported, so they cannot block the
 shard: any failure handling one record (undecodable data, a number JSON cannot hold such as
 ``1e400``, a record without ``data``, a sequence number or an arrival time) sends that record,
-with what could be read of it and the reason, to errors/. Its JSON logging comes from lambdas/shared, which the packager adds to the zip.
+with what could be read of it and the reason, to errors/. Its JSON logging comes from
+lambdas/shared, which the packager adds to the zip.
 """
 
 from __future__ import annotations
