@@ -42,7 +42,15 @@ from program.components.waf import LogGroupTarget
 from program.config import Key, StackConfig
 from program.scope import EDGE_REGION, Scope
 
-KEYS = (Key("alertEmail", False, "an e-mail address for alarm notifications", "none"),)
+KEYS = (
+    Key("alertEmail", False, "an e-mail address for alarm notifications", "none"),
+    Key(
+        "manageApiGatewayAccount",
+        False,
+        "true or false: whether this stack owns the region's API Gateway CloudWatch role setting",
+        "true",
+    ),
+)
 # The API Lambda writes to Kinesis through the SDK; with egress limited to VPC endpoints (000-R16)
 # it needs the kinesis-streams interface endpoint (001-R10).
 # Egress is endpoints only: Kinesis for the API's events, X-Ray for the functions' active tracing.
@@ -60,10 +68,15 @@ API_RESERVED_CONCURRENCY, CONSUMER_RESERVED_CONCURRENCY = 50, 20
 @dataclass(frozen=True)
 class Settings:
     alert_email: str | None = None
+    # The region-wide apigateway.Account (api_account.py): one stack per region owns it.
+    manage_api_gateway_account: bool = True
 
 
 def parse(values: Mapping[str, str]) -> Settings:
-    return Settings(alert_email=config.email(values, "alertEmail"))
+    return Settings(
+        alert_email=config.email(values, "alertEmail"),
+        manage_api_gateway_account=config.boolean(values, "manageApiGatewayAccount", True),
+    )
 
 
 def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[object]]:
@@ -100,7 +113,6 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         return VpcPlacement(
             vpc_id=network.vpc_id,
             subnet_ids=network.private_subnet_ids,
-            replacement_security_group_id=network.default_security_group_id,
             security_group=group,
             egress=[
                 Rule(
@@ -187,6 +199,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             stream_arn=stream.known_arn,
             environment_kms_key_arn=env_key.arn,
             function_reserved_concurrency=API_RESERVED_CONCURRENCY,
+            manage_account_logging_role=settings.manage_api_gateway_account,
         ),
         opts=base.opts,
     )

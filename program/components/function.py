@@ -51,12 +51,13 @@ class VpcPlacement:
 
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
-    # The stripped default security group: Lambda swaps it in on destroy to free the ENIs fast.
-    replacement_security_group_id: pulumi.Input[str]
     # The function's tier group, created by the blueprint before the tier (firewall.py).
     security_group: Firewall
     # Egress rules written on that group: HTTPS to an endpoint's prefix list, 5432 to a proxy group...
     egress: Sequence[Rule] = ()
+    # Unused since issue 9 (no security-group swap on destroy, see Function); still accepted so
+    # callers written before it construct unchanged. Remove once none passes it.
+    replacement_security_group_id: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         labels = [rule.peer.label for rule in self.egress]
@@ -263,8 +264,13 @@ class Function(pulumi.ComponentResource):
             )
             if vpc
             else None,
-            replace_security_groups_on_destroy=True if vpc else None,
-            replacement_security_group_ids=[vpc.replacement_security_group_id] if vpc else None,
+            # No replace_security_groups_on_destroy: that swap is an UpdateFunctionConfiguration, and
+            # Lambda then attaches new ENIs with this role, whose ENI grant names only the tier group,
+            # so the swap is refused and destroy fails. Destroy deletes the function, then the tier
+            # group and the subnets; the provider's delete of each first waits for Lambda's ENIs in
+            # it to turn available and deletes them (terraform-provider-aws internal/service/ec2
+            # deleteLingeringENIs / deleteLingeringLambdaENI, at least 45 min), with the deployer's
+            # credentials, so nothing here needs a grant beyond the function's own group.
             reserved_concurrent_executions=args.reserved_concurrency,
             publish=True if args.alias else None,  # an alias needs a published version
             # The role's policy must exist before Lambda validates the ENI permissions (003-R19).
