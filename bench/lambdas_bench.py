@@ -16,6 +16,7 @@ import io
 import json
 import os
 import random
+import sys
 import time
 import uuid
 import zipfile
@@ -23,13 +24,19 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LAMBDAS = REPO_ROOT / "lambdas"
+sys.path.insert(0, str(REPO_ROOT))
+
+from program.components.function import code_files  # noqa: E402 (after the repo root is on sys.path)
+
 BATCH = 10_000
 RUNS = 7
 STREAM_ARN = "arn:aws:kinesis:us-west-2:123456789012:stream/item-events"
 
 
 def load_consumer():
-    # By file path, as Lambda imports handler.handler from the root of the function's zip.
+    # By file path, as Lambda imports handler.handler from the root of the function's zip; the zip's
+    # root also holds lambdas/shared as `shared/` (program/components/function.py code_files).
+    sys.path.insert(0, str(LAMBDAS))
     spec = importlib.util.spec_from_file_location(
         "stream_consumer_handler", LAMBDAS / "stream_consumer" / "handler.py"
     )
@@ -99,12 +106,12 @@ def best_of(runs: int, func) -> float:
 
 
 def zip_folder(folder: Path) -> tuple[int, int]:
-    """(size in bytes, file count) of the folder zipped the way it is deployed."""
-    files = [p for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+    """(size in bytes, file count) of the folder zipped the way it is deployed (with lambdas/shared)."""
+    files = code_files(folder.name)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in files:
-            archive.write(path, path.relative_to(folder))
+        for arcname, path in sorted(files.items()):
+            archive.write(path, arcname)
     return len(buffer.getvalue()), len(files)
 
 
@@ -154,7 +161,8 @@ def main() -> None:
             f"than the {raw_bytes:,} B of record data",
         ),
     ]
-    for folder in sorted(p for p in LAMBDAS.iterdir() if p.is_dir() and not p.name.startswith("_")):
+    # The Python zip functions (a handler.py at the folder's root); pipeline/ prints its own sizes.
+    for folder in sorted(p.parent for p in LAMBDAS.glob("*/handler.py") if p.parent.name != "shared"):
         size, files = zip_folder(folder)
         rows.append((f"zip lambdas/{folder.name}", f"{size:,} B", f"{files} file(s), deflated"))
     width = max(len(row[0]) for row in rows)

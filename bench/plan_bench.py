@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -22,29 +21,9 @@ from plan import gate  # noqa: E402
 from plan.capture import capture  # noqa: E402
 from plan.project import load_stack  # noqa: E402
 from program.blueprints import BUILT  # noqa: E402
+from unit.plan.projects import write_generated  # noqa: E402
 
 PACK = ROOT / "policy_pack"
-
-# Six resources per unit, a mix of the types the blueprints use, with cross-references.
-GENERATED = """
-import json
-import pulumi
-import pulumi_aws as aws
-
-for i in range({units}):
-    bucket = aws.s3.Bucket(f"bucket-{{i}}", bucket=f"bucket-{{i}}-bench", force_destroy=True)
-    aws.s3.BucketServerSideEncryptionConfiguration(f"sse-{{i}}", bucket=bucket.id, rules=[{{
-        "apply_server_side_encryption_by_default": {{"sse_algorithm": "AES256"}}}}])
-    aws.s3.BucketPublicAccessBlock(f"bpa-{{i}}", bucket=bucket.id, block_public_acls=True,
-        block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True)
-    role = aws.iam.Role(f"role-{{i}}", name=f"role-{{i}}-bench", assume_role_policy=json.dumps({{
-        "Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "sts:AssumeRole",
-        "Principal": {{"Service": "lambda.amazonaws.com"}}}}]}}))
-    aws.iam.RolePolicy(f"policy-{{i}}", role=role.id, policy=pulumi.Output.json_dumps({{
-        "Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": ["s3:GetObject"],
-        "Resource": [pulumi.Output.concat(bucket.arn, "/*")]}}]}}))
-    aws.sqs.Queue(f"queue-{{i}}", name=f"queue-{{i}}-bench", sqs_managed_sse_enabled=True)
-"""
 
 
 def timed(fn):  # type: ignore[no-untyped-def]
@@ -81,12 +60,7 @@ def main() -> None:
     ):
         table.add_column(column, justify="right" if column != "program" else "left")
     with tempfile.TemporaryDirectory() as tmp:
-        project = Path(tmp)
-        (project / "prog").mkdir()
-        (project / "Pulumi.yaml").write_text("name: bench\nruntime: python\nmain: prog/\n")
-        (project / "Pulumi.bench.yaml").write_text("config:\n  aws:region: us-east-1\n")
-        (project / "prog" / "__main__.py").write_text(textwrap.dedent(GENERATED.format(units=50)))
-        rows = [("generated", *measure(project, "bench"))]
+        rows = [("generated", *measure(write_generated(Path(tmp), 300), "dev"))]
     stacks = {p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*-dev.yaml")}
     for stack in sorted(stacks):
         blueprint = load_stack(ROOT, stack).config["webstack:blueprint"]

@@ -43,6 +43,28 @@ class ProgramError(Exception):
         super().__init__(message)
         self.detail = detail
 
+    def location(self, project_dir: Path) -> str:
+        """`` (at prog/__main__.py:4)``: the last traceback frame inside the project, or ""."""
+        cause = self.__cause__
+        frames = traceback.extract_tb(cause.__traceback__) if cause else []
+        inside = [f for f in frames if f.filename.startswith(str(project_dir))]
+        if not inside:
+            return ""
+        frame = inside[-1]
+        return f" (at {Path(frame.filename).relative_to(project_dir)}:{frame.lineno})"
+
+
+class ProgramExitError(Exception):
+    """The program called sys.exit or was interrupted: the plan's exit code is not the program's."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"the program exited with code {code}")
+        self.code = code
+
+
+class GraphError(Exception):
+    """The program registered a graph the engine would refuse (one line, exit 2)."""
+
 
 @dataclass
 class CapturedResource:
@@ -105,6 +127,28 @@ class Graph:
     def children(self, parent_urn: str) -> list[CapturedResource]:
         return [r for r in self.resources if r.parent == parent_urn]
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "stack": self.stack,
+            "preview": self.preview,
+            "resources": [r.to_json() for r in self.resources],
+            "stack_outputs": self.stack_outputs,
+            "warnings": self.warnings,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Graph:
+        resources = [CapturedResource.from_json(r) for r in data["resources"]]
+        return cls(
+            data["project"],
+            data["stack"],
+            data["preview"],
+            resources,
+            data["stack_outputs"],
+            data["warnings"],
+        )
+
 
 def duration_seconds(value: str) -> float:
     """Parse a Go duration as Pulumi's CustomTimeouts use it ("90m", "1h30m", "45s") to seconds."""
@@ -113,7 +157,7 @@ def duration_seconds(value: str) -> float:
     index = 0
     while index < len(value):
         char = value[index]
-        if char.isdigit() or char == ".":
+        if char in "0123456789.":  # str.isdigit would take any script's digits
             number += char
             index += 1
             continue
@@ -125,6 +169,8 @@ def duration_seconds(value: str) -> float:
         index += len(unit)
     if number:
         raise ValueError(f"bad duration {value!r}: missing unit")
+    if not value:
+        raise ValueError("bad duration ''")
     return total
 
 
@@ -309,11 +355,25 @@ def run_program(
         contextvars.copy_context().run(run)
     except pulumi.RunError:
         raise
+    except SystemExit as error:
+        # sys.exit(None) is 0, sys.exit("message") is 1, as the interpreter would exit.
+        code = error.code if isinstance(error.code, int) else (0 if error.code is None else 1)
+        raise ProgramExitError(code) from error
+    except KeyboardInterrupt as error:
+        raise ProgramExitError(
+            130
+        ) from error  # 128 + SIGINT, what a shell reports for an interrupted program
     except Exception as error:
         detail = "".join(traceback.format_exception(error))
         first = str(error).splitlines()[0] if str(error) else ""
         raise ProgramError(f"{type(error).__name__}: {first}", detail) from error
 
+    seen: set[str] = set()
+    for resource in monitor.captured:
+        if resource.urn in seen:
+            # The engine's own words (step generator) for the same mistake.
+            raise GraphError(f"Duplicate resource URN '{resource.urn}'; try giving it a unique name")
+        seen.add(resource.urn)
     # Registration order depends on how the SDK's tasks interleave; sort so plans are stable.
     resources = sorted(monitor.captured, key=lambda r: (not r.type.startswith(PROVIDER_PREFIX), r.urn))
     graph = Graph(monitor.project, monitor.stack, preview, resources, monitor.stack_outputs)

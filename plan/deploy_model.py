@@ -787,10 +787,3 @@ def render(result: Mapping[str, Any], console: Console) -> None:
             f"  types without data (stated default create {d['create']} s, delete {d['delete']} s): "
             + ", ".join(result["typesWithoutData"])
         )
-
-
-def add_to_json(path: Path, result: Mapping[str, Any]) -> None:
-    """Add the `deployModel` object to a JSON report already written by plan.report."""
-    document = json.loads(path.read_text(encoding="utf-8"))
-    document["deployModel"] = result
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

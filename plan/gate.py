@@ -12,10 +12,12 @@ protocol, is added here from the captured options and reported in the same shape
 
 from __future__ import annotations
 
+import collections
 import fnmatch
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -30,10 +32,23 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from plan.capture import CapturedResource, Graph, duration_seconds
-from plan.project import StackSpec, UsageError
+from plan.project import StackSpec, UsageError, read_text
 
 PACK_START_TIMEOUT_S = 60.0
 RPC_TIMEOUT_S = 60.0
+# The Python policy host serves with 4 worker threads; sending every Analyze at once queued
+# thousands behind them until their deadlines passed (CANCELLED at 2,000-5,000 resources). A small
+# window keeps the workers busy while each deadline measures one resource's analysis.
+ANALYZE_IN_FLIGHT = 16
+# AnalyzeStack carries the whole graph: its policies walk every resource.
+STACK_RPC_TIMEOUT_S = RPC_TIMEOUT_S + 0.05 * 10_000
+# What the pack's own server accepts (pulumi_policy's _MAX_RPC_MESSAGE_SIZE); gRPC's 4 MB default
+# is too small for the stack request and the answers of a few thousand resources.
+MAX_MESSAGE_BYTES = 400 * 1024 * 1024
+CHANNEL_OPTIONS = [
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+]
 RETAIN_POLICY = "no-retain-on-delete"
 PLAN_PACK_NAME = "offline-plan"
 # Not-applicable reasons that start with this are exemptions (policy_pack/policies/_base.py).
@@ -86,11 +101,26 @@ class Exemption:
 
 
 @dataclass
+class Crash:
+    """A policy that raised instead of answering: no verdict for it on ``urn`` (the first of ``count``)."""
+
+    policyName: str  # noqa: N815
+    urn: str
+    message: str
+    count: int = 1
+
+    def line(self) -> str:
+        others = f" and {self.count - 1} more" if self.count > 1 else ""
+        return f"policy {self.policyName} crashed on {self.urn or '(stack)'}{others}: {self.message}"
+
+
+@dataclass
 class Verdict:
     pack: str
     policies: list[PolicyInfo]
     diagnostics: list[Diagnostic]
     exemptions: list[Exemption] = field(default_factory=list)
+    crashes: list[Crash] = field(default_factory=list)
 
     @property
     def mandatory(self) -> list[Diagnostic]:
@@ -112,8 +142,8 @@ def load_policy_config(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+        data = json.loads(read_text(path, "--policy-config"))
+    except json.JSONDecodeError as error:
         raise UsageError(f"--policy-config {path}: not a readable JSON file ({error})") from error
     if not isinstance(data, dict):
         raise UsageError(f"--policy-config {path}: expected a JSON object keyed by policy name")
@@ -136,6 +166,85 @@ def _split_config(value: Any, where: str) -> tuple[str | None, dict[str, Any]]:
             f"{', '.join(sorted(LEVEL_VALUES))}"
         )
     return level, props
+
+
+JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "number": (int, float),
+    "integer": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+    "null": (type(None),),
+}
+
+
+def _schema_errors(value: Any, schema: dict[str, Any], where: str) -> Iterator[str]:
+    """What the CLI's JSON-schema check of policy config would refuse (the keywords packs use)."""
+    types = schema.get("type")
+    if types is not None:
+        allowed = [types] if isinstance(types, str) else list(types)
+
+        def fits(kind: str) -> bool:
+            if kind in ("number", "integer") and isinstance(value, bool):
+                return False
+            if kind == "integer" and isinstance(value, float):
+                return value.is_integer()
+            return isinstance(value, JSON_TYPES.get(kind, (object,)))
+
+        if not any(fits(kind) for kind in allowed):
+            yield f"{where} must be {' or '.join(allowed)}, got {json.dumps(value)}"
+            return
+    if "enum" in schema and value not in schema["enum"]:
+        choices = ", ".join(json.dumps(v) for v in schema["enum"])
+        yield f"{where} must be one of {choices}, got {json.dumps(value)}"
+    if "const" in schema and value != schema["const"]:
+        yield f"{where} must be {json.dumps(schema['const'])}, got {json.dumps(value)}"
+    if isinstance(value, str):
+        if len(value) < schema.get("minLength", 0):
+            yield f"{where} must be at least {schema['minLength']:g} characters, got {json.dumps(value)}"
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            yield f"{where} must be at most {schema['maxLength']:g} characters"
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            yield f"{where} must match {schema['pattern']}, got {json.dumps(value)}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            yield f"{where} must be at least {schema['minimum']:g}, got {value:g}"
+        if "maximum" in schema and value > schema["maximum"]:
+            yield f"{where} must be at most {schema['maximum']:g}, got {value:g}"
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0):
+            yield f"{where} must have at least {schema['minItems']:g} items"
+        if "maxItems" in schema and len(value) > schema["maxItems"]:
+            yield f"{where} must have at most {schema['maxItems']:g} items"
+        if isinstance(schema.get("items"), dict):
+            for index, item in enumerate(value):
+                yield from _schema_errors(item, schema["items"], f"{where}[{index}]")
+    if isinstance(value, dict):
+        yield from _object_errors(value, schema, where)
+
+
+def _object_errors(value: dict[str, Any], schema: dict[str, Any], where: str) -> Iterator[str]:
+    properties = schema.get("properties") or {}
+    prefix = f"{where}." if where else ""
+    for key in schema.get("required") or []:
+        if key not in value:
+            yield f"{prefix}{key} is required"
+    for key, item in value.items():
+        if isinstance(properties.get(key), dict):
+            yield from _schema_errors(item, properties[key], f"{prefix}{key}")
+        elif schema.get("additionalProperties") is False:
+            yield f"{prefix}{key} is not a property of this policy (it has: {', '.join(sorted(properties))})"
+
+
+def check_policy_config(policy: analyzer_pb2.PolicyInfo, props: dict[str, Any]) -> None:
+    """UsageError naming the policy and property when ``props`` do not fit the policy's schema."""
+    schema = {
+        "properties": json_format.MessageToDict(policy.configSchema.properties),
+        "required": list(policy.configSchema.required),
+    }
+    for problem in _object_errors(props, schema, ""):
+        raise UsageError(f"policy config {policy.name}: {problem}")
 
 
 def effective_config(
@@ -174,6 +283,7 @@ def effective_config(
             user_level, user_props = _split_config(user[policy.name], policy.name)
             level = user_level or level
             props.update(user_props)
+        check_policy_config(policy, props)
         result[policy.name] = (level, props)
     return result
 
@@ -239,12 +349,12 @@ def running_pack(pack_dir: Path, spec: StackSpec, preview: bool) -> Iterator[ana
             raise PackError(
                 f"policy pack {pack_dir} exited with code {process.returncode} before serving: {cause}"
             )
-        if not first.strip().isdigit():
+        if not re.fullmatch(r"[0-9]{1,5}", first.strip()):
             raise PackError(
                 f"policy pack {pack_dir} printed {first.strip()[:80]!r} to stdout before its port; "
                 "a pack must print nothing at import time (the engine reads the port from stdout)"
             )
-        channel = grpc.insecure_channel(f"127.0.0.1:{int(first)}")
+        channel = grpc.insecure_channel(f"127.0.0.1:{int(first)}", options=CHANNEL_OPTIONS)
         try:
             grpc.channel_ready_future(channel).result(timeout=PACK_START_TIMEOUT_S)
             yield analyzer_pb2_grpc.AnalyzerStub(channel)
@@ -330,15 +440,18 @@ def analyze(
     spec: StackSpec,
     pack_dir: Path,
     policy_config: dict[str, Any] | None = None,
+    stub: analyzer_pb2_grpc.AnalyzerStub | None = None,
 ) -> Verdict:
-    """Run the pack at ``pack_dir`` over ``graph`` through the Analyzer protocol."""
+    """Run the pack at ``pack_dir`` (or the one ``stub`` is connected to) over ``graph``."""
     user_config = dict(policy_config or {})
     retain_level, _ = _split_config(user_config.pop(RETAIN_POLICY, "mandatory"), RETAIN_POLICY)
-    with running_pack(pack_dir, spec, graph.preview) as stub:
-        try:
-            return _analyze(stub, graph, spec, user_config, retain_level or "mandatory")
-        except grpc.RpcError as error:
-            raise PackError(f"policy pack {pack_dir} failed during analysis: {error.details()}") from error
+    if stub is None:
+        with running_pack(pack_dir, spec, graph.preview) as started:
+            return analyze(graph, spec, pack_dir, policy_config, stub=started)
+    try:
+        return _analyze(stub, graph, spec, user_config, retain_level or "mandatory")
+    except grpc.RpcError as error:
+        raise PackError(f"policy pack {pack_dir} failed during analysis: {error.details()}") from error
 
 
 def _analyze(
@@ -362,20 +475,23 @@ def _analyze(
     stub.GetPluginInfo(empty_pb2.Empty(), timeout=RPC_TIMEOUT_S)
     info = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=RPC_TIMEOUT_S)
     config = effective_config(info, user_config)
-    stub.Configure(
-        analyzer_pb2.ConfigureAnalyzerRequest(
-            policyConfig={
-                name: analyzer_pb2.PolicyConfig(
-                    enforcementLevel=LEVEL_VALUES[level], properties=_struct(props)
-                )
-                for name, (level, props) in config.items()
-            }
-        ),
-        timeout=RPC_TIMEOUT_S,
-    )
+    _configure(stub, config)
     diagnostics: list[Diagnostic] = []
     exemptions: list[Exemption] = []
-    pending: list[tuple[str, Any]] = []
+    crashed: list[tuple[analyzer_pb2.AnalyzeRequest, str]] = []
+    pending: collections.deque[tuple[analyzer_pb2.AnalyzeRequest, grpc.Future]] = collections.deque()
+
+    def collect(request: analyzer_pb2.AnalyzeRequest, future: grpc.Future) -> None:
+        try:
+            response = future.result()
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.UNKNOWN:  # UNKNOWN: the policy code raised
+                raise
+            crashed.append((request, _crash_message(error)))
+            return
+        diagnostics.extend(_diagnostics(response, request.urn))
+        exemptions.extend(_exemptions(response, request.urn))
+
     stack_resources = []
     for resource in graph.resources:
         provider = _provider(graph, resource.provider)
@@ -388,8 +504,10 @@ def _analyze(
             options=options,
             provider=provider,
         )
-        # Issued without waiting: the pack (another process) works while the next request is built.
-        pending.append((resource.urn, stub.Analyze.future(request, timeout=RPC_TIMEOUT_S)))
+        # A bounded window (ANALYZE_IN_FLIGHT): the pack works while the next requests are built.
+        if len(pending) >= ANALYZE_IN_FLIGHT:
+            collect(*pending.popleft())
+        pending.append((request, stub.Analyze.future(request, timeout=RPC_TIMEOUT_S)))
         stack_resources.append(
             analyzer_pb2.AnalyzerResource(
                 type=resource.type,
@@ -406,18 +524,31 @@ def _analyze(
                 },
             )
         )
-    stack_response = stub.AnalyzeStack.future(
-        analyzer_pb2.AnalyzeStackRequest(resources=stack_resources), timeout=RPC_TIMEOUT_S
-    )
-    for urn, future in pending:
-        response = future.result()
-        diagnostics += _diagnostics(response, urn)
-        exemptions += [
-            Exemption(na.policy_name, urn, na.reason.removeprefix(EXEMPTED).strip())
-            for na in response.not_applicable
-            if na.reason.startswith(EXEMPTED)
-        ]
-    diagnostics += _diagnostics(stack_response.result())
+    while pending:
+        collect(*pending.popleft())
+    stack_request = analyzer_pb2.AnalyzeStackRequest(resources=stack_resources)
+    stack_crash = ""
+    try:
+        diagnostics += _diagnostics(stub.AnalyzeStack(stack_request, timeout=STACK_RPC_TIMEOUT_S))
+    except grpc.RpcError as error:
+        if error.code() != grpc.StatusCode.UNKNOWN:
+            raise
+        stack_crash = _crash_message(error)
+    crashes: list[Crash] = []
+    if crashed or stack_crash:
+        # Which policy raised: the pack answers one RPC for all its policies, so ask again with
+        # one policy enabled at a time. Every other policy's verdict still counts.
+        resource_policies = [p.name for p in info.policies if p.policy_type != analyzer_pb2.POLICY_TYPE_STACK]
+        stack_policies = [p.name for p in info.policies if p.policy_type == analyzer_pb2.POLICY_TYPE_STACK]
+        found: dict[str, Crash] = {}
+        for request, message in crashed:
+            known = set(found)
+            blamed = _isolate(stub, config, resource_policies, known, request, diagnostics, exemptions)
+            _blame(found, blamed, request.urn, message)
+        if stack_crash:
+            blamed = _isolate(stub, config, stack_policies, set(), stack_request, diagnostics, exemptions)
+            _blame(found, blamed, "", stack_crash)
+        crashes = list(found.values())
     diagnostics += retain_on_delete_diagnostics(graph, retain_level)
     policies = [
         PolicyInfo(
@@ -440,7 +571,98 @@ def _analyze(
     )
     stack_policies = [p.name for p in info.policies if p.policy_type == analyzer_pb2.POLICY_TYPE_STACK]
     exemptions += stack_exemptions(graph, {name: config[name][1] for name in stack_policies})
-    return Verdict(pack=info.name, policies=policies, diagnostics=diagnostics, exemptions=exemptions)
+    return Verdict(
+        pack=info.name, policies=policies, diagnostics=diagnostics, exemptions=exemptions, crashes=crashes
+    )
+
+
+def _configure(stub: analyzer_pb2_grpc.AnalyzerStub, config: dict[str, tuple[str, dict[str, Any]]]) -> None:
+    stub.Configure(
+        analyzer_pb2.ConfigureAnalyzerRequest(
+            policyConfig={
+                name: analyzer_pb2.PolicyConfig(
+                    enforcementLevel=LEVEL_VALUES[level], properties=_struct(props)
+                )
+                for name, (level, props) in config.items()
+            }
+        ),
+        timeout=RPC_TIMEOUT_S,
+    )
+
+
+def _exemptions(response: analyzer_pb2.AnalyzeResponse, urn: str) -> list[Exemption]:
+    return [
+        Exemption(na.policy_name, urn, na.reason.removeprefix(EXEMPTED).strip())
+        for na in response.not_applicable
+        if na.reason.startswith(EXEMPTED)
+    ]
+
+
+def _crash_message(error: grpc.RpcError) -> str:
+    """grpc's "Exception calling application: <str(exc)>" -> the exception's first line."""
+    details = (error.details() or "").removeprefix("Exception calling application:").strip()
+    return details.splitlines()[0] if details else "raised an exception (no message)"
+
+
+def _isolate(
+    stub: analyzer_pb2_grpc.AnalyzerStub,
+    config: dict[str, tuple[str, dict[str, Any]]],
+    candidates: list[str],
+    known: set[str],
+    request: analyzer_pb2.AnalyzeRequest | analyzer_pb2.AnalyzeStackRequest,
+    diagnostics: list[Diagnostic],
+    exemptions: list[Exemption],
+) -> dict[str, str]:
+    """The candidate policies that raise on ``request``, each with its message.
+
+    First the candidates not yet ``known`` to crash run together; only if that still fails is
+    each one run alone. The known crashers are then tried alone. The verdicts of the policies
+    that answer are added to ``diagnostics``/``exemptions``; the pack is left configured as
+    ``config`` again. A policy that raises on every resource costs a few RPCs per resource.
+    """
+    stack = isinstance(request, analyzer_pb2.AnalyzeStackRequest)
+    enabled = [name for name in candidates if config[name][0] != "disabled"]
+
+    def run(names: set[str]) -> str | None:
+        """None when the policies in ``names`` answer (their verdicts kept), else the message."""
+        _configure(
+            stub,
+            {n: (level if n in names else "disabled", props) for n, (level, props) in config.items()},
+        )
+        try:
+            if isinstance(request, analyzer_pb2.AnalyzeStackRequest):
+                response = stub.AnalyzeStack(request, timeout=STACK_RPC_TIMEOUT_S)
+            else:
+                response = stub.Analyze(request, timeout=RPC_TIMEOUT_S)
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.UNKNOWN:
+                raise
+            return _crash_message(error)
+        diagnostics.extend(_diagnostics(response, "" if stack else request.urn))
+        if not stack:
+            exemptions.extend(_exemptions(response, request.urn))
+        return None
+
+    blamed: dict[str, str] = {}
+    try:
+        rest = {name for name in enabled if name not in known}
+        singles = sorted(rest) if rest and run(rest) is not None else []
+        for name in [*singles, *sorted(known & set(enabled))]:
+            message = run({name})
+            if message is not None:
+                blamed[name] = message
+    finally:
+        _configure(stub, config)
+    return blamed
+
+
+def _blame(found: dict[str, Crash], blamed: dict[str, str], urn: str, message: str) -> None:
+    # A crash no single policy repeats (say, one that depends on the others' order) is still named.
+    for policy, own_message in (blamed or {"(a policy the plan could not single out)": message}).items():
+        if policy in found:
+            found[policy].count += 1
+        else:
+            found[policy] = Crash(policy, urn, own_message)
 
 
 def stack_exemptions(graph: Graph, configs: dict[str, dict[str, Any]]) -> list[Exemption]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,21 @@ from plan.capture import Graph
 from plan.gate import Verdict
 
 BANNER = "offline plan (no Pulumi engine): nothing was deployed"
+# The wire form of a secret (pulumi/sdk rpc.py): a mapping with this signature key and a value.
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+MASK = "[secret]"  # what `pulumi preview --json` and `stack output` print in place of a secret
+
+
+def mask_secrets(value: Any) -> Any:
+    """``value`` with every secret replaced by ``[secret]``, as the CLI shows them."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG_KEY) == SECRET_SIG:
+            return MASK
+        return {key: mask_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(item) for item in value]
+    return value
 
 
 def summary(graph: Graph, verdict: Verdict | None) -> dict[str, int]:
@@ -27,24 +43,30 @@ def summary(graph: Graph, verdict: Verdict | None) -> dict[str, int]:
     }
 
 
-def to_json(graph: Graph, verdict: Verdict | None) -> dict[str, Any]:
+def to_json(graph: Graph, verdict: Verdict | None, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON report; ``extra`` adds sections other features own (``deployModel``)."""
     return {
         "project": graph.project,
         "stack": graph.stack,
         "preview": graph.preview,
-        "resources": [resource.to_json() for resource in graph.resources],
-        "outputs": graph.stack_outputs,
+        "resources": [mask_secrets(resource.to_json()) for resource in graph.resources],
+        "outputs": mask_secrets(graph.stack_outputs),
         "policyPack": verdict.pack if verdict else None,
         "policies": [vars(policy) for policy in verdict.policies] if verdict else [],
         "diagnostics": [d.to_json() for d in verdict.diagnostics] if verdict else [],
         "exemptions": [vars(e) for e in verdict.exemptions] if verdict else [],
+        "crashes": [vars(c) for c in verdict.crashes] if verdict else [],
         "warnings": graph.warnings,
         "summary": summary(graph, verdict),
+        **(extra or {}),
     }
 
 
-def write_json(path: Path, graph: Graph, verdict: Verdict | None) -> None:
-    path.write_text(json.dumps(to_json(graph, verdict), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+def write_json(
+    path: Path, graph: Graph, verdict: Verdict | None, extra: Mapping[str, Any] | None = None
+) -> None:
+    document = to_json(graph, verdict, extra)
+    path.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n", encoding="utf-8")
 
 
 def _short_type(type_token: str) -> str:
@@ -56,7 +78,11 @@ def _short_type(type_token: str) -> str:
 
 
 def _node_id(urn: str) -> str:
-    return "n" + re.sub(r"[^A-Za-z0-9]", "_", urn.split("::", 2)[-1])
+    """A Mermaid id per URN, one-to-one: letters and digits kept, any other character as _hex_.
+
+    (Replacing them all by `_` drew `a-b`, `a_b` and `a.b` as one node.)
+    """
+    return "n" + re.sub(r"[^A-Za-z0-9]", lambda m: f"_{ord(m.group()):x}_", urn.split("::", 2)[-1])
 
 
 def _label(text: str) -> str:
@@ -151,12 +177,17 @@ def render(graph: Graph, verdict: Verdict | None, console: Console, show_tree: b
             f"    {escape(exemption.reason)}"
         )
 
+    for crash in verdict.crashes:
+        console.print(f"[bold red]crashed[/] {escape(crash.line())}")
+
     counts_line = summary(graph, verdict)
     verdict_line = (
         f"{counts_line['resources']} resources, {counts_line['mandatory']} mandatory and "
         f"{counts_line['advisory']} advisory violations"
     )
-    if counts_line["mandatory"]:
+    if verdict.crashes:
+        console.print(f"[bold red]{verdict_line}; {len(verdict.crashes)} policies crashed: no verdict[/]")
+    elif counts_line["mandatory"]:
         console.print(f"[bold red]{verdict_line}: `pulumi up --policy-pack` would be blocked[/]")
     else:
         console.print(f"[bold green]{verdict_line}: the guardrails pass[/]")

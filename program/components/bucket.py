@@ -123,7 +123,7 @@ class PrivateBucket(pulumi.ComponentResource):
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
             bucket=bucket_id,
-            rules=[_lifecycle_rule(rule) for rule in args.lifecycle],
+            rules=lifecycle_rules(args.lifecycle),
             opts=child,
         )
         # After the public access block: a policy with an open Principal (the TLS deny) would
@@ -150,6 +150,35 @@ class PrivateBucket(pulumi.ComponentResource):
         self.register_outputs({"name": self.name, "arn": self.arn})
 
 
+ABORT_UPLOADS_DAYS = 7
+WHOLE_BUCKET_ABORT = "abort-incomplete-uploads"
+
+
+def lifecycle_rules(rules: Sequence[LifecycleRule]) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+    """The bucket's rules; when every rule has a prefix, one more aborts stale uploads anywhere.
+
+    Each rule aborts incomplete multipart uploads under its own prefix; an upload abandoned under
+    any other key would stay stored and billed (CKV_AWS_300 asks for the whole bucket).
+    """
+    built = [_lifecycle_rule(rule) for rule in rules]
+    if all(rule.prefix for rule in rules):
+        built.append(
+            aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id=WHOLE_BUCKET_ABORT,
+                status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                abort_incomplete_multipart_upload=_abort_uploads(),
+            )
+        )
+    return built
+
+
+def _abort_uploads() -> aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs:
+    return aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+        days_after_initiation=ABORT_UPLOADS_DAYS
+    )
+
+
 def _lifecycle_rule(rule: LifecycleRule) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
     return aws.s3.BucketLifecycleConfigurationRuleArgs(
         id=rule.id,
@@ -161,9 +190,7 @@ def _lifecycle_rule(rule: LifecycleRule) -> aws.s3.BucketLifecycleConfigurationR
         noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
             noncurrent_days=rule.noncurrent_days
         ),
-        abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-            days_after_initiation=7
-        ),
+        abort_incomplete_multipart_upload=_abort_uploads(),
         transitions=[
             aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(days=days, storage_class=storage_class)
             for days, storage_class in rule.transitions

@@ -155,6 +155,8 @@ def test_custom_timeouts_parse_as_go_durations(text: str, seconds: float) -> Non
     assert duration_seconds(text) == seconds
 
 
-def test_bad_durations_are_rejected() -> None:
+@pytest.mark.parametrize("text", ["90", "\u0669m", "5\uff10s", "m", "1.2.3s"])
+def test_bad_durations_are_rejected(text: str) -> None:
+    """Go's time.ParseDuration takes ASCII digits only (Arabic-Indic nine, fullwidth zero are not)."""
     with pytest.raises(ValueError):
-        duration_seconds("90")
+        duration_seconds(text)

@@ -71,7 +71,7 @@ def test_mermaid_diagram_draws_components_and_dependencies(serverless_json: tupl
     _, files = serverless_json
     diagram = files["mermaid"]
     assert diagram.startswith("flowchart LR\n")
-    assert 'subgraph nwebstack_network_Network__network["network"]' in diagram
+    assert 'subgraph nwebstack_3a_network_3a_Network_3a__3a_network["network"]' in diagram
     assert "-->" in diagram
 
 
@@ -101,9 +101,9 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_unbuilt_blueprint_exits_2_with_one_line() -> None:
-    line = one_error_line(plan("stream-dev"))
-    assert "stream-pipeline is not built yet" in line
-    assert "Traceback" not in plan("stream-dev").stderr
+    line = one_error_line(plan("media-dev"))
+    assert "media-platform is not built yet" in line
+    assert "Traceback" not in plan("media-dev").stderr
 
 
 def test_bad_stack_config_exits_2_naming_the_key(tmp_path: Path) -> None:

@@ -39,11 +39,14 @@ def test_every_policy_document_is_known_in_preview() -> None:
 
     unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
     # Only documents that name what AWS assigns at create time stay unknown: the distribution's
-    # ARN (the OAC grant) and the subnet and security-group ids (the VPC ENI grants).
+    # ARN (the OAC grant), the subnet and security-group ids (the VPC ENI grants) and a KMS key's
+    # random id (the environment-key grants, each a policy of its own for that reason).
     inherent = {
         ("cdn-bucket-policy", "policy"),
         ("api-fn-vpc-policy", "policy"),
         ("streaming-consumer-fn-vpc-policy", "policy"),
+        ("api-fn-env-key-policy", "policy"),
+        ("streaming-consumer-fn-env-key-policy", "policy"),
     }
     graph = capture_stack("serverless-dev", preview=True)
     documents = {

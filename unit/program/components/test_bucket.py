@@ -86,7 +86,14 @@ def test_003_R12_lifecycle_rules_and_access_logging() -> None:
         lifecycle=(LifecycleRule("data", 90, 30, "data/", ((30, "STANDARD_IA"),)),),
         access_log_bucket="logs-dev",
     )
-    (rule,) = one(graph, "BucketLifecycleConfiguration")["rules"]
+    rule, whole_bucket = one(graph, "BucketLifecycleConfiguration")["rules"]
+    # Every rule has a prefix, so one more aborts stale multipart uploads anywhere (CKV_AWS_300).
+    assert whole_bucket == {
+        "id": "abort-incomplete-uploads",
+        "status": "Enabled",
+        "filter": {"prefix": ""},
+        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7},
+    }
     assert rule["id"] == "data" and rule["status"] == "Enabled" and rule["filter"] == {"prefix": "data/"}
     assert rule["expiration"] == {"days": 90} and rule["transitions"] == [
         {"days": 30, "storageClass": "STANDARD_IA"}
@@ -95,6 +102,14 @@ def test_003_R12_lifecycle_rules_and_access_logging() -> None:
     assert rule["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
     logging = one(graph, "BucketLogging")
     assert (logging["targetBucket"], logging["targetPrefix"]) == ("logs-dev", "data-123456789012-dev/")
+
+
+def test_a_whole_bucket_rule_needs_no_extra_abort_rule() -> None:
+    graph = bucket_graph(lifecycle=(LifecycleRule("everything", 30),))
+    (rule,) = one(graph, "BucketLifecycleConfiguration")["rules"]
+    assert rule["filter"] == {"prefix": ""} and rule["abortIncompleteMultipartUpload"] == {
+        "daysAfterInitiation": 7
+    }
 
 
 def test_000_R23_every_child_is_parented(graph: Graph) -> None:

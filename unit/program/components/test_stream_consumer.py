@@ -217,7 +217,8 @@ def test_001_R14_003_R12_results_bucket_is_versioned_with_a_lifecycle(graph: Gra
     assert data["filter"]["prefix"] == "data/" and data["expiration"]["days"] == 90
     assert data["transitions"] == [{"days": 30, "storageClass": "STANDARD_IA"}]
     assert errors["filter"]["prefix"] == "errors/" and errors["expiration"]["days"] == 30
-    assert all(r["noncurrentVersionExpiration"]["noncurrentDays"] == 30 for r in rules.values())
+    assert all(rules[r]["noncurrentVersionExpiration"]["noncurrentDays"] == 30 for r in ("data", "errors"))
+    assert rules["abort-incomplete-uploads"]["filter"] == {"prefix": ""}
 
 
 def test_000_R18_001_R20_component_exposes_alarms_and_metrics(built: tuple[Graph, StreamConsumer]) -> None:
