@@ -169,6 +169,8 @@ def summary(source: str, stack: str, stages: Sequence[Stage]) -> str:
 
 def pipeline(source: str, policy_config: str | None = None, environ: Mapping[str, str] | None = None) -> int:
     environ = os.environ if environ is None else environ
+    # The copy is judged and deployed under the example stack's own policy config, if it has one.
+    policy_config = lifecycle.default_policy_config(source, policy_config)
     stages = {name: Stage(name) for name in STAGES}
     stack, suffix = lifecycle.ephemeral_stack(source, environ)
     config: dict[str, str] = {}
