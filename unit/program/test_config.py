@@ -7,7 +7,7 @@ import runpy
 import pulumi
 import pytest
 
-from plan.capture import ProgramError, capture, new_monitor, run_program
+from plan.capture import ProgramError, new_monitor, run_program
 from program import config as shared
 from program.blueprints import BUILT, keys_table, parse_config
 from program.blueprints.serverless_app import Settings
@@ -169,7 +169,11 @@ def test_planned_blueprints_say_they_are_not_built_yet(monkeypatch: pytest.Monke
 
     monkeypatch.delitem(blueprints.BUILT, "media-platform", raising=False)
     config = blueprints.parse_config(
-        {"webstack:blueprint": "media-platform", "webstack:environmentSuffix": "dev", "aws:region": "ap-southeast-1"}
+        {
+            "webstack:blueprint": "media-platform",
+            "webstack:environmentSuffix": "dev",
+            "aws:region": "ap-southeast-1",
+        }
     )
     with pytest.raises(ConfigError, match="media-platform is not built yet"):
         blueprints.build(config)
