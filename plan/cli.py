@@ -15,7 +15,7 @@ from rich.console import Console
 
 from plan import deploy_model, isolate, report, tfplan
 from plan.gate import PackError, analyze, load_policy_config, running_pack
-from plan.project import UsageError, load_stack
+from plan.project import UsageError, load_stack, stack_policy_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_MANDATORY, EXIT_ERROR = 0, 1, 2
@@ -95,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         pack_dir = args.policy_pack or next(
             p for p in (spec.project_dir / "policy_pack", REPO_ROOT / "policy_pack") if p.is_dir()
         )
-        policy_config = load_policy_config(args.policy_config)
+        policy_config = load_policy_config(
+            args.policy_config or stack_policy_config(spec.project_dir, args.stack)
+        )
         with contextlib.ExitStack() as running:
             # The program runs in a child (plan/isolate.py) while the pack starts here.
             child = isolate.start(spec, preview=args.preview)

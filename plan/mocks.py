@@ -334,6 +334,13 @@ class OfflineMocks(Mocks):
             if isinstance(inputs.get("region"), str):
                 self._provider_regions[provider_id] = inputs["region"]
             return provider_id, inputs
+        if args.typ == "pulumi:pulumi:StackReference":
+            # Another stack's outputs live in its state, which the offline plan cannot read: none
+            # are known, so a required output fails the program by name (exit 2), as it would on
+            # `pulumi up` against a stack that lacks it.
+            stack_name = str(inputs.get("name") or args.name)
+            self.warnings.append(f"StackReference {stack_name}: the offline plan cannot read its outputs")
+            return stack_name, {"name": stack_name, "outputs": {}, "secretOutputNames": []}
         if self.preview:
             # `pulumi preview` of a create: inputs known, id and computed outputs unknown.
             return "", inputs
@@ -399,6 +406,14 @@ INVOKES: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
         "id": "pl-" + hashlib.sha256(str(a.get("name")).encode()).hexdigest()[:8],
         "name": a.get("name"),
         "maxEntries": 55,
+    },
+    # Lambda's default "Concurrent executions" quota (Lambda guide, "Lambda quotas": 1,000).
+    "aws:servicequotas/getServiceQuota:getServiceQuota": lambda region, a: {
+        "id": f"{a.get('serviceCode')}/{a.get('quotaCode')}",
+        "serviceCode": a.get("serviceCode"),
+        "quotaCode": a.get("quotaCode"),
+        "value": 1000.0,
+        "defaultValue": 1000.0,
     },
     "aws:cloudfront/getCachePolicy:getCachePolicy": lambda region, a: {
         "id": MANAGED_CACHE_POLICIES.get(str(a.get("name")), ""),

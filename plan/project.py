@@ -78,6 +78,13 @@ def _qualify(key: str, project: str) -> str:
     return key if ":" in key else f"{project}:{key}"
 
 
+def stack_policy_config(project_dir: Path, stack: str) -> Path | None:
+    """``Pulumi.<stack>.policy.json`` beside the stack file: the stack's own policy config (its
+    exemptions and settings, each with a reason), used when no other policy config is given."""
+    path = project_dir / f"Pulumi.{stack}.policy.json"
+    return path if path.is_file() else None
+
+
 def load_stack(project_dir: Path, stack: str) -> StackSpec:
     """Load ``project_dir``'s Pulumi.yaml and Pulumi.<stack>.yaml; UsageError on anything wrong."""
     project_dir = project_dir.resolve()

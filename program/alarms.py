@@ -14,8 +14,20 @@ from typing import Literal
 
 import pulumi
 
-# One address for alarm notifications (the stack config and the Monitoring component both check it).
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# One address for alarm notifications (the stack config and the Monitoring component both check it):
+# an ASCII local part of at most 64 characters (RFC 5321 4.5.3.1.1) at a dotted host name. Matched
+# whole (``valid_email``): with ``$`` a final newline would pass.
+EMAIL_PATTERN = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+MAX_EMAIL_LENGTH = 254  # RFC 5321's 256-octet path less its angle brackets
+
+
+def valid_email(value: str) -> bool:
+    """One e-mail address SNS can subscribe: the whole value, nothing before or after."""
+    return len(value) <= MAX_EMAIL_LENGTH and EMAIL_PATTERN.fullmatch(value) is not None
+
+
 Comparison = Literal[
     "GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"
 ]

@@ -14,6 +14,22 @@ NAT_MODES: tuple[NatMode, ...] = ("per-az", "single", "none")
 MIN_VPC_PREFIX, MAX_VPC_PREFIX = 16, 24
 # Each subnet is 1/16 of the VPC: room for up to 8 AZs of public and private subnets.
 SUBNET_BITS = 4
+# AWS subnets are /16 to /28 (VPC docs, "Subnet CIDR blocks").
+MIN_SUBNET_PREFIX, MAX_SUBNET_PREFIX = 16, 28
+THIS_NETWORK = ipaddress.IPv4Network("0.0.0.0/8")
+
+
+def not_a_vpc_range(network: ipaddress.IPv4Network) -> str | None:
+    """Why ``network`` cannot be a VPC (or subnet) block, or None: loopback, link-local,
+    multicast, reserved (240/4) and 0.0.0.0/8 are refused by CreateVpc (VPC docs, "VPC CIDR blocks")."""
+    kinds = (
+        ("loopback", network.is_loopback),
+        ("link-local", network.is_link_local),
+        ("multicast", network.is_multicast),
+        ("reserved", network.is_reserved),
+        ("'this network' (0.0.0.0/8)", network.subnet_of(THIS_NETWORK)),
+    )
+    return next((kind for kind, hit in kinds if hit), None)
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,20 @@ from dataclasses import dataclass
 import pulumi
 
 from program import cidrs, naming
-from program.alarms import EMAIL_PATTERN
+from program.alarms import valid_email
 from program.cidrs import NAT_MODES, NatMode
 
 NAMESPACE = "webstack"
-REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+# AWS region codes: a geography, an optional partition marker, a direction, a number. Matched whole
+# (fullmatch, ASCII digits): with ``$`` and ``\d`` "us-west-2\n" and non-ASCII digits would pass,
+# and a free ``[a-z]{2}`` took "xx-fake-9".
+REGION_PATTERN = re.compile(
+    r"(af|ap|ca|cn|eu|eusc|il|me|mx|sa|us)(-gov|-iso|-isob|-isoe|-isof)?"
+    r"-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9]"
+)
+DIGITS = re.compile(r"[0-9]+")  # str.isdigit() also takes "²" and "٣"
+# What YAML reads as null and the engine may hand over as text: never a suffix.
+YAML_NULLS = ("null", "none", "None", "Null", "NULL", "~", "")
 
 
 class ConfigError(pulumi.RunError):
@@ -69,19 +78,24 @@ DEFAULT_VPC_CIDR = "10.0.0.0/16"
 SHARED_KEYS = (
     Key("blueprint", True, ", ".join(BLUEPRINTS)),
     Key("environmentSuffix", True, "1-16 lowercase letters, digits, single hyphens"),
-    Key("aws:region", False, "an AWS region", "the blueprint's seed region"),
+    Key("aws:region", False, "an AWS region code such as us-west-2", "the blueprint's seed region"),
     Key("azCount", False, "2 or 3 (serverless-app), 3 (the others)", "lowest allowed"),
-    Key("vpcCidr", False, "an IPv4 block /16 to /24", f"`{DEFAULT_VPC_CIDR}`"),
+    Key(
+        "vpcCidr",
+        False,
+        "an IPv4 block /16 to /24, not loopback, link-local, multicast or reserved",
+        f"`{DEFAULT_VPC_CIDR}`",
+    ),
     Key(
         "publicSubnetCidrs",
         False,
-        "JSON list, one block per AZ, inside the VPC, not overlapping",
+        "JSON list, one /16 to /28 block per AZ, inside the VPC, not overlapping",
         "1/16 of the VPC each",
     ),
     Key(
         "privateSubnetCidrs",
         False,
-        "JSON list, one block per AZ, inside the VPC, not overlapping",
+        "JSON list, one /16 to /28 block per AZ, inside the VPC, not overlapping",
         "1/16 of the VPC each",
     ),
     Key("natGateways", False, ", ".join(NAT_MODES), "per-az (stream-pipeline: none)"),
@@ -119,15 +133,30 @@ def fail(key: str, value: object, allowed: str) -> ConfigError:
 def email(values: Mapping[str, str], key: str) -> str | None:
     """An optional e-mail address under ``webstack:<key>``."""
     value = values.get(_key(key))
-    if value is not None and not EMAIL_PATTERN.match(value):
-        raise _fail(_key(key), value, "give one e-mail address for alarm notifications")
+    if value is not None and not valid_email(value):
+        raise _fail(
+            _key(key),
+            value,
+            "give one e-mail address for alarm notifications (a local part of at most 64 ASCII "
+            "characters, @, a host name; 254 characters in all)",
+        )
     return value
+
+
+def boolean(values: Mapping[str, str], key: str, default: bool) -> bool:
+    """An optional ``true``/``false`` under ``webstack:<key>`` (as `pulumi config set` stores it)."""
+    raw = values.get(_key(key))
+    if raw is None:
+        return default
+    if raw not in ("true", "false"):
+        raise _fail(_key(key), raw, "give true or false")
+    return raw == "true"
 
 
 def integer(values: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
     """An optional whole number under ``webstack:<key>``, from ``low`` to ``high``."""
     raw = values.get(_key(key), str(default))
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
         raise _fail(_key(key), raw, f"give a whole number from {low} to {high}")
     return int(raw)
 
@@ -150,15 +179,27 @@ def _cidr_list(values: Mapping[str, str], key: str, count: int) -> tuple[str, ..
     if len(items) != count:
         raise _fail(_key(key), items, f"give exactly {count} blocks, one per AZ")
     for item in items:
-        _network(_key(key), item)
+        network = _network(_key(key), item)
+        if not cidrs.MIN_SUBNET_PREFIX <= network.prefixlen <= cidrs.MAX_SUBNET_PREFIX:
+            raise _fail(
+                _key(key),
+                item,
+                f"a subnet's prefix must be /{cidrs.MIN_SUBNET_PREFIX} to /{cidrs.MAX_SUBNET_PREFIX}",
+            )
     return tuple(items)
 
 
 def _network(key: str, value: str) -> ipaddress.IPv4Network:
     try:
-        return ipaddress.IPv4Network(value)
+        network = ipaddress.IPv4Network(value)
     except ValueError as error:
         raise _fail(key, value, f"give an IPv4 block such as 10.0.0.0/16 ({error})") from None
+    kind = cidrs.not_a_vpc_range(network)
+    if kind:
+        raise _fail(
+            key, value, f"a {kind} block cannot be a VPC range; give an RFC 1918 block such as 10.0.0.0/16"
+        )
+    return network
 
 
 def parse_shared(
@@ -186,25 +227,26 @@ def parse_shared(
             f"{_key('environmentSuffix')}: required; set it with "
             f"`pulumi config set {_key('environmentSuffix')} dev`"
         )
+    if suffix in YAML_NULLS:
+        raise _fail(
+            _key("environmentSuffix"), suffix, "it is YAML's null, not a suffix; give one such as dev"
+        )
     problem = naming.validate_suffix(suffix)
     if problem:
         raise _fail(_key("environmentSuffix"), suffix, problem)
 
     region = values.get("aws:region", spec.default_region)
-    if not REGION_PATTERN.match(region):
+    if not REGION_PATTERN.fullmatch(region):
         raise _fail("aws:region", region, "give an AWS region such as us-west-2")
 
     raw_azs = values.get(_key("azCount"), str(spec.az_counts[0]))
     allowed_azs = " or ".join(str(n) for n in spec.az_counts)
-    if not raw_azs.isdigit() or int(raw_azs) not in spec.az_counts:
+    if not DIGITS.fullmatch(raw_azs) or int(raw_azs) not in spec.az_counts:
         raise _fail(_key("azCount"), raw_azs, f"{blueprint} runs in {allowed_azs} AZs")
     az_count = int(raw_azs)
 
     vpc_cidr = values.get(_key("vpcCidr"), DEFAULT_VPC_CIDR)
-    try:
-        vpc = ipaddress.IPv4Network(vpc_cidr)
-    except ValueError as error:
-        raise _fail(_key("vpcCidr"), vpc_cidr, f"give an IPv4 block such as 10.0.0.0/16 ({error})") from None
+    vpc = _network(_key("vpcCidr"), vpc_cidr)
     if not cidrs.MIN_VPC_PREFIX <= vpc.prefixlen <= cidrs.MAX_VPC_PREFIX:
         raise _fail(
             _key("vpcCidr"),

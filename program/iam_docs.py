@@ -89,17 +89,41 @@ KEY_USE_ACTIONS = (
 )
 
 
-def key_policy(account_id: str, grants: Sequence[tuple[str, Sequence[str], Mapping[str, Any]]]) -> Document:
-    """A key policy: the account administers the key; each (service, actions, condition) may use it.
+# What IAM policies in the account may grant on a key, and only through these services.
+KEY_IAM_USE_ACTIONS = (*KEY_USE_ACTIONS, "kms:GenerateDataKeyWithoutPlaintext")
 
+
+def key_policy(
+    account_id: str,
+    grants: Sequence[tuple[str, Sequence[str], Mapping[str, Any]]],
+    via_services: Sequence[str] = (),
+) -> Document:
+    """A key policy: the account administers the key; each (service, actions, condition) may use it;
+    IAM policies of the account may grant its use through ``via_services`` (full endpoint names,
+    ``kinesis.us-east-1.amazonaws.com``), and through nothing else.
+
+    Without the last statement no IAM policy could ever grant use of the key: "Unless the key
+    policy explicitly allows it, you cannot use IAM policies to allow access to a KMS key" (AWS KMS
+    Developer Guide, "Default key policy": https://docs.aws.amazon.com/kms/latest/developerguide/
+    key-policy-default.html#key-policy-default-allow-root-enable-iam). AWS's default statement
+    gives the root principal ``kms:*``; this one gives only the use actions, scoped with
+    ``kms:CallerAccount`` and ``kms:ViaService`` (".../conditions-kms.html#conditions-kms-via-service")
+    so a role can use the key for a stream, bucket or secret, never for raw KMS calls.
     In a key policy ``"Resource": "*"`` means "this key" (KMS key policy docs), not every key.
     """
-    admin = statement(
-        KEY_ADMIN_ACTIONS,
-        ["*"],
-        sid="AccountAdministersKey",
-        principal={"AWS": f"arn:aws:iam::{account_id}:root"},
-    )
+    root = {"AWS": f"arn:aws:iam::{account_id}:root"}
+    admin = statement(KEY_ADMIN_ACTIONS, ["*"], sid="AccountAdministersKey", principal=root)
+    iam_use = [
+        statement(
+            KEY_IAM_USE_ACTIONS,
+            ["*"],
+            sid="IamPoliciesMayGrantUseViaServices",
+            principal=root,
+            conditions={
+                "StringEquals": {"kms:CallerAccount": account_id, "kms:ViaService": sorted(via_services)}
+            },
+        )
+    ]
     uses = [
         statement(
             actions,
@@ -110,7 +134,7 @@ def key_policy(account_id: str, grants: Sequence[tuple[str, Sequence[str], Mappi
         )
         for service, actions, condition in grants
     ]
-    return document(admin, *uses)
+    return document(admin, *(iam_use if via_services else []), *uses)
 
 
 def deny_insecure_transport(actions: Sequence[str], resources: Sequence[Any]) -> Document:

@@ -13,9 +13,10 @@ import re
 
 from policy_pack.policies.name_limits import RULES
 
-SUFFIX_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Matched whole (fullmatch): with ``$`` a final newline ("dev\n") would pass.
+SUFFIX_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 MAX_SUFFIX_LENGTH = 16
-PURPOSE_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+PURPOSE_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 DIGEST_LENGTH = 4
 # Kinds whose names AWS requires to start with a fixed prefix.
 PREFIXES = {"kms-alias": "alias/"}
@@ -38,7 +39,7 @@ def validate_suffix(suffix: str) -> str | None:
             f"it has {len(suffix)} characters; at most {MAX_SUFFIX_LENGTH} keep every name "
             "within its AWS limit"
         )
-    if not SUFFIX_PATTERN.match(suffix):
+    if not SUFFIX_PATTERN.fullmatch(suffix):
         return "use lowercase letters, digits and single hyphens, not at either end"
     return None
 
@@ -50,7 +51,7 @@ def physical_name(purpose: str, suffix: str, kind: str = "generic", *, account_i
     Raises ValueError on a purpose or suffix AWS would not accept (a programming error).
     """
     rule = RULES[kind]
-    if not PURPOSE_PATTERN.match(purpose):
+    if not PURPOSE_PATTERN.fullmatch(purpose):
         raise ValueError(f"purpose {purpose!r}: lowercase letters, digits and single hyphens")
     problem = validate_suffix(suffix)
     if problem:
@@ -63,7 +64,7 @@ def physical_name(purpose: str, suffix: str, kind: str = "generic", *, account_i
         if room < 1:
             raise ValueError(f"{kind} names allow {rule.max_length} characters; {tail!r} leaves no room")
         name = f"{head}{purpose[:room].rstrip('-')}-{_digest(purpose)}{tail}"
-    if len(name) < rule.min_length or not rule.allowed.match(name):
+    if len(name) < rule.min_length or not rule.allowed.fullmatch(name):
         raise ValueError(f"{name!r} is not a valid {kind} name")
     return name
 

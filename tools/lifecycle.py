@@ -253,9 +253,18 @@ def prepare(stack: str) -> Pulumi:
     return Pulumi(env)
 
 
+def default_policy_config(stack: str, policy_config: str | None = None) -> str | None:
+    """The given policy config, else the stack's own Pulumi.<stack>.policy.json when it has one."""
+    if policy_config:
+        return policy_config
+    own = ROOT / f"Pulumi.{stack}.policy.json"
+    return str(own) if own.is_file() else None
+
+
 def preview(stack: str, extra: Sequence[str] = (), policy_config: str | None = None) -> int:
     """`pulumi preview --policy-pack` when the CLI, a backend and credentials are there; otherwise
     the offline plan. Either way, say which ran and why."""
+    policy_config = default_policy_config(stack, policy_config)
     try:
         pulumi = prepare(stack)
         pulumi.run("whoami")
@@ -282,6 +291,7 @@ def deploy(
     pulumi: Pulumi | None = None,
 ) -> None:
     pulumi = pulumi or prepare(stack)
+    policy_config = default_policy_config(stack, policy_config)
     clear_outputs()
     pulumi.run("stack", "select", "--create", "--stack", stack)
     for key, value in (config or {}).items():

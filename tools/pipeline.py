@@ -3,7 +3,9 @@
     python -m tools.pipeline STACK [--policy-config FILE]    # nox -s pipeline -- STACK
 
 It deploys a uniquely suffixed copy of the example stack STACK (Pulumi.STACK.yaml), never STACK
-itself. Stages, in order; any failure before the deploy stops the run with nothing deployed:
+itself, with the copy-only config of THROWAWAY_CONFIG (serverless-app: no NAT gateways, and the
+region's API Gateway account setting left to the seed stack). Stages, in order; any failure
+before the deploy stops the run with nothing deployed:
 
     prerequisites  the example stack file, the pulumi CLI, AWS credentials (STS), the state backend
     tests          the mocked unit tests (pytest unit), other built blueprints' own modules left out
@@ -45,6 +47,17 @@ ROOT = lifecycle.ROOT
 STAGES = ("prerequisites", "tests", "gate", "deploy", "probes", "destroy")
 STAND_IN_STAGES = ("tests", "gate", "probes")
 GATE_VERDICTS = {1: "mandatory policy violations", 2: "no verdict (the plan could not run)"}
+# Config only throwaway copies get, per blueprint (set in prerequisites, so the gate plans it too).
+THROWAWAY_CONFIG: dict[str, dict[str, str]] = {
+    "serverless-app": {
+        # The region's API Gateway CloudWatch role setting belongs to the seed stack (one owner per
+        # region): a copy that owned it would re-point it, then reset it on destroy (api_account.py).
+        "webstack:manageApiGatewayAccount": "false",
+        # Its Lambdas reach AWS only through VPC endpoints (000-R16): nothing routes through a NAT,
+        # so a copy runs without the NAT gateways (and their hourly charge) the seed asks for.
+        "webstack:natGateways": "none",
+    },
+}
 
 
 @dataclass
@@ -156,6 +169,8 @@ def summary(source: str, stack: str, stages: Sequence[Stage]) -> str:
 
 def pipeline(source: str, policy_config: str | None = None, environ: Mapping[str, str] | None = None) -> int:
     environ = os.environ if environ is None else environ
+    # The copy is judged and deployed under the example stack's own policy config, if it has one.
+    policy_config = lifecycle.default_policy_config(source, policy_config)
     stages = {name: Stage(name) for name in STAGES}
     stack, suffix = lifecycle.ephemeral_stack(source, environ)
     config: dict[str, str] = {}
@@ -167,8 +182,9 @@ def pipeline(source: str, policy_config: str | None = None, environ: Mapping[str
         replaced.update(stand_ins(environ))
         config.update(lifecycle.example_config(source))
         config["webstack:environmentSuffix"] = suffix
-        built = built_blueprints()
         blueprint = config.get("webstack:blueprint", "")
+        config.update(THROWAWAY_CONFIG.get(blueprint, {}))
+        built = built_blueprints()
         if blueprint not in built:
             # Said now, not after minutes of tests, by a gate that would only say the same.
             raise MissingPrerequisiteError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +16,10 @@ if TYPE_CHECKING:
     from program.components.function import VpcPlacement
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Lambda puts the zip root on sys.path, where the packager adds lambdas/shared as `shared/`: every
+# test that loads a handler (Lambda tests, probe self-tests with the real handlers) sees the same.
+if str(REPO_ROOT / "lambdas") not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT / "lambdas"))
 
 
 def stack_spec(stack: str, **config: str) -> StackSpec:

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import time
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal, DecimalException
@@ -52,10 +53,26 @@ JSON_TYPE_NAMES = {
     type(None): "null",
 }
 
-# Standard mode retries throttling and 5xx with jitter; 3 attempts keeps a request well inside
-# API Gateway's 29 s integration timeout.
-_BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3})
+# Standard mode retries throttling, 5xx and connection errors with jittered backoff. Attempts are
+# counted with total_max_attempts: botocore's `max_attempts` counts retries after the first try
+# (3 meant 4 attempts). Each attempt is bounded by the socket timeouts (botocore's default is 60 s
+# each, over twice API Gateway's 29 s integration timeout); DynamoDB single-item calls and Kinesis
+# PutRecord answer in milliseconds through the VPC endpoints, so 1 s to connect and 2 s to read
+# leave room for throttling. A request may make several calls (GetItem, UpdateItem retries,
+# PutRecord), so the handler also keeps a deadline: no attempt starts unless it can finish before
+# the function's remaining time or the integration timeout, whichever ends first (then 503 JSON,
+# never API Gateway's own 504 or a Lambda timeout's 502).
+TOTAL_ATTEMPTS = 3
+CONNECT_TIMEOUT_S, READ_TIMEOUT_S = 1, 2
+INTEGRATION_TIMEOUT_S = 29  # API Gateway REST, integration_timeout_ms default and maximum
+DEADLINE_MARGIN_S = 0.5  # to log, serialize and return after the last AWS call
+_BOTO_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": TOTAL_ATTEMPTS},
+    connect_timeout=CONNECT_TIMEOUT_S,
+    read_timeout=READ_TIMEOUT_S,
+)
 _clients: dict = {}
+_deadline = [float("inf")]  # time.monotonic() by which every AWS attempt of this request ends
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
 
@@ -63,8 +80,30 @@ _DESERIALIZER = TypeDeserializer()
 LOG, _log = json_logger("webstack.api")
 
 
+class DeadlineExceededError(BotoCoreError):
+    """No time left for another AWS attempt within this request's budget (answered as 503)."""
+
+    fmt = "no time left for another AWS attempt before the integration timeout"
+
+
 def _client(service: str):
-    return cached_client(_clients, service, _BOTO_CONFIG)
+    fresh = service not in _clients
+    client = cached_client(_clients, service, _BOTO_CONFIG)
+    if fresh:
+        client.meta.events.register("before-send", _check_deadline)
+    return client
+
+
+def _check_deadline(**_kwargs) -> None:
+    # Before every attempt, retries included: one attempt takes at most connect + read timeout.
+    if time.monotonic() + CONNECT_TIMEOUT_S + READ_TIMEOUT_S > _deadline[0]:
+        raise DeadlineExceededError()
+
+
+def _start_deadline(context) -> None:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    budget = min(INTEGRATION_TIMEOUT_S, remaining() / 1000 if remaining else INTEGRATION_TIMEOUT_S)
+    _deadline[0] = time.monotonic() + budget - DEADLINE_MARGIN_S
 
 
 class ApiError(Exception):
@@ -79,6 +118,7 @@ class ApiError(Exception):
 
 def handler(event: dict, context) -> dict:
     REQUEST_ID.set(getattr(context, "aws_request_id", None))
+    _start_deadline(context)
     error = None
     try:
         response = _route(event)
@@ -251,9 +291,7 @@ def _publish(event_type: str, item: dict, at: str) -> None:
             # The item id as partition key keeps each item's events on one shard, in order.
             PartitionKey=item["id"],
             # UTF-8 rather than \u escapes: a 400 KB item must fit Kinesis' 1 MiB record limit.
-            Data=json.dumps(record, default=_json_number, ensure_ascii=False, separators=(",", ":")).encode(
-                "utf-8"
-            ),
+            Data=_dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
         )
     except (ClientError, BotoCoreError) as exc:
         # The DynamoDB write already succeeded and is the source of truth. Failing now would make
@@ -393,9 +431,33 @@ def _deserialize(attributes: dict) -> dict:
     return {name: _DESERIALIZER.deserialize(value) for name, value in attributes.items()}
 
 
-def _json_number(value: Decimal) -> int | float:
-    """json.dumps hook: DynamoDB numbers come back as Decimal."""
-    return int(value) if value == value.to_integral_value() else float(value)
+def _json_number(value: Decimal) -> str:
+    """A DynamoDB number (a Decimal) as a JSON number with exactly its digits: a float would round
+    anything past ~17 significant digits (DynamoDB keeps 38). Decimal's str is valid JSON
+    (``1.5``, ``-2E-7``); integral values are written without exponent, as integers."""
+    if value == value.to_integral_value():
+        return str(int(value))
+    return str(value)
+
+
+def _dumps(value, ensure_ascii: bool = True, separators: tuple[str, str] = (", ", ": ")) -> str:
+    """json.dumps for items: strings, bools, null, lists, objects, and Decimal numbers written exactly
+    (json.dumps has no hook to emit a number's own digits; its `default` must return a value)."""
+    item_sep, key_sep = separators
+
+    def encode(node) -> str:
+        if isinstance(node, Decimal):
+            return _json_number(node)
+        if isinstance(node, dict):
+            pairs = (
+                json.dumps(str(k), ensure_ascii=ensure_ascii) + key_sep + encode(v) for k, v in node.items()
+            )
+            return "{" + item_sep.join(pairs) + "}"
+        if isinstance(node, (list, tuple)):
+            return "[" + item_sep.join(encode(v) for v in node) + "]"
+        return json.dumps(node, ensure_ascii=ensure_ascii, allow_nan=False)  # str, int, bool, None
+
+    return encode(value)
 
 
 def _now() -> str:
@@ -414,6 +476,6 @@ def _response(status: int, payload: dict, headers: dict | None = None) -> dict:
     return {
         "statusCode": status,
         "headers": {"Content-Type": "application/json", **(headers or {})},
-        "body": json.dumps(payload, default=_json_number),
+        "body": _dumps(payload),
         "isBase64Encoded": False,
     }

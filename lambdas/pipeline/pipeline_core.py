@@ -1,7 +1,8 @@
 """What the five pipeline stages share: the event schema, exact JSON numbers, SQS fan-out, DLQ, logs.
 
 Deployed at the root of every stage's zip next to that stage's handler.py (see README.md), so a
-stage imports it as `pipeline_core`. Nothing here talks to AWS at import time.
+stage imports it as `pipeline_core`; its log formatter is lambdas/shared/logs.py (`shared/` in
+the zip). Nothing here talks to AWS at import time.
 
 The numbers: JSON is parsed with `Decimal` for every number, never float, and written back with
 the exact decimal text, so `0.1` stays `0.1` from the Kinesis record to the DynamoDB sum and the
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextvars
 import decimal
 import hashlib
 import json
@@ -31,6 +31,14 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+try:
+    from shared.logs import REQUEST_ID, JsonFormatter  # the zip root holds shared/ in Lambda
+except ImportError:  # from the repository: lambdas/ holds shared/
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from shared.logs import REQUEST_ID, JsonFormatter
 
 AWS_ERRORS = (ClientError, BotoCoreError)
 
@@ -402,23 +410,9 @@ def client(service: str) -> Any:
 
 # --- logging ---------------------------------------------------------------------------------
 
-request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line, so Logs Insights and metric filters see the fields."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "message": record.getMessage(),
-            "requestId": request_id.get(),
-            **getattr(record, "fields", {}),
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+# The formatter and the request id every webstack Lambda shares (lambdas/shared/logs.py, shipped
+# in each zip as `shared/`); the name `request_id` is what the stage handlers set.
+request_id = REQUEST_ID
 
 
 LOG = logging.getLogger("webstack.pipeline")

@@ -9,7 +9,10 @@ PutObject (seed row 000-R12); encryption is the bucket's default encryption (000
 
 The mapping uses ReportBatchItemFailures: if a PUT fails, every record of that shard's batch is
 reported so Lambda retries it. Malformed records are never reported, so they cannot block the
-shard. Its JSON logging comes from lambdas/shared, which the packager adds to the zip.
+shard: any failure handling one record (undecodable data, a number JSON cannot hold such as
+``1e400``, a record without ``data``, a sequence number or an arrival time) sends that record,
+with what could be read of it and the reason, to errors/. Its JSON logging comes from
+lambdas/shared, which the packager adds to the zip.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import binascii
 import gzip
 import json
 import logging
+import math
 import os
 
 from botocore.config import Config
@@ -31,8 +35,9 @@ from shared.logs import REQUEST_ID, json_logger
 GZIP_LEVEL = 3
 
 # Standard mode retries S3's 503 SlowDown with backoff before a PUT counts as failed (and the
-# whole batch is handed back to Lambda).
-_BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3})
+# whole batch is handed back to Lambda). total_max_attempts counts every attempt; botocore's
+# max_attempts counts retries after the first (3 meant 4 attempts).
+_BOTO_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 3})
 _clients: dict = {}
 
 
@@ -41,10 +46,22 @@ def _reject_non_finite(name: str):
     raise ValueError(f"non-finite number {name}")
 
 
+def _finite_float(text: str) -> float:
+    # 1e400 is valid JSON but overflows a double to inf, which would be written back as Infinity.
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:40]} is out of a double's range")
+    return value
+
+
 # Built once: json.loads/dumps with keyword arguments would build a new coder per record.
-_decode_json = json.JSONDecoder(parse_constant=_reject_non_finite).decode
-# ASCII output keeps lines valid UTF-8 even for lone surrogates escaped in the input (\ud800).
-_encode_json = json.JSONEncoder(separators=(",", ":")).encode
+_decode_json = json.JSONDecoder(parse_constant=_reject_non_finite, parse_float=_finite_float).decode
+# ASCII output keeps lines valid UTF-8 even for lone surrogates escaped in the input (\ud800);
+# allow_nan=False: a line is never NaN/Infinity, whatever slipped through.
+_encode_json = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+# For errors/ lines only: whatever a broken record holds is written, as text if need be.
+_encode_error = json.JSONEncoder(separators=(",", ":"), default=repr, allow_nan=False).encode
+UNKNOWN = "unknown"
 
 
 LOG, _log = json_logger("webstack.stream_consumer")
@@ -65,24 +82,36 @@ def handler(event: dict, context) -> dict:
 def _group_by_shard(records: list) -> dict:
     # An invocation normally holds one shard's records, in order; grouping is only a safeguard
     # so that an object's key never names the wrong shard or sequence range.
+    # A record without them still gets a group (and so an errors/ line), never a KeyError.
     groups: dict = {}
     for record in records:
-        shard_id = record["eventID"].partition(":")[0]
-        groups.setdefault((record["eventSourceARN"], shard_id), []).append(record)
+        entry = record if isinstance(record, dict) else {}
+        shard_id = str(entry.get("eventID") or "").partition(":")[0] or UNKNOWN
+        groups.setdefault((str(entry.get("eventSourceARN") or ""), shard_id), []).append(record)
     return groups
 
 
 def _stream_name(arn: str) -> str:
     # arn:aws:kinesis:<region>:<account>:stream/<name>[/consumer/<consumer>:<ts>] (fan-out)
-    return arn.split(":", 5)[-1].split("/")[1]
+    parts = arn.split(":", 5)[-1].split("/")
+    return parts[1] if len(parts) > 1 and parts[1] else UNKNOWN
+
+
+def _kinesis(record) -> dict:
+    kinesis = record.get("kinesis") if isinstance(record, dict) else None
+    return kinesis if isinstance(kinesis, dict) else {}
+
+
+def _sequence(record) -> str | None:
+    sequence = _kinesis(record).get("sequenceNumber")
+    return sequence if isinstance(sequence, str) and sequence else None
 
 
 def _archive(stream: str, shard_id: str, records: list) -> list:
     """PUT one shard's batch; return its batch item failures (all records, or none)."""
     valid, malformed = _split_records(records)
-    first = records[0]["kinesis"]["sequenceNumber"]
-    last = records[-1]["kinesis"]["sequenceNumber"]
-    name = f"{stream}/{shard_id}/{first}-{last}.jsonl.gz"
+    sequences = [s for s in map(_sequence, records) if s is not None] or [UNKNOWN]
+    name = f"{stream}/{shard_id}/{sequences[0]}-{sequences[-1]}.jsonl.gz"
     try:
         if valid:
             _put(f"data/{name}", valid)
@@ -100,7 +129,9 @@ def _archive(stream: str, shard_id: str, records: list) -> list:
             shard=shard_id,
             records=len(records),
         )
-        return [{"itemIdentifier": r["kinesis"]["sequenceNumber"]} for r in records]
+        # A record without a sequence number cannot be named for retry; it is in no object either
+        # way, and the retried batch brings it back to errors/.
+        return [{"itemIdentifier": s} for s in map(_sequence, records) if s is not None]
     _log(
         logging.WARNING if malformed else logging.INFO,
         "batch archived",
@@ -120,33 +151,47 @@ def _split_records(records: list) -> tuple[list[str], list[str]]:
     """
     valid, malformed = [], []
     for record in records:
-        kinesis = record["kinesis"]
+        kinesis = _kinesis(record)
         try:
-            doc = _decode_json(binascii.a2b_base64(kinesis["data"]).decode("utf-8"))
+            data = kinesis["data"]
+            metadata = {
+                "_sequenceNumber": kinesis["sequenceNumber"],
+                "_partitionKey": kinesis["partitionKey"],
+                "_arrival": kinesis["approximateArrivalTimestamp"],
+            }
+            if not isinstance(data, str):
+                raise TypeError(f"kinesis.data is {'null' if data is None else type(data).__name__}")
+            doc = _decode_json(binascii.a2b_base64(data).decode("utf-8"))
             if type(doc) is dict and type(doc.get("type")) is str and type(doc.get("id")) is str:
                 # Metadata overwrites same-named fields: the line must say where it came from.
-                doc["_sequenceNumber"] = kinesis["sequenceNumber"]
-                doc["_partitionKey"] = kinesis["partitionKey"]
-                doc["_arrival"] = kinesis["approximateArrivalTimestamp"]
+                doc.update(metadata)
                 valid.append(_encode_json(doc))
                 continue
             reason = _shape_problem(doc)
+        except KeyError as exc:
+            reason = f"not a Kinesis record: kinesis.{exc.args[0]} is missing"
         # binascii.Error, UnicodeDecodeError and JSONDecodeError are ValueErrors; absurdly deep
         # nesting raises RecursionError. Either way the record is bad, not the batch.
         except (ValueError, RecursionError) as exc:
             reason = f"undecodable (base64 -> UTF-8 -> JSON): {exc}"
-        malformed.append(
-            _encode_json(
-                {
-                    "_sequenceNumber": kinesis["sequenceNumber"],
-                    "_partitionKey": kinesis["partitionKey"],
-                    "_arrival": kinesis["approximateArrivalTimestamp"],
-                    "reason": reason,
-                    "data": kinesis["data"],
-                }
-            )
-        )
+        except Exception as exc:  # noqa: BLE001 - any per-record failure isolates that record
+            reason = f"unprocessable record: {type(exc).__name__}: {exc}"
+        malformed.append(_error_line(kinesis, reason))
     return valid, malformed
+
+
+def _error_line(kinesis: dict, reason: str) -> str:
+    fields = {
+        "_sequenceNumber": kinesis.get("sequenceNumber"),
+        "_partitionKey": kinesis.get("partitionKey"),
+        "_arrival": kinesis.get("approximateArrivalTimestamp"),
+        "reason": reason,
+        "data": kinesis.get("data"),
+    }
+    try:
+        return _encode_error(fields)
+    except ValueError:  # a non-finite number in the record itself: keep it as text
+        return _encode_error({name: repr(value) for name, value in fields.items()})
 
 
 def _shape_problem(doc) -> str:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import pulumi
 
 from program import config as shared
-from program.blueprints import catalog_api, media_platform, serverless_app
+from program.blueprints import catalog_api, media_platform, serverless_app, stream_pipeline
 from program.config import BLUEPRINTS, ConfigError, Key, StackConfig
 
 
@@ -31,6 +31,7 @@ class Blueprint(Protocol):
 BUILT: dict[str, Blueprint] = {
     "serverless-app": serverless_app,
     "catalog-api": catalog_api,
+    "stream-pipeline": stream_pipeline,
     "media-platform": media_platform,
 }
 

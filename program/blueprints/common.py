@@ -1,4 +1,5 @@
-"""What every blueprint starts from: its regional provider, the account, the AZs, the logs key."""
+"""What every blueprint starts from: its regional provider, the account, the AZs, the logs key; and
+the functions key for blueprints with Lambda functions."""
 
 from __future__ import annotations
 
@@ -60,3 +61,17 @@ def platform(config: StackConfig) -> Platform:
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
     return Platform(config, provider, account_id, tuple(sorted(zones)[: config.az_count]), logs_key)
+
+
+def functions_key(base: Platform, scope: Scope) -> ServiceKey:
+    """The Lambda functions' environment-variable key (CKV_AWS_173): each function's role may
+    decrypt with it (function.py), through the key policy's delegation to IAM."""
+    return ServiceKey(
+        "functions",
+        ServiceKeyArgs(
+            purpose="functions",
+            scope=scope,
+            description=f"Lambda environment variables of webstack {base.config.blueprint} ({scope.suffix})",
+        ),
+        opts=base.opts,
+    )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pulumi
 
 from program import config
-from program.blueprints.common import platform
+from program.blueprints.common import functions_key, platform
 from program.components import cdn_functions
 from program.components.bucket import (
     LifecycleRule,
@@ -42,10 +42,19 @@ from program.components.waf import LogGroupTarget
 from program.config import Key, StackConfig
 from program.scope import EDGE_REGION, Scope
 
-KEYS = (Key("alertEmail", False, "an e-mail address for alarm notifications", "none"),)
+KEYS = (
+    Key("alertEmail", False, "an e-mail address for alarm notifications", "none"),
+    Key(
+        "manageApiGatewayAccount",
+        False,
+        "true or false: whether this stack owns the region's API Gateway CloudWatch role setting",
+        "true",
+    ),
+)
 # The API Lambda writes to Kinesis through the SDK; with egress limited to VPC endpoints (000-R16)
 # it needs the kinesis-streams interface endpoint (001-R10).
-INTERFACE_ENDPOINTS = ("kinesis-streams",)
+# Egress is endpoints only: Kinesis for the API's events, X-Ray for the functions' active tracing.
+INTERFACE_ENDPOINTS = ("kinesis-streams", "xray")
 ACCESS_LOG_DAYS = 90
 API_PATH = "/api"
 HTTPS = 443
@@ -59,10 +68,15 @@ API_RESERVED_CONCURRENCY, CONSUMER_RESERVED_CONCURRENCY = 50, 20
 @dataclass(frozen=True)
 class Settings:
     alert_email: str | None = None
+    # The region-wide apigateway.Account (api_account.py): one stack per region owns it.
+    manage_api_gateway_account: bool = True
 
 
 def parse(values: Mapping[str, str]) -> Settings:
-    return Settings(alert_email=config.email(values, "alertEmail"))
+    return Settings(
+        alert_email=config.email(values, "alertEmail"),
+        manage_api_gateway_account=config.boolean(values, "manageApiGatewayAccount", True),
+    )
 
 
 def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[object]]:
@@ -99,7 +113,6 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         return VpcPlacement(
             vpc_id=network.vpc_id,
             subnet_ids=network.private_subnet_ids,
-            replacement_security_group_id=network.default_security_group_id,
             security_group=group,
             egress=[
                 Rule(
@@ -142,17 +155,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         opts=base.opts,
     )
 
-    # The functions' environment variables under a key of the stack's (CKV_AWS_173); each role may
-    # decrypt with it (function.py), through the key policy's IAM delegation.
-    functions_key = ServiceKey(
-        "functions",
-        ServiceKeyArgs(
-            purpose="functions",
-            scope=scope,
-            description=f"Lambda environment variables of webstack {stack.blueprint} ({scope.suffix})",
-        ),
-        opts=base.opts,
-    )
+    env_key = functions_key(base, scope)
 
     stream = Stream("streaming-stream", StreamArgs(scope=scope), opts=base.opts)
     results = PrivateBucket(
@@ -177,10 +180,11 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             vpc=placement("stream-consumer", "s3"),
             statements=results_writer_statements(scope.region, known_bucket_arn("results", scope)),
             environment={"RESULTS_BUCKET": results.name},
-            environment_kms_key_arn=functions_key.arn,
+            environment_kms_key_arn=env_key.arn,
             # One concurrent batch per shard (parallelization factor 1); on-demand streams start at
             # 4 shards and grow with the write rate, this caps what a surge may take.
             reserved_concurrency=CONSUMER_RESERVED_CONCURRENCY,
+            tracing=True,
         ),
         opts=base.opts,
     )
@@ -193,8 +197,9 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             log_kms_key_arn=base.logs_key.arn,
             stream_name=stream.name,
             stream_arn=stream.known_arn,
-            environment_kms_key_arn=functions_key.arn,
+            environment_kms_key_arn=env_key.arn,
             function_reserved_concurrency=API_RESERVED_CONCURRENCY,
+            manage_account_logging_role=settings.manage_api_gateway_account,
         ),
         opts=base.opts,
     )

@@ -6,10 +6,12 @@ region, shared by every REST API there, so only one stack may own it (ItemsApi's
 ``manage_account_logging_role=False`` leaves it to whoever owns it already). When a stack owns it,
 ``pulumi destroy`` resets it (pulumi-aws 7 is built on terraform-provider-aws 6, whose account
 resource resets the settings on delete, hashicorp/terraform-provider-aws#42226): other APIs in the
-region then stop logging until someone sets a role again. Execution logs go to
-``API-Gateway-Execution-Logs_<api-id>/<stage>``, a group API Gateway creates itself (no retention,
-no KMS, left behind by destroy); its fixed name cannot end with the stack suffix, so it is not
-pre-created here.
+region then stop logging until someone sets a role again: so one stack per region owns it
+(serverless-app's ``webstack:manageApiGatewayAccount``, default true; the pipeline's throwaway
+copies set it false). Because the stacks that do not own it log with the owner's role, the role
+writes every webstack stack's access log group in the region (``api-access-*``) and every API's
+execution log group (``API-Gateway-Execution-Logs_*``). ItemsApi pre-creates its execution log
+group with KMS and retention (its stage name carries the suffix, so the group's name does too).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ def logging_role_statements(scope: Scope, access_log_group_arn: Any) -> list[dic
 @dataclass(frozen=True)
 class ApiGatewayAccountArgs:
     scope: Scope
+    # The access log groups the role writes: an ARN, or an ARN pattern for every stack's groups.
     access_log_group_arn: pulumi.Input[str]
 
 

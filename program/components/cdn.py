@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
 
+from program import arns
 from program.alarms import AlarmSpec, MetricRef
 from program.components import cdn_functions
 from program.components.bucket import PrivateBucket, PrivateBucketArgs, known_bucket_arn
@@ -54,9 +55,16 @@ from program.components.cdn_origins import (
     oac_grants,
     site_origin,
 )
-from program.components.edge_logs import cloudfront_access_logs
+from program.components.edge_logs import access_log_group_name, cloudfront_access_logs
 from program.components.site import DEFAULT_CSP, SITE_DIR, security_headers_policy, upload_site
-from program.components.waf import LogGroupTarget, WebAcl, WebAclArgs, check_rate
+from program.components.waf import (
+    LogGroupTarget,
+    WebAcl,
+    WebAclArgs,
+    check_rate,
+    log_delivery_policy,
+    waf_log_group_name,
+)
 from program.scope import EDGE_REGION, Scope
 
 CACHED_METHODS = ("GET", "HEAD")
@@ -143,6 +151,7 @@ class Cdn(pulumi.ComponentResource):
         self._headers = security_headers_policy(
             name, self._physical("security-headers"), args.content_security_policy, self._child
         )
+        self._waf_logging, self._access_logging = self._log_targets()
         self.web_acl = self._web_acl()
         routes = self._routes()
         default = routes[args.default_origin]
@@ -202,9 +211,9 @@ class Cdn(pulumi.ComponentResource):
             opts=self._child,
         )
         upload_site(name, self.bucket.name, Path(args.site_dir), self._child)
-        if args.access_logging is not None:
+        if self._access_logging is not None:
             cloudfront_access_logs(
-                name, args.purpose, self.distribution.arn, args.access_logging, self._child
+                name, args.purpose, self.distribution.arn, self._access_logging, self._child
             )
 
         self.distribution_id = self.distribution.id
@@ -321,10 +330,35 @@ class Cdn(pulumi.ComponentResource):
                 acl_scope="CLOUDFRONT",  # in us-east-1, whatever the stack's region
                 rate_limit=args.waf_rate_limit,
                 rate_window_s=args.waf_rate_window_s,
-                logging=args.waf_logging,
+                logging=self._waf_logging,
             ),
             opts=self._child,
         )
+
+    def _log_targets(self) -> tuple[LogGroupTarget | None, LogGroupTarget | None]:
+        """WAF and access logs in one region share one log-delivery resource policy (a per-region
+        quota of the account); their group ARNs are known from the names before the groups exist."""
+        args = self._args
+        waf_logs, access_logs = args.waf_logging, args.access_logging
+        if waf_logs is None or access_logs is None or waf_logs.scope != access_logs.scope:
+            return waf_logs, access_logs
+        scope = waf_logs.scope
+        groups = [
+            arns.log_group(scope.region, scope.account_id, group)
+            for group in (
+                waf_log_group_name(f"{args.purpose}-edge", scope),
+                access_log_group_name(args.purpose, scope),
+            )
+        ]
+        policy = log_delivery_policy(
+            f"{self._name}-logs-policy",
+            scope.name(f"edge-logs-{args.purpose}"),
+            groups,
+            scope,
+            self._child,
+            region=scope.region,
+        )
+        return replace(waf_logs, delivery_policy=policy), replace(access_logs, delivery_policy=policy)
 
 
 def _viewer_certificate(

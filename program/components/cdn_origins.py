@@ -23,8 +23,9 @@ CACHING_DISABLED = "Managed-CachingDisabled"
 ALL_VIEWER_EXCEPT_HOST = "Managed-AllViewerExceptHostHeader"
 ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
-_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-_HEADER = re.compile(r"^[A-Za-z0-9-]+$")
+# Matched whole (fullmatch): with ``$`` a final newline would pass.
+_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+_HEADER = re.compile(r"[A-Za-z0-9-]+")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class CdnOrigin:
     viewer_request_lambda_arn: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
-        if not _ID.match(self.id) or self.id == SITE_ORIGIN:
+        if not _ID.fullmatch(self.id) or self.id == SITE_ORIGIN:
             raise ValueError(f"origin id {self.id!r}: lowercase words and hyphens, not {SITE_ORIGIN!r}")
         if isinstance(self.domain_name, str) and ("/" in self.domain_name or not self.domain_name):
             raise ValueError(f"origin {self.id}: domain_name is a host name, got {self.domain_name!r}")
@@ -57,7 +58,7 @@ class CdnOrigin:
         if self.origin_path and not cdn_functions.is_path_prefix(self.origin_path):
             raise ValueError(f"origin {self.id}: origin_path like '/prod' (no trailing slash)")
         for header, _value in self.custom_headers:
-            if not _HEADER.match(header):
+            if not _HEADER.fullmatch(header):
                 raise ValueError(f"origin {self.id}: bad custom header name {header!r}")
         if self.viewer_request_code is not None:
             cdn_functions.check_code(self.viewer_request_code)

@@ -2,7 +2,8 @@
 
 CloudFront is global; its vended logs are configured in us-east-1 (the delivery source, its
 destination and the log group), like its web ACL. CloudWatch Logs' delivery service writes into
-the group under a resource policy scoped to this account (the one WAF logging uses too).
+the group under a resource policy scoped to this account: the target's ``delivery_policy`` when
+its owner shares one with WAF logging in the same region (Cdn does), else one of its own.
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from program import iam_docs
 from program.components.log_group import encrypted_log_group
-from program.components.waf import LogGroupTarget, log_delivery_statement
+from program.components.waf import LogGroupTarget, log_delivery_policy
+from program.scope import Scope
+
+
+def access_log_group_name(purpose: str, scope: Scope) -> str:
+    return scope.name(f"{purpose}-cloudfront", "log-group")
 
 
 def cloudfront_access_logs(
@@ -30,18 +35,19 @@ def cloudfront_access_logs(
     region = scope.region
     group = encrypted_log_group(
         f"{name}-access-logs",
-        scope.name(f"{purpose}-cloudfront", "log-group"),
+        access_log_group_name(purpose, scope),
         target.kms_key_arn,
         target.retention_days,
         opts,
         region=region,
     )
-    policy = aws.cloudwatch.LogResourcePolicy(
+    policy = target.delivery_policy or log_delivery_policy(
         f"{name}-access-logs-policy",
-        policy_name=scope.name(f"cloudfront-logs-{purpose}"),
-        policy_document=pulumi.Output.json_dumps(iam_docs.document(log_delivery_statement(group.arn, scope))),
+        scope.name(f"cloudfront-logs-{purpose}"),
+        [group.arn],
+        scope,
+        opts,
         region=region,
-        opts=opts,
     )
     source = aws.cloudwatch.LogDeliverySource(
         f"{name}-access-logs-source",

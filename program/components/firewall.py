@@ -18,7 +18,7 @@ import pulumi_aws as aws
 
 from program.scope import Scope
 
-_LABEL = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_LABEL = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # fullmatch: no trailing newline
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Peer:
         given = [v for v in (self.security_group_id, self.prefix_list_id, self.cidr_ipv4) if v is not None]
         if len(given) != 1:
             raise ValueError(f"Peer {self.label!r}: give exactly one of a group, a prefix list, a CIDR")
-        if not _LABEL.match(self.label):
+        if not _LABEL.fullmatch(self.label):
             raise ValueError(f"Peer label {self.label!r}: lowercase letters, digits and single hyphens")
 
     @staticmethod

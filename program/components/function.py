@@ -40,8 +40,8 @@ ENI_SCOPED_ACTIONS = (
 )
 # DescribeNetworkInterfaces takes no resource-level permission: Resource "*" (000-R20).
 ENI_DESCRIBE_ACTIONS = ("ec2:DescribeNetworkInterfaces",)
-# Active X-Ray tracing (CKV_AWS_50): these take no resource-level permission either (what
-# AWSXRayDaemonWriteAccess grants, less the sampling reads the SDK does not need to send segments).
+# Active tracing (CKV_AWS_50): what AWSXRayDaemonWriteAccess grants the function to send segments;
+# neither action takes a resource-level permission (Service Authorization Reference), so "*".
 TRACE_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
 
 
@@ -51,12 +51,13 @@ class VpcPlacement:
 
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
-    # The stripped default security group: Lambda swaps it in on destroy to free the ENIs fast.
-    replacement_security_group_id: pulumi.Input[str]
     # The function's tier group, created by the blueprint before the tier (firewall.py).
     security_group: Firewall
     # Egress rules written on that group: HTTPS to an endpoint's prefix list, 5432 to a proxy group...
     egress: Sequence[Rule] = ()
+    # Unused since issue 9 (no security-group swap on destroy, see Function); still accepted so
+    # callers written before it construct unchanged. Remove once none passes it.
+    replacement_security_group_id: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         labels = [rule.peer.label for rule in self.egress]
@@ -71,11 +72,16 @@ class ZipCode:
     folder: str
     handler: str = "handler.handler"
     runtime: str = "python3.13"
+    # Files under lambdas/ shipped at the zip root beside the folder's (a module several share).
+    root_files: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         module = self.handler.rpartition(".")[0].replace(".", "/")
         if not (LAMBDAS_DIR / self.folder / f"{module}.py").is_file():
             raise ValueError(f"Function code {self.folder!r}: no lambdas/{self.folder}/{module}.py")
+        for extra in self.root_files:
+            if not (LAMBDAS_DIR / extra).is_file():
+                raise ValueError(f"Function code {self.folder!r}: no lambdas/{extra}")
 
 
 @dataclass(frozen=True)
@@ -109,8 +115,9 @@ class FunctionArgs:
     # Application Auto Scaling owns the figure after creation (concurrency_scaling.py): not reset.
     provisioned_concurrency_autoscaled: bool = False
     log_retention_days: int = 30
-    # Active X-Ray tracing: every request sampled at the function, not only those traced upstream.
-    tracing: bool = True
+    # X-Ray active tracing (CKV_AWS_50): every request sampled at the function, not only those traced
+    # upstream. In a VPC whose egress is endpoints only it needs the `xray` interface endpoint.
+    tracing: bool = False
 
     def __post_init__(self) -> None:
         if not 128 <= self.memory_mb <= 10_240:
@@ -134,24 +141,36 @@ def function_name(purpose: str, scope: Scope) -> str:
     return naming.function_name(purpose, scope.suffix)
 
 
-def code_files(code: str, lambdas_dir: Path = LAMBDAS_DIR) -> dict[str, Path]:
-    """What ships in the zip: lambdas/<code>/ at the root, lambdas/shared/ under shared/ (no caches)."""
+def code_files(code: str, lambdas_dir: Path = LAMBDAS_DIR, root_files: Sequence[str] = ()) -> dict[str, Path]:
+    """What ships in the zip: lambdas/<code>/ at the root, lambdas/shared/ under shared/ (no caches),
+    and each of ``root_files`` (paths under lambdas/) at the root by its file name."""
     files: dict[str, Path] = {}
     for root, prefix in ((lambdas_dir / SHARED_CODE, f"{SHARED_CODE}/"), (lambdas_dir / code, "")):
         for path in sorted(root.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
                 files[prefix + str(path.relative_to(root))] = path
+    for extra in root_files:
+        path = lambdas_dir / extra
+        if path.name in files:
+            raise ValueError(f"lambdas/{extra}: {path.name} is already in lambdas/{code}")
+        files[path.name] = path
     return files
 
 
-def code_archive(code: str) -> pulumi.AssetArchive:
+def code_archive(code: str, root_files: Sequence[str] = ()) -> pulumi.AssetArchive:
     """The function's zip, built from code_files (a FileArchive would ship local caches too)."""
-    return pulumi.AssetArchive({name: pulumi.FileAsset(str(path)) for name, path in code_files(code).items()})
+    return pulumi.AssetArchive(
+        {name: pulumi.FileAsset(str(path)) for name, path in code_files(code, root_files=root_files).items()}
+    )
 
 
 def _code_args(code: ZipCode | ImageCode) -> dict[str, Any]:
     if isinstance(code, ZipCode):
-        return {"runtime": code.runtime, "handler": code.handler, "code": code_archive(code.folder)}
+        return {
+            "runtime": code.runtime,
+            "handler": code.handler,
+            "code": code_archive(code.folder, code.root_files),
+        }
     image_config = None
     if code.command or code.entry_point or code.working_directory:
         image_config = aws.lambda_.FunctionImageConfigArgs(
@@ -247,8 +266,13 @@ class Function(pulumi.ComponentResource):
             )
             if vpc
             else None,
-            replace_security_groups_on_destroy=True if vpc else None,
-            replacement_security_group_ids=[vpc.replacement_security_group_id] if vpc else None,
+            # No replace_security_groups_on_destroy: that swap is an UpdateFunctionConfiguration, and
+            # Lambda then attaches new ENIs with this role, whose ENI grant names only the tier group,
+            # so the swap is refused and destroy fails. Destroy deletes the function, then the tier
+            # group and the subnets; the provider's delete of each first waits for Lambda's ENIs in
+            # it to turn available and deletes them (terraform-provider-aws internal/service/ec2
+            # deleteLingeringENIs / deleteLingeringLambdaENI, at least 45 min), with the deployer's
+            # credentials, so nothing here needs a grant beyond the function's own group.
             reserved_concurrent_executions=args.reserved_concurrency,
             publish=True if args.alias else None,  # an alias needs a published version
             # The role's policy must exist before Lambda validates the ENI permissions (003-R19).

@@ -19,7 +19,10 @@ is the effective request-size limit of the API (the handler allows 64 KB). The w
 ``aws-waf-logs-api-<suffix>`` with the origin header redacted (the ACL is a ``WebAcl``, waf.py).
 
 API Gateway logging needs the region-wide CloudWatch role setting: ``ApiGatewayAccount``
-(api_account.py), which this component owns unless ``manage_account_logging_role=False``.
+(api_account.py), which this component owns unless ``manage_account_logging_role=False``; then
+the stack assumes the region's setting already names a role that can write its log groups (the
+owner's role does). Access logs go to ``api-access-<suffix>``; execution logs (ERROR and INFO, no
+bodies) to ``API-Gateway-Execution-Logs_<api-id>/v1-<suffix>``, pre-created with KMS and retention.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ class ItemsApiArgs:
     stream_arn: pulumi.Input[str]
     stream_kms_key_arn: pulumi.Input[str] | None = None  # None: the stream uses alias/aws/kinesis
     routes: Sequence[rest_routes.Route] = rest_routes.ITEM_ROUTES
-    stage_name: str = "v1"
+    stage_name: str = "v1"  # the stage's purpose: its physical name is v1-<suffix>
     xray_tracing: bool = True  # the stage (CKV_AWS_73, FSBP APIGateway.3); the function traces too
     # A dev stack's ceiling; 10000/5000 is the account-wide default quota (002-R32).
     throttle_rate_limit: float = 100.0
@@ -88,6 +91,8 @@ class ItemsApiArgs:
 
 
 FUNCTION_PURPOSE = "api"
+ACCESS_LOG_PURPOSE = "api-access"
+EXECUTION_LOG_GROUP_PREFIX = "API-Gateway-Execution-Logs_"  # API Gateway's own name for the group
 ORIGIN_SECRET_LENGTH = 48
 
 
@@ -152,7 +157,7 @@ class ItemsApi(pulumi.ComponentResource):
         self.origin_domain = pulumi.Output.concat(
             self.rest_api.id, f".execute-api.{args.scope.region}.amazonaws.com"
         )
-        self.origin_path = f"/{args.stage_name}"
+        self.origin_path = f"/{args.scope.name(args.stage_name)}"
         self.origin_verify_header = ORIGIN_VERIFY_HEADER
         self.web_acl_arn = self.web_acl.arn
         self._publish_failures()
@@ -221,6 +226,7 @@ class ItemsApi(pulumi.ComponentResource):
                 memory_mb=args.function_memory_mb,
                 timeout_s=args.function_timeout_s,
                 reserved_concurrency=args.function_reserved_concurrency,
+                tracing=args.xray_tracing,
                 log_retention_days=args.log_retention_days,
             ),
             opts=self._child,
@@ -243,16 +249,16 @@ class ItemsApi(pulumi.ComponentResource):
             f"{name}-validator",
             rest_api=api.id,
             name=args.scope.name("body-and-parameters"),
-            validate_request_body=True,
-            validate_request_parameters=True,
+            validate_request_body=rest_routes.VALIDATOR["validate_request_body"],
+            validate_request_parameters=rest_routes.VALIDATOR["validate_request_parameters"],
             opts=self._child,
         )
         model = aws.apigateway.Model(
             f"{name}-body-model",
             rest_api=api.id,
             # Model names are alphanumeric only (no suffix possible) and local to this API.
-            name="Item",
-            content_type="application/json",
+            name=rest_routes.BODY_MODEL[0],
+            content_type=rest_routes.BODY_MODEL[1],
             schema=json.dumps(rest_routes.BODY_SCHEMA),
             opts=self._child,
         )
@@ -263,10 +269,10 @@ class ItemsApi(pulumi.ComponentResource):
                 rest_api=api.id,
                 resource_id=resources[route.path].id,
                 http_method=route.method,
-                authorization="NONE",
+                authorization=rest_routes.AUTHORIZATION,
                 request_validator_id=validator.id,
                 request_parameters={f"method.request.path.{p}": True for p in route.parameters} or None,
-                request_models={"application/json": model.name} if route.body else None,
+                request_models={rest_routes.BODY_MODEL[1]: model.name} if route.body else None,
                 opts=self._child,
             )
             integration = aws.apigateway.Integration(
@@ -274,8 +280,9 @@ class ItemsApi(pulumi.ComponentResource):
                 rest_api=api.id,
                 resource_id=resources[route.path].id,
                 http_method=method.http_method,
-                type="AWS_PROXY",  # 000-R4
-                integration_http_method="POST",
+                type=rest_routes.INTEGRATION_TYPE,  # 000-R4
+                integration_http_method=rest_routes.INTEGRATION_HTTP_METHOD,
+                timeout_milliseconds=rest_routes.INTEGRATION_TIMEOUT_MS,
                 uri=self.function.invoke_arn,
                 opts=self._child,
             )
@@ -303,8 +310,8 @@ class ItemsApi(pulumi.ComponentResource):
         )
 
     def _stage(self, deployment: aws.apigateway.Deployment) -> aws.apigateway.Stage:
-        name, args = self._name, self._args
-        access_log_group_name = args.scope.name("api-access", "log-group")
+        name, args, scope = self._name, self._args, self._args.scope
+        access_log_group_name = scope.name(ACCESS_LOG_PURPOSE, "log-group")
         access_logs = encrypted_log_group(
             f"{name}-access-logs",
             access_log_group_name,
@@ -312,14 +319,29 @@ class ItemsApi(pulumi.ComponentResource):
             args.log_retention_days,
             self._child,
         )
-        # Stages and method settings with logging fail until the account names a logging role.
-        logging_ready: list[pulumi.Resource] = []
+        # The stage's physical name carries the suffix, so the execution log group API Gateway
+        # writes, API-Gateway-Execution-Logs_<api-id>/<stage>, ends with it too: pre-created here
+        # with KMS and retention (destroy removes it), it passes the naming policy unexempted.
+        stage_name = scope.name(args.stage_name)
+        execution_logs = encrypted_log_group(
+            f"{name}-execution-logs",
+            pulumi.Output.concat(EXECUTION_LOG_GROUP_PREFIX, self.rest_api.id, "/", stage_name),
+            args.log_kms_key_arn,
+            args.log_retention_days,
+            self._child,
+        )
+        # Stages and method settings that log fail until the account names a logging role: this
+        # stack's own (below), or, when another stack owns the setting, that stack's, which must
+        # be able to write api-access-<suffix> and the execution log groups (api_account.py).
+        logging_ready: list[pulumi.Resource] = [execution_logs]
         if args.manage_account_logging_role:
             account = ApiGatewayAccount(
                 name,  # this API's name: the children keep theirs (api-logging-role, api-account)
                 ApiGatewayAccountArgs(
-                    args.scope,
-                    arns.log_group(args.scope.region, args.scope.account_id, access_log_group_name),
+                    scope,
+                    # Every webstack stack's access logs in the region, not only this one's: the
+                    # setting is region-wide and the stacks that do not own it log with this role.
+                    arns.log_group(scope.region, scope.account_id, f"{ACCESS_LOG_PURPOSE}-*"),
                 ),
                 opts=self._child,
             )
@@ -328,7 +350,7 @@ class ItemsApi(pulumi.ComponentResource):
             f"{name}-stage",
             rest_api=self.rest_api.id,
             deployment=deployment.id,
-            stage_name=args.stage_name,
+            stage_name=stage_name,
             xray_tracing_enabled=args.xray_tracing,
             access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(  # 000-R17
                 destination_arn=access_logs.arn, format=rest_routes.access_log_format()

@@ -14,6 +14,10 @@ from program.scope import Scope
 
 # The shortest window KMS allows: the key leaves the account a week after destroy.
 DELETION_WINDOW_DAYS = 7
+# Services through which the account's IAM policies may grant use of a key (kms:ViaService): the
+# CMK-encrypted streams, buckets, queues, topics, tables, secrets, parameters, databases and
+# function environments the blueprints build. Raw kms:Decrypt from a role stays impossible.
+IAM_VIA_SERVICES = ("dynamodb", "kinesis", "lambda", "rds", "s3", "secretsmanager", "sns", "sqs", "ssm")
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,8 @@ class ServiceKeyArgs:
     grants: Sequence[tuple[str, Sequence[str], Mapping[str, Any]]] = field(default_factory=tuple)
     # Another region than the provider's (v7 per-resource region), e.g. us-east-1 for CloudFront's logs.
     region: str | None = None
+    # Services (short names) through which IAM policies may grant use; () for none.
+    iam_via_services: Sequence[str] = IAM_VIA_SERVICES
 
     def __post_init__(self) -> None:
         if self.region is not None and self.region != self.scope.region:
@@ -42,7 +48,13 @@ class ServiceKey(pulumi.ComponentResource):
             description=args.description,
             enable_key_rotation=True,
             deletion_window_in_days=DELETION_WINDOW_DAYS,
-            policy=pulumi.Output.json_dumps(iam_docs.key_policy(args.scope.account_id, args.grants)),
+            policy=pulumi.Output.json_dumps(
+                iam_docs.key_policy(
+                    args.scope.account_id,
+                    args.grants,
+                    [f"{service}.{args.scope.region}.amazonaws.com" for service in args.iam_via_services],
+                )
+            ),
             region=args.region,
             opts=child,
         )

@@ -12,7 +12,7 @@ import pulumi_aws as aws
 
 def encrypted_log_group(
     name: str,
-    group_name: str,
+    group_name: pulumi.Input[str],
     kms_key_arn: pulumi.Input[str],
     retention_days: int,
     opts: pulumi.ResourceOptions,

@@ -22,7 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from program import arns, iam_docs, naming
-from program.alarms import EMAIL_PATTERN, AlarmSpec, MetricRef
+from program.alarms import AlarmSpec, MetricRef, valid_email
 from program.components.kms import ServiceKey, ServiceKeyArgs
 from program.scope import Scope
 
@@ -44,7 +44,7 @@ OWNER_TOPIC_ACTIONS = (
     "sns:Subscribe",
 )
 TREAT_MISSING_DATA = ("breaching", "notBreaching", "ignore", "missing")
-ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
+ACCOUNT_PATTERN = re.compile(r"[0-9]{12}")  # fullmatch: ASCII digits, no trailing newline
 
 # Dashboard grid: 24 columns; two graphs a row.
 GRID_WIDTH = 24
@@ -82,7 +82,7 @@ class MonitoringArgs:
     dashboard_purpose: str = "overview"
 
     def __post_init__(self) -> None:
-        if not ACCOUNT_PATTERN.match(self.scope.account_id):
+        if not ACCOUNT_PATTERN.fullmatch(self.scope.account_id):
             raise ValueError(f"account_id {self.scope.account_id!r} is not a 12-digit AWS account id")
         if not self.alarms and not self.metrics:
             raise ValueError("Monitoring needs at least one alarm or metric")
@@ -97,7 +97,7 @@ class MonitoringArgs:
             if problem:
                 raise ValueError(f"alarm {spec.purpose!r}: {problem}")
         self.scope.name(self.dashboard_purpose, "dashboard")
-        if self.alert_email is not None and not EMAIL_PATTERN.match(self.alert_email):
+        if self.alert_email is not None and not valid_email(self.alert_email):
             raise ValueError(f"alert_email {self.alert_email!r} is not one e-mail address")
 
 

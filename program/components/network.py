@@ -78,7 +78,7 @@ class Network(pulumi.ComponentResource):
             f"{name}-igw", vpc_id=self.vpc.id, tags=self._tags("igw"), opts=self._child
         )
         self.public = self._public_tier(igw)
-        self.private = self._private_tier(self._nat_gateways())
+        self.private = self._private_tier(self._nat_gateways(igw))
 
         self.gateway_endpoints = {
             service: aws.ec2.VpcEndpoint(
@@ -168,15 +168,18 @@ class Network(pulumi.ComponentResource):
             tier.subnets.append(subnet)
         return tier
 
-    def _nat_gateways(self) -> list[aws.ec2.NatGateway]:
+    def _nat_gateways(self, igw: aws.ec2.InternetGateway) -> list[aws.ec2.NatGateway]:
         count = {"per-az": len(self.public.subnets), "single": 1, "none": 0}[self._args.nat_gateways]
+        # The provider docs for aws_eip and aws_nat_gateway: an EIP or public NAT may need the VPC's
+        # internet gateway to exist first, so depend on it explicitly (and delete before it).
+        after_igw = pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(depends_on=[igw]))
         gateways = []
         for index in range(count):
             eip = aws.ec2.Eip(
                 f"{self._name}-nat-{index}-eip",
                 domain="vpc",
                 tags=self._tags(f"nat-{index}"),
-                opts=self._child,
+                opts=after_igw,
             )
             gateways.append(
                 aws.ec2.NatGateway(
@@ -185,7 +188,7 @@ class Network(pulumi.ComponentResource):
                     subnet_id=self.public.subnets[index].id,
                     connectivity_type="public",
                     tags=self._tags(f"nat-{index}"),
-                    opts=self._child,
+                    opts=after_igw,
                 )
             )
         return gateways
@@ -248,7 +251,7 @@ class Network(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
-        aws.iam.RolePolicy(
+        policy = aws.iam.RolePolicy(
             f"{self._name}-flow-logs-policy",
             name=scope.name("vpc-flow-logs", "iam-policy"),
             role=role.id,
@@ -272,7 +275,8 @@ class Network(pulumi.ComponentResource):
             iam_role_arn=role.arn,
             max_aggregation_interval=60,
             tags=self._tags("flow-log"),
-            opts=self._child,
+            # The role's policy must exist before the service first writes with the role.
+            opts=pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(depends_on=[policy])),
         )
 
     def _network_acls(self) -> None:

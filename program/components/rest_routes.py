@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+STAGE_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")  # fullmatch: no trailing newline
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 # API Gateway's JSON-schema dialect is draft 4. The handler checks the fields themselves.
 BODY_SCHEMA = {"$schema": "http://json-schema.org/draft-04/schema#", "title": "Item", "type": "object"}
@@ -24,6 +24,14 @@ GATEWAY_RESPONSES: dict[str, tuple[str | None, str]] = {
     # Unknown routes and methods: API Gateway says 403 "Missing Authentication Token".
     "MISSING_AUTHENTICATION_TOKEN": ("404", '{"error":"no such route"}'),
 }
+# What every method and integration is created with (items_api.py), and so what a deployment
+# snapshots: the fingerprint below covers each of these, so changing one redeploys the stage.
+AUTHORIZATION = "NONE"  # CloudFront's origin header, checked by the web ACL, is the gate (001-R5)
+VALIDATOR = {"validate_request_body": True, "validate_request_parameters": True}
+BODY_MODEL = ("Item", "application/json")  # model name (alphanumeric only), content type
+INTEGRATION_TYPE, INTEGRATION_HTTP_METHOD = "AWS_PROXY", "POST"  # 000-R4: Lambda proxy
+# API Gateway's REST integration timeout default and (without a quota increase) maximum.
+INTEGRATION_TIMEOUT_MS = 29_000
 ACCESS_LOG_FIELDS = {
     "requestId": "$context.requestId",
     "extendedRequestId": "$context.extendedRequestId",
@@ -76,7 +84,7 @@ ITEM_ROUTES = (
 
 def check_shape(routes: Sequence[Route], stage_name: str) -> None:
     """A stage name API Gateway accepts, and at least one route with no duplicate method+path."""
-    if not STAGE_NAME.match(stage_name):
+    if not STAGE_NAME.fullmatch(stage_name):
         raise ValueError(f"stage_name {stage_name!r}: letters, digits, - and _ (1-128)")
     if not routes or len({(r.method, r.path) for r in routes}) != len(routes):
         raise ValueError("ItemsApi needs at least one route and no duplicate method+path")
@@ -97,8 +105,11 @@ def resource_slug(path: str) -> str:
 def deployment_fingerprint(routes: Sequence[Route], function_name: str) -> str:
     """A digest of everything a deployment snapshots; when it changes, Pulumi redeploys the API."""
     config = {
-        "routes": sorted((r.method, r.path, r.body) for r in routes),
-        "integration": ["AWS_PROXY", "POST", function_name],
+        "routes": sorted((r.method, r.path, r.body, tuple(r.parameters)) for r in routes),
+        "authorization": AUTHORIZATION,
+        "validator": VALIDATOR,
+        "model": BODY_MODEL,
+        "integration": [INTEGRATION_TYPE, INTEGRATION_HTTP_METHOD, INTEGRATION_TIMEOUT_MS, function_name],
         "schema": BODY_SCHEMA,
         "responses": GATEWAY_RESPONSES,
     }

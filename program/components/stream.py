@@ -37,6 +37,8 @@ class StreamSpec:
     retention_hours: int = 24
     # A CMK for the stream; None uses the AWS-managed alias/aws/kinesis key.
     kms_key_arn: pulumi.Input[str] | None = None
+    # Ceilings for the long create/update/delete of a provisioned stream (003-R18); None: the provider's.
+    timeouts: pulumi.CustomTimeouts | None = None
 
     def __post_init__(self) -> None:
         if self.shard_count is not None and self.shard_count < 1:
@@ -77,7 +79,7 @@ class Stream(pulumi.ComponentResource):
             shard_level_metrics=list(SHARD_LEVEL_METRICS),
             # Destroy deregisters enhanced fan-out consumers instead of failing on them (003-R27).
             enforce_consumer_deletion=True,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, custom_timeouts=spec.timeouts),
         )
         # What producers and consumers grant themselves (their policies are then known in preview).
         self.known_arn = arns.kinesis_stream(scope.region, scope.account_id, physical)

@@ -80,6 +80,9 @@ class StreamConsumerArgs:
     memory_mb: int = 512
     timeout_s: int = 60
     reserved_concurrency: int | None = None
+    # The environment variable the code reads the DLQ's URL from, when it writes poison there itself.
+    dlq_env: str | None = None
+    tracing: bool = False
 
 
 def key_use(action: str, key_arn: pulumi.Input[str], service: str, region: str, sid: str) -> dict[str, Any]:
@@ -154,12 +157,13 @@ class StreamConsumer(pulumi.ComponentResource):
                     ),
                     *args.statements,
                 ],
-                environment=args.environment,
+                environment={**args.environment, **({args.dlq_env: dlq.url} if args.dlq_env else {})},
                 environment_kms_key_arn=args.environment_kms_key_arn,
                 vpc=args.vpc,
                 memory_mb=args.memory_mb,
                 timeout_s=args.timeout_s,
                 reserved_concurrency=args.reserved_concurrency,
+                tracing=args.tracing,
             ),
             opts=child,
         )

@@ -35,8 +35,9 @@ RATE_LIMITS = (10, 2_000_000_000)
 # CloudWatch Logs' vended-log delivery writes WAF logs (WAF docs, "Sending web ACL traffic logs").
 LOG_DELIVERY_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # WAF descriptions allow letters, digits, whitespace and + = : # @ / - , . only (1-256 characters).
-_DESCRIPTION = re.compile(r"^[\w+=:#@/\-,.]([\w+=:#@/\-,.\s]{0,254}[\w+=:#@/\-,.])?$")
-_RULE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+# Matched whole (fullmatch), ASCII \w, and a space rather than \s: a newline or tab is not allowed.
+_DESCRIPTION = re.compile(r"[\w+=:#@/\-,.]([\w+=:#@/\-,. ]{0,254}[\w+=:#@/\-,.])?", re.ASCII)
+_RULE_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 AclScope = Literal["CLOUDFRONT", "REGIONAL"]
 RateKey = Literal["IP", "FORWARDED_IP"]
@@ -64,6 +65,10 @@ class LogGroupTarget:
     scope: Scope  # its region is the log group's: the ACL's own (us-east-1 for CLOUDFRONT)
     redacted_headers: Sequence[str] = ()  # e.g. a shared secret that must not land in the logs
     retention_days: int = 30
+    # A CloudWatch Logs resource policy the owner made that already admits this group (see
+    # log_delivery_policy): None makes one of its own. Each policy counts against a per-region
+    # quota of the account, so an owner with two deliveries in one region shares one.
+    delivery_policy: aws.cloudwatch.LogResourcePolicy | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,7 @@ class WebAclArgs:
 
     def __post_init__(self) -> None:
         check_rate(self.rate_limit, self.rate_window_s)
-        if not _DESCRIPTION.match(self.description):
+        if not _DESCRIPTION.fullmatch(self.description):
             raise ValueError(f"WebAcl description {self.description!r}: WAF allows [\\w+=:#@/-,. ] only")
         if self.acl_scope == "CLOUDFRONT" and self.region not in (None, EDGE_REGION):
             raise ValueError(f"a CLOUDFRONT web ACL exists only in {EDGE_REGION}, not {self.region}")
@@ -145,8 +150,7 @@ class WebAcl(pulumi.ComponentResource):
         name, args = self._name, self._args
         group = encrypted_log_group(
             f"{name}-logs",
-            # WAF logs only to log groups whose name starts with aws-waf-logs-.
-            args.scope.name(f"aws-waf-logs-{args.purpose}", "log-group"),
+            waf_log_group_name(args.purpose, args.scope),
             logging.kms_key_arn,
             logging.retention_days,
             self._child,
@@ -154,14 +158,13 @@ class WebAcl(pulumi.ComponentResource):
         )
         # Our own, suffixed and destroyable: without one WAF adds an account-wide AWSWAF-LOGS
         # policy that destroy would leave behind (WAF logging docs; not verified live).
-        policy = aws.cloudwatch.LogResourcePolicy(
+        policy = logging.delivery_policy or log_delivery_policy(
             f"{name}-logs-policy",
-            policy_name=args.scope.name(f"waf-logs-{args.purpose}"),
-            policy_document=pulumi.Output.json_dumps(
-                iam_docs.document(log_delivery_statement(group.arn, logging.scope))
-            ),
+            args.scope.name(f"waf-logs-{args.purpose}"),
+            [group.arn],
+            logging.scope,
+            self._child,
             region=args.acl_region,
-            opts=self._child,
         )
         waf.WebAclLoggingConfiguration(
             f"{name}-logging",
@@ -179,12 +182,49 @@ class WebAcl(pulumi.ComponentResource):
         )
 
 
-def log_delivery_statement(group_arn: pulumi.Input[str], scope: Scope) -> iam_docs.Document:
-    """Log delivery of scope's account and region may write vended logs into the group's streams."""
+def waf_log_group_name(purpose: str, scope: Scope) -> str:
+    """WAF logs only to log groups whose name starts with aws-waf-logs-."""
+    return scope.name(f"aws-waf-logs-{purpose}", "log-group")
+
+
+def log_delivery_policy(
+    name: str,
+    policy_name: str,
+    group_arns: Sequence[pulumi.Input[str]],
+    scope: Scope,
+    opts: pulumi.ResourceOptions,
+    region: str | None = None,
+) -> aws.cloudwatch.LogResourcePolicy:
+    """One CloudWatch Logs resource policy letting log delivery write into every group listed.
+
+    WAF logging and CloudFront's vended access logs are both written by delivery.logs.amazonaws.com
+    under the same conditions, so the groups of one region share a policy (the quota is per
+    account and region: CloudWatch Logs quotas, "resource policies").
+    """
+    return aws.cloudwatch.LogResourcePolicy(
+        name,
+        policy_name=policy_name,
+        policy_document=pulumi.Output.json_dumps(
+            iam_docs.document(log_delivery_statement(group_arns, scope))
+        ),
+        region=region,
+        opts=opts,
+    )
+
+
+def log_delivery_statement(
+    group_arns: pulumi.Input[str] | Sequence[pulumi.Input[str]], scope: Scope
+) -> iam_docs.Document:
+    """Log delivery of scope's account and region may write vended logs into the groups' streams."""
     region, account_id = scope.region, scope.account_id
+    groups: list[pulumi.Input[str]]
+    if isinstance(group_arns, str) or not isinstance(group_arns, Sequence):
+        groups = [group_arns]
+    else:
+        groups = list(group_arns)
     return iam_docs.statement(
         LOG_DELIVERY_ACTIONS,
-        [pulumi.Output.concat(group_arn, ":*")],
+        [pulumi.Output.concat(group, ":*") for group in groups],
         sid="WafLogDelivery",
         principal={"Service": "delivery.logs.amazonaws.com"},
         conditions={

@@ -12,7 +12,6 @@ import gzip
 import importlib.util
 import io
 import json
-import sys
 from pathlib import Path
 
 import boto3
@@ -20,11 +19,6 @@ import pytest
 from moto import mock_aws
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# Lambda puts the zip root on sys.path, where the packager adds lambdas/shared as `shared/`.
-if str(REPO_ROOT / "lambdas") not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT / "lambdas"))
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
 
 REGION = "us-west-2"
 TABLE = "items"

@@ -562,3 +562,131 @@ def as_json_numbers(value):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     return value
+
+
+# --- exact numbers, retry budget and timeouts (issue 9 C) ---------------------------------------
+
+
+def test_numbers_with_more_digits_than_a_float_are_returned_and_published_exactly(api):
+    """DynamoDB keeps 38 significant digits; a float keeps ~17. The API answers and publishes the
+    digits it stored, not a rounded float."""
+    body = (
+        '{"big": 12345678901234567890.123456789, "tenth": 0.1000000000000000055511151231257827, '
+        '"whole": 123456789012345678901234567890, "small": -0.00000012345678901234567890123}'
+    )
+    created = api.module.handler(api.event("POST", "/items", body), None)
+    assert created["statusCode"] == 201, created["body"]
+    exact = {
+        "big": "12345678901234567890.123456789",
+        "tenth": "0.1000000000000000055511151231257827",
+        "whole": "123456789012345678901234567890",
+        "small": "-1.2345678901234567890123E-7",
+    }
+    item_id = json.loads(created["body"])["id"]
+    fetched = api.module.handler(api.event("GET", item_path(item_id)), None)
+    for response in (created, fetched):
+        for name, digits in exact.items():
+            assert f'"{name}": {digits}' in response["body"], response["body"]
+    shard = api.kinesis.list_shards(StreamName=api.stream)["Shards"][0]["ShardId"]
+    iterator = api.kinesis.get_shard_iterator(
+        StreamName=api.stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    published = api.kinesis.get_records(ShardIterator=iterator)["Records"][0]["Data"].decode()
+    for name, digits in exact.items():
+        assert f'"{name}":{digits}' in published, published
+
+
+class _FailingDynamoDB:
+    """A DynamoDB endpoint on 127.0.0.1 that answers every request 500 and counts them."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        outer = self
+        self.requests = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                outer.requests += 1
+                body = b'{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"boom"}'
+                self.send_response(500)
+                self.send_header("Content-Type", "application/x-amz-json-1.0")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def failing_dynamodb(monkeypatch):
+    from unit.lambdas.conftest import API
+
+    server = _FailingDynamoDB()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", server.url)
+    monkeypatch.setenv("TABLE_NAME", "items")
+    monkeypatch.setenv("STREAM_NAME", "item-events")
+    monkeypatch.setattr(API, "_clients", {})
+    yield server
+    server.stop()
+
+
+class _Remaining:
+    aws_request_id = "budget"
+
+    def __init__(self, ms: int):
+        self.ms = ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.ms
+
+
+def test_a_failing_call_is_tried_3_times_as_documented_then_503(failing_dynamodb):
+    """botocore's retries.max_attempts counts retries (3 meant 4 attempts); total_max_attempts=3."""
+    from unit.lambdas.conftest import API
+
+    response = API.handler(_post_event(), _Remaining(10_000))
+    assert response["statusCode"] == 503 and "retry with backoff" in json.loads(response["body"])["error"]
+    assert failing_dynamodb.requests == 3
+
+
+def test_no_attempt_starts_that_could_outlast_the_remaining_time(failing_dynamodb):
+    """With 3 s left (less the margin) a 1 s connect + 2 s read attempt cannot finish: 503 at once."""
+    from unit.lambdas.conftest import API
+
+    response = API.handler(_post_event(), _Remaining(3_000))
+    assert response["statusCode"] == 503
+    assert failing_dynamodb.requests == 0
+
+
+def test_each_attempt_is_bounded_well_inside_the_integration_timeout():
+    from unit.lambdas.conftest import API
+
+    config = API._BOTO_CONFIG
+    assert (config.connect_timeout, config.read_timeout) == (1, 2)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 3}
+    assert API.INTEGRATION_TIMEOUT_S == 29
+
+
+def _post_event() -> dict:
+    return {
+        "resource": "/items",
+        "path": "/items",
+        "httpMethod": "POST",
+        "headers": None,
+        "pathParameters": None,
+        "body": '{"name": "widget"}',
+        "isBase64Encoded": False,
+    }

@@ -7,6 +7,8 @@ only needs s3:PutObject on the bucket), 000-R19 (encryption is left to bucket de
 from __future__ import annotations
 
 import base64
+import gzip
+import json
 
 import pytest
 from botocore.exceptions import ClientError
@@ -86,7 +88,97 @@ MALFORMED = [
     pytest.param(base64.b64encode(b'{"id":"i"}').decode(), "'type' is missing", id="no-type"),
     pytest.param(base64.b64encode(b'{"type":"t","id":1}').decode(), "'id' is missing", id="int-id"),
     pytest.param(base64.b64encode(b"[" * 100_000 + b"]" * 100_000).decode(), "depth", id="deep"),
+    # Issue 9 C: valid JSON whose number overflows a double would be archived as Infinity.
+    pytest.param(
+        base64.b64encode(b'{"type":"t","id":"i","n":1e400}').decode(), "out of a double's range", id="1e400"
+    ),
+    pytest.param(
+        base64.b64encode(b'{"type":"t","id":"i","n":[-1e400]}').decode(),
+        "out of a double's range",
+        id="-1e400",
+    ),
 ]
+
+
+def strict_lines(consumer) -> dict[str, list[dict]]:
+    """Every object's lines parsed as RFC 8259 JSON: NaN and Infinity are refused."""
+
+    def refuse(name: str):
+        raise AssertionError(f"{name} is not JSON")
+
+    found = {}
+    for entry in consumer.s3.list_objects_v2(Bucket=consumer.bucket).get("Contents", []):
+        body = consumer.s3.get_object(Bucket=consumer.bucket, Key=entry["Key"])["Body"].read()
+        lines = gzip.decompress(body).decode("ascii").splitlines()
+        found[entry["Key"]] = [json.loads(line, parse_constant=refuse) for line in lines]
+    return found
+
+
+def _without(record: dict, *path: str) -> dict:
+    target = record
+    for step in path[:-1]:
+        target = target[step]
+    del target[path[-1]]
+    return record
+
+
+BROKEN = [
+    pytest.param(lambda r: _without(r, "kinesis", "data"), "kinesis.data is missing", id="no-data"),
+    pytest.param(
+        lambda r: {**r, "kinesis": {**r["kinesis"], "data": None}}, "kinesis.data is null", id="null-data"
+    ),
+    pytest.param(
+        lambda r: _without(r, "kinesis", "approximateArrivalTimestamp"),
+        "kinesis.approximateArrivalTimestamp is missing",
+        id="no-arrival",
+    ),
+    pytest.param(
+        lambda r: _without(r, "kinesis", "partitionKey"), "kinesis.partitionKey is missing", id="no-key"
+    ),
+    pytest.param(
+        lambda r: {**r, "kinesis": {**r["kinesis"], "data": 42}}, "kinesis.data is int", id="int-data"
+    ),
+    pytest.param(lambda r: {**r, "kinesis": "junk"}, "kinesis.data is missing", id="kinesis-not-object"),
+]
+
+
+@pytest.mark.parametrize("breaking, reason", BROKEN)
+def test_a_structurally_broken_record_goes_to_errors_and_the_batch_succeeds(consumer, breaking, reason):
+    """Issue 9 C: a record missing data or its arrival time, or with data null, used to raise a
+    KeyError or TypeError and fail the whole batch; now it alone goes to errors/."""
+    records = [
+        consumer.record(event(0), seq=0),
+        consumer.record(event(1), seq=1),
+        consumer.record(event(2), seq=2),
+    ]
+    records[1] = breaking(records[1])
+    assert consumer.invoke(records) == {"batchItemFailures": []}
+    objects = strict_lines(consumer)
+    assert [line["id"] for line in objects[data_key(consumer, records)]] == ["id-0", "id-2"]
+    (error,) = objects[data_key(consumer, records, prefix="errors")]
+    assert reason in error["reason"]
+
+
+def test_a_record_without_sequence_number_or_event_id_is_isolated_too(consumer):
+    records = [consumer.record(event(0), seq=0), consumer.record(event(1), seq=1)]
+    del records[1]["kinesis"]["sequenceNumber"]
+    del records[1]["eventID"]
+    assert consumer.invoke(records) == {"batchItemFailures": []}
+    objects = strict_lines(consumer)
+    # Without an eventID the record cannot be placed in its shard: it gets an object of its own.
+    assert [line["id"] for line in objects[data_key(consumer, records[:1])]] == ["id-0"]
+    unknown = [key for key in objects if key.startswith(f"errors/{consumer.stream}/unknown/")]
+    assert unknown == [f"errors/{consumer.stream}/unknown/unknown-unknown.jsonl.gz"]
+    assert "kinesis.sequenceNumber is missing" in objects[unknown[0]][0]["reason"]
+
+
+def test_archived_lines_are_strict_json_even_for_huge_numbers(consumer):
+    """1e400 is isolated; 1e308 (a finite double) is archived as a number, never as Infinity."""
+    payload = base64.b64encode(b'{"type":"t","id":"big","n":1e308}').decode()
+    records = [consumer.record(None, seq=0, raw_data=payload)]
+    assert consumer.invoke(records) == {"batchItemFailures": []}
+    (line,) = strict_lines(consumer)[data_key(consumer, records)]
+    assert line["n"] == 1e308
 
 
 @pytest.mark.parametrize("raw_data, reason", MALFORMED)
@@ -178,3 +270,8 @@ def test_000_R12_000_R19_consumer_only_calls_put_object_without_sse_params(consu
     assert {service for service, _, _ in consumer.calls} == {"s3"}
     for _, _, params in consumer.calls:
         assert set(params) == {"Bucket", "Key", "Body", "ContentType"}
+
+
+def test_a_put_is_tried_3_times_in_all_before_the_batch_is_handed_back(consumer):
+    """botocore's retries.max_attempts counts retries after the first try; total_max_attempts all."""
+    assert consumer.module._BOTO_CONFIG.retries == {"mode": "standard", "total_max_attempts": 3}

@@ -100,10 +100,22 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+def test_a_stack_with_its_own_policy_config_is_judged_by_it(tmp_path: Path) -> None:
+    """002-R47 and the pack: catalog-dev's Pulumi.catalog-dev.policy.json (plain-HTTP ALB without a
+    certificate, exemptions with reasons) applies without --policy-config; an explicit one wins."""
+    result = plan("catalog-dev", "--no-tree", "--json", tmp_path / "report.json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["summary"]["mandatory"] == 0 and report["exemptions"]
+    empty = tmp_path / "empty.json"
+    empty.write_text("{}")
+    assert plan("catalog-dev", "--no-tree", "--policy-config", empty).returncode == 1
+
+
 def test_unbuilt_blueprint_exits_2_with_one_line() -> None:
-    line = one_error_line(plan("stream-dev"))
-    assert "stream-pipeline is not built yet" in line
-    assert "Traceback" not in plan("stream-dev").stderr
+    line = one_error_line(plan("media-dev"))
+    assert "media-platform is not built yet" in line
+    assert "Traceback" not in plan("media-dev").stderr
 
 
 def test_bad_stack_config_exits_2_naming_the_key(tmp_path: Path) -> None:

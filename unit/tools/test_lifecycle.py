@@ -45,6 +45,16 @@ def test_deploy_passes_policy_config_through(sandbox: dict[str, str]) -> None:
     assert up[-3:] == ["--policy-pack-config", "pc.json", NI]
 
 
+def test_deploy_uses_the_stacks_own_policy_config_when_none_is_given(sandbox: dict[str, str]) -> None:
+    """catalog-dev's exemptions (Pulumi.catalog-dev.policy.json) go to `pulumi up` without a flag."""
+    assert run(sandbox, "deploy", "catalog-dev").returncode == 0
+    up = next(call for call in calls(sandbox) if call[0] == "up")
+    assert up[-3:-1] == ["--policy-pack-config", str(lifecycle.ROOT / "Pulumi.catalog-dev.policy.json")]
+    assert run(sandbox, "deploy", "catalog-dev", "--policy-config", "pc.json").returncode == 0
+    ups = [call for call in calls(sandbox) if call[0] == "up"]
+    assert ups[-1][-3:] == ["--policy-pack-config", "pc.json", NI]
+
+
 def test_destroy_removes_resources_then_the_stack_keeping_the_example_config(sandbox: dict[str, str]) -> None:
     assert run(sandbox, "destroy", "serverless-dev").returncode == 0
     assert calls(sandbox) == destroy_calls("serverless-dev", keep_config=True)

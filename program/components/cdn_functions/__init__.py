@@ -12,7 +12,7 @@ from pathlib import Path
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent
 MAX_CODE_BYTES = 10 * 1024  # CloudFront Functions quota: function size
-_PREFIX = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
+_PREFIX = re.compile(r"(/[A-Za-z0-9_.-]+)+")  # fullmatch: no trailing newline
 
 
 def check_code(code: str) -> str:
@@ -49,4 +49,4 @@ def strip_prefix(prefix: str) -> str:
 
 def is_path_prefix(value: str) -> bool:
     """A path like ``/api`` or ``/v1/prod``: leading slash, no trailing slash, URL-safe segments."""
-    return bool(_PREFIX.match(value))
+    return bool(_PREFIX.fullmatch(value))

@@ -282,3 +282,61 @@ def test_api_errors_reach_clients_as_json(serverless_graph: Graph) -> None:
     assert not serverless_graph.one("aws:cloudfront/distribution:Distribution").inputs.get(
         "customErrorResponses"
     )
+
+
+def test_001_R18_the_seed_stack_owns_the_api_gateway_account_setting_by_default(
+    serverless_graph: Graph,
+) -> None:
+    """Issue 9 A2: webstack:manageApiGatewayAccount defaults to true: one Account, its role."""
+    account = serverless_graph.one("aws:apigateway/account:Account")
+    role = serverless_graph.one("aws:iam/role:Role", "api-logging-role")
+    assert account.inputs["cloudwatchRoleArn"] == role.outputs["arn"]
+
+
+def test_a_throwaway_copy_leaves_the_account_setting_and_runs_without_nat() -> None:
+    """Issue 9 A2/A7, the config tools/pipeline.py gives copies: no apigateway.Account (the seed
+    stack owns it), no NAT gateway or EIP (000-R14 stays on the seed stack), every Lambda's egress
+    still only to VPC endpoints (so nothing needed a NAT), and the whole graph passes every policy."""
+    from plan.gate import analyze
+    from unit.conftest import REPO_ROOT, capture_stack, stack_spec
+
+    copy = {"webstack:manageApiGatewayAccount": "false", "webstack:natGateways": "none"}
+    graph = capture_stack("serverless-dev", **copy)
+    assert not graph.by_type("aws:apigateway/account:Account")
+    assert not [r for r in graph.by_type("aws:iam/role:Role") if r.name == "api-logging-role"]
+    assert not graph.by_type("aws:ec2/natGateway:NatGateway") and not graph.by_type("aws:ec2/eip:Eip")
+    assert [r for r in graph.by_type("aws:ec2/route:Route") if "natGatewayId" in r.inputs] == []
+    settings = graph.one("aws:apigateway/methodSettings:MethodSettings").inputs["settings"]
+    assert settings["loggingLevel"] == "INFO"  # logs with the owner's role
+    egress = graph.by_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+    lambda_egress = [r for r in egress if "-fn-sg" in r.name]
+    assert len(lambda_egress) == 4
+    for rule in lambda_egress:
+        assert rule.inputs.get("prefixListId") or rule.inputs.get("referencedSecurityGroupId"), rule.name
+        assert "cidrIpv4" not in rule.inputs, rule.name
+    verdict = analyze(graph, stack_spec("serverless-dev", **copy), REPO_ROOT / "policy_pack")
+    assert verdict.diagnostics == []
+
+
+def test_one_log_delivery_resource_policy_per_region(serverless_graph: Graph) -> None:
+    """Issue 9 A7: CloudWatch Logs resource policies count against a per-region account quota.
+    The API's WAF logs in us-west-2 need one; CloudFront's WAF logs and access logs, both written
+    by delivery.logs.amazonaws.com in us-east-1, share one: two per stack, not three."""
+    policies = serverless_graph.by_type("aws:cloudwatch/logResourcePolicy:LogResourcePolicy")
+    by_region = {p.inputs.get("region", "us-west-2"): p for p in policies}
+    assert len(policies) == 2 and set(by_region) == {"us-west-2", "us-east-1"}
+    edge = json.loads(by_region["us-east-1"].inputs["policyDocument"])["Statement"]
+    assert len(edge) == 1 and edge[0]["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert edge[0]["Resource"] == [
+        "arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-site-edge-dev:*",
+        "arn:aws:logs:us-east-1:123456789012:log-group:site-cloudfront-dev:*",
+    ]
+    shared = by_region["us-east-1"].urn
+    for token in (
+        "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+        "aws:cloudwatch/logDelivery:LogDelivery",
+    ):
+        users = [r for r in serverless_graph.by_type(token) if r.inputs.get("region") == "us-east-1"]
+        assert len(users) == 1 and shared in users[0].options["dependencies"], token
+    groups = {g.inputs["name"] for g in serverless_graph.by_type("aws:cloudwatch/logGroup:LogGroup")}
+    assert {"aws-waf-logs-site-edge-dev", "site-cloudfront-dev"} <= groups

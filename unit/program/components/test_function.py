@@ -66,15 +66,41 @@ def test_000_R5_vpc_function_may_manage_only_its_enis() -> None:
     assert vpc["DescribeVpcEnis"]["Resource"] == ["*"]
 
 
-def test_000_R10_vpc_function_swaps_in_the_default_group_on_destroy(graph: Graph) -> None:
+def test_000_R10_vpc_function_keeps_its_group_on_destroy(graph: Graph) -> None:
+    """Issue 9 A1: no security-group swap on destroy. The swap is an update Lambda performs with
+    the function's role, whose ENI grant names only the tier group, so the swap would be refused."""
     function = graph.one(FUNCTION).inputs
-    assert function["replaceSecurityGroupsOnDestroy"] is True
-    assert function["replacementSecurityGroupIds"] == ["sg-0default"]
+    assert "replaceSecurityGroupsOnDestroy" not in function
+    assert "replacementSecurityGroupIds" not in function
     group = graph.one("aws:ec2/securityGroup:SecurityGroup")
     assert function["vpcConfig"] == {
         "subnetIds": ["subnet-0aaa", "subnet-0bbb"],
         "securityGroupIds": [group.outputs["id"]],
     }
+    # What the swap would need and the role does not have: ENI rights on any other group.
+    vpc = statements(graph, "fn-vpc-policy")
+    groups = [r for r in vpc["ManageVpcEnis"]["Resource"] if ":security-group/" in r]
+    assert groups == [f"arn:aws:ec2:us-west-2:123456789012:security-group/{group.outputs['id']}"]
+
+
+def test_000_R10_destroy_frees_enis_through_the_groups_and_subnets_the_stack_deletes(
+    serverless_graph: Graph,
+) -> None:
+    """Issue 9 A1: the destroy path is the provider's ENI cleanup on security-group and subnet
+    delete, so every group and subnet a VPC function uses must be a resource of this stack
+    (deleted after the function, the provider then waits for and deletes Lambda's ENIs in it)."""
+    managed = {
+        r.outputs.get("id"): r.type
+        for r in serverless_graph.resources
+        if r.type in ("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/subnet:Subnet")
+    }
+    functions = [f for f in serverless_graph.by_type(FUNCTION) if f.inputs.get("vpcConfig")]
+    assert len(functions) == 2
+    for fn in functions:
+        assert "replaceSecurityGroupsOnDestroy" not in fn.inputs
+        vpc = fn.inputs["vpcConfig"]
+        assert [managed.get(g) for g in vpc["securityGroupIds"]] == ["aws:ec2/securityGroup:SecurityGroup"]
+        assert [managed.get(s) for s in vpc["subnetIds"]] == ["aws:ec2/subnet:Subnet"] * 2
 
 
 def test_a_function_outside_a_vpc_has_no_vpc_settings() -> None:
@@ -121,17 +147,17 @@ def test_zip_function_defaults_logs_and_role(graph: Graph) -> None:
     assert own["Resource"] == [group, f"{group}:log-stream:*"]
 
 
-def test_functions_trace_actively_unless_told_not_to(graph: Graph) -> None:
+def test_functions_trace_actively_when_asked(graph: Graph) -> None:
     """CKV_AWS_50: active X-Ray, and the two writes it needs (no resource-level permission: "*")."""
-    assert graph.one(FUNCTION).inputs["tracingConfig"] == {"mode": "Active"}
-    traces = statements(graph, "fn-policy")["WriteTraces"]
+    assert "tracingConfig" not in graph.one(FUNCTION).inputs
+    assert "WriteTraces" not in statements(graph, "fn-policy")
+    traced = function_graph(vpc=False, tracing=True)
+    assert traced.one(FUNCTION).inputs["tracingConfig"] == {"mode": "Active"}
+    traces = statements(traced, "fn-policy")["WriteTraces"]
     assert (traces["Action"], traces["Resource"]) == (
         ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
         ["*"],
     )
-    untraced = function_graph(vpc=False, tracing=False)
-    assert "tracingConfig" not in untraced.one(FUNCTION).inputs
-    assert "WriteTraces" not in statements(untraced, "fn-policy")
 
 
 def test_environment_under_a_cmk_the_role_alone_may_decrypt() -> None:

@@ -133,6 +133,8 @@ def test_000_R4_every_method_is_an_aws_proxy_integration_to_the_function(graph: 
         assert integration.inputs["type"] == "AWS_PROXY"
         assert integration.inputs["integrationHttpMethod"] == "POST"
         assert integration.inputs["uri"] == invoke_arn
+        # Issue 9 C: the API Lambda's retry budget is sized to fit this (lambdas/api/handler.py).
+        assert integration.inputs["timeoutMilliseconds"] == 29000
 
 
 def test_request_validation_on_bodies_and_path_parameters(graph: Graph) -> None:
@@ -173,7 +175,7 @@ def test_deployment_waits_for_every_method_integration_and_response(graph: Graph
     )
     assert {r.urn for r in wired} <= set(deployment.options["dependencies"])
     stage = graph.one("aws:apigateway/stage:Stage").inputs
-    assert stage["deployment"] == deployment.outputs["id"] and stage["stageName"] == "v1"
+    assert stage["deployment"] == deployment.outputs["id"] and stage["stageName"] == "v1-dev"
 
 
 def test_deployment_triggers_change_when_a_method_is_added(graph: Graph) -> None:
@@ -200,7 +202,7 @@ def test_000_R17_stage_access_logs_go_to_an_encrypted_log_group_with_retention(g
 
 def test_000_R17_method_settings_log_info_with_metrics_and_throttle(graph: Graph) -> None:
     method_settings = graph.one("aws:apigateway/methodSettings:MethodSettings").inputs
-    assert method_settings["methodPath"] == "*/*" and method_settings["stageName"] == "v1"
+    assert method_settings["methodPath"] == "*/*" and method_settings["stageName"] == "v1-dev"
     settings = method_settings["settings"]
     assert settings["loggingLevel"] == "INFO" and settings["metricsEnabled"] is True
     assert settings["dataTraceEnabled"] is False
@@ -245,7 +247,8 @@ def test_001_R18_logging_role_policy_has_no_wildcard_action_and_no_managed_polic
             assert not any(supports_resource_scoping(a) for a in statement["Action"])
     assert statements["ListLogGroups"]["Action"] == ["logs:DescribeLogGroups"]
     execution = "arn:aws:logs:us-west-2:123456789012:log-group:API-Gateway-Execution-Logs_*"
-    access = graph.one("aws:cloudwatch/logGroup:LogGroup", "api-access-logs").outputs["arn"]
+    # Issue 9 A2: every stack's access logs, since the stacks that do not own the setting use this role.
+    access = "arn:aws:logs:us-west-2:123456789012:log-group:api-access-*"
     assert statements["WriteApiLogs"]["Resource"] == [
         execution,
         f"{execution}:log-stream:*",
@@ -441,7 +444,7 @@ def test_exposes_the_cloudfront_origin_and_alarm_specs(graph: Graph) -> None:
     outputs = graph.stack_outputs
     api_id = graph.one(API).outputs["id"]
     assert outputs["originDomain"] == f"{api_id}.execute-api.us-west-2.amazonaws.com"
-    assert outputs["originPath"] == "/v1" and outputs["originVerifyHeader"] == "x-origin-verify"
+    assert outputs["originPath"] == "/v1-dev" and outputs["originVerifyHeader"] == "x-origin-verify"
     assert outputs["invokeUrl"] == graph.one("aws:apigateway/stage:Stage").outputs["invokeUrl"]
     assert (outputs["tableName"], outputs["functionName"]) == ("items-dev", "api-dev")
     assert set(outputs["alarms"]) == {
@@ -468,3 +471,34 @@ def test_logged_publish_failures_are_counted_and_alarmed(graph: Graph) -> None:
     assert metric_filter["pattern"] == '{ $.event = "publish_failed" }'
     transformation = metric_filter["metricTransformation"]
     assert (transformation["namespace"], transformation["name"]) == ("webstack", "ItemEventPublishFailed")
+
+
+def test_000_R17_execution_logs_go_to_a_precreated_encrypted_group_named_with_the_suffix(
+    graph: Graph,
+) -> None:
+    """Issue 9 A4: API Gateway would create API-Gateway-Execution-Logs_<api-id>/<stage> itself, with
+    no KMS or retention, and destroy would leave it; the stage name carries the suffix, so the
+    group is pre-created under a name the naming policy accepts."""
+    api_id = graph.one(API).outputs["id"]
+    group = graph.one("aws:cloudwatch/logGroup:LogGroup", "api-execution-logs")
+    assert group.inputs["name"] == f"API-Gateway-Execution-Logs_{api_id}/v1-dev"
+    assert group.inputs["name"].endswith("-dev")
+    assert group.inputs["kmsKeyId"] == LOGS_KEY
+    assert group.inputs["retentionInDays"] == 30
+    for token in ("aws:apigateway/stage:Stage", "aws:apigateway/methodSettings:MethodSettings"):
+        assert group.urn in graph.one(token).options["dependencies"], token
+
+
+def test_001_R18_left_to_its_owner_the_stage_still_logs_without_waiting_for_an_account() -> None:
+    """Issue 9 A2: with manage_account_logging_role=False the stack assumes the region's setting
+    already names a role (the owner's) and still sends access and execution logs."""
+    graph = api_graph(manage_account_logging_role=False)
+    assert not graph.by_type("aws:apigateway/account:Account")
+    stage = graph.one("aws:apigateway/stage:Stage")
+    access = graph.one("aws:cloudwatch/logGroup:LogGroup", "api-access-logs")
+    assert stage.inputs["accessLogSettings"]["destinationArn"] == access.outputs["arn"]
+    settings = graph.one("aws:apigateway/methodSettings:MethodSettings").inputs["settings"]
+    assert settings["loggingLevel"] == "INFO"
+    execution = graph.one("aws:cloudwatch/logGroup:LogGroup", "api-execution-logs").urn
+    assert execution in stage.options["dependencies"]
+    assert not [urn for urn in stage.options["dependencies"] if "apigateway/account" in urn]

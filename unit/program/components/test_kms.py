@@ -51,6 +51,49 @@ def test_the_account_administers_without_kms_star(graph: Graph) -> None:
     assert "kms:Decrypt" not in admin["Action"]  # administering is not using
 
 
+def test_iam_policies_may_grant_use_only_through_named_services(graph: Graph) -> None:
+    """Issue 9 A6: without a key-policy statement for the account, no IAM policy can grant use of
+    the key (KMS default key policy doc); this one allows use only via services, in this account."""
+    use = statements(graph)["IamPoliciesMayGrantUseViaServices"]
+    assert use["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    assert use["Resource"] == ["*"]
+    assert set(use["Action"]) == {
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+        "kms:GenerateDataKeyWithoutPlaintext",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+    }
+    assert use["Condition"] == {
+        "StringEquals": {
+            "kms:CallerAccount": "123456789012",
+            "kms:ViaService": [
+                "dynamodb.us-west-2.amazonaws.com",
+                "kinesis.us-west-2.amazonaws.com",
+                "lambda.us-west-2.amazonaws.com",
+                "rds.us-west-2.amazonaws.com",
+                "s3.us-west-2.amazonaws.com",
+                "secretsmanager.us-west-2.amazonaws.com",
+                "sns.us-west-2.amazonaws.com",
+                "sqs.us-west-2.amazonaws.com",
+                "ssm.us-west-2.amazonaws.com",
+            ],
+        }
+    }
+
+
+def test_no_iam_use_statement_when_no_service_is_named() -> None:
+    def program() -> None:
+        ServiceKey("k", ServiceKeyArgs("k", SCOPE, "no IAM use", iam_via_services=()))
+
+    sids = [
+        s["Sid"] for s in json.loads(capture_fn(program).one("aws:kms/key:Key").inputs["policy"])["Statement"]
+    ]
+    assert sids == ["AccountAdministersKey"]
+
+
 def test_000_R19_logs_may_use_it_only_for_this_stacks_log_groups(graph: Graph) -> None:
     use = statements(graph)["LogsUsesKey"]
     assert use["Principal"] == {"Service": "logs.us-west-2.amazonaws.com"}

@@ -136,7 +136,8 @@ def test_000_R18_topic_is_encrypted_with_a_cmk_cloudwatch_may_use(graph: Graph) 
 def test_000_R18_key_policy_names_only_the_account_and_cloudwatch(graph: Graph) -> None:
     statements = json.loads(graph.one("aws:kms/key:Key").inputs["policy"])["Statement"]
     assert [s["Principal"] for s in statements] == [
-        {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},  # administers
+        {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},  # IAM policies may grant use via services (issue 9 A6)
         {"Service": "cloudwatch.amazonaws.com"},
     ]
     assert all("*" not in action for s in statements for action in s["Action"])
@@ -275,6 +276,13 @@ def test_args_reject_bad_email_account_and_nothing_to_watch() -> None:
         args([])
     with pytest.raises(ValueError, match="suffix"):
         args(spec, scope=Scope("Dev", ACCOUNT, REGION))
+    # Issue 9 B: a final newline, a 300-character local part, non-ASCII digits.
+    for email in ("ops@example.com\n", "a" * 300 + "@example.com"):
+        with pytest.raises(ValueError, match="alert_email"):
+            args(spec, alert_email=email)
+    for account in (f"{ACCOUNT}\n", "\u0661" * 12):
+        with pytest.raises(ValueError, match="12-digit"):
+            args(spec, scope=Scope("dev", account, REGION))
 
 
 # -- dashboard_body (pure) -------------------------------------------------------------------------

@@ -217,3 +217,19 @@ def test_component_children_are_parented_and_outputs_registered(graph: Graph) ->
     children = graph.children(component.urn)
     assert len(children) == len(graph.resources) - 2  # all but the default provider and the component
     assert component.custom is False
+
+
+def test_flow_log_waits_for_its_roles_policy(graph: Graph) -> None:
+    """Issue 9 A5: the flow log is created only once its role may write (no race with the policy)."""
+    policy = graph.one("aws:iam/rolePolicy:RolePolicy", "net-flow-logs-policy")
+    assert policy.urn in graph.one("aws:ec2/flowLog:FlowLog").options["dependencies"]
+
+
+def test_000_R14_eips_and_nat_gateways_depend_on_the_internet_gateway(graph: Graph) -> None:
+    """Issue 9 A5: the provider docs for aws_eip / aws_nat_gateway recommend an explicit depends_on
+    the internet gateway; it also makes destroy remove the NATs before the gateway."""
+    igw = graph.one("aws:ec2/internetGateway:InternetGateway").urn
+    resources = [*graph.by_type("aws:ec2/eip:Eip"), *graph.by_type("aws:ec2/natGateway:NatGateway")]
+    assert len(resources) == 4
+    for resource in resources:
+        assert igw in resource.options["dependencies"], resource.name

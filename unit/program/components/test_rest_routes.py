@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from program.components import rest_routes
 from program.components.rest_routes import (
     ACCESS_LOG_FIELDS,
     ITEM_ROUTES,
@@ -35,6 +36,26 @@ def test_deployment_fingerprint_changes_with_any_route_and_only_then() -> None:
     assert base != deployment_fingerprint((*ITEM_ROUTES, Route("DELETE", "/items/{id}")), "api-dev")
     assert base != deployment_fingerprint((*ITEM_ROUTES[:2], Route("PATCH", "/items/{id}")), "api-dev")
     assert base != deployment_fingerprint(ITEM_ROUTES, "api-prod")
+
+
+@pytest.mark.parametrize(
+    ("setting", "changed"),
+    [
+        ("VALIDATOR", {"validate_request_body": False, "validate_request_parameters": True}),
+        ("AUTHORIZATION", "AWS_IAM"),
+        ("BODY_MODEL", ("Item", "text/plain")),
+        ("INTEGRATION_TYPE", "AWS"),
+        ("INTEGRATION_HTTP_METHOD", "GET"),
+        ("INTEGRATION_TIMEOUT_MS", 10_000),
+    ],
+)
+def test_deployment_fingerprint_covers_validator_authorization_and_integration(
+    monkeypatch: pytest.MonkeyPatch, setting: str, changed: object
+) -> None:
+    """Issue 9 A5: a deployment snapshots these too; changing one must redeploy the stage."""
+    base = deployment_fingerprint(ITEM_ROUTES, "api-dev")
+    monkeypatch.setattr(rest_routes, setting, changed)
+    assert deployment_fingerprint(ITEM_ROUTES, "api-dev") != base
 
 
 def test_route_slug_and_parameters_name_the_method_and_path() -> None:

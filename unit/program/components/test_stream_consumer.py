@@ -168,14 +168,7 @@ def test_consumer_writes_results_to_the_bucket_it_is_told(graph: Graph) -> None:
 def test_000_R12_001_R13_003_R7_consumer_role_grants_exactly_what_it_needs_on_its_arns(graph: Graph) -> None:
     grants = consumer_grants(graph)
     actions = {action for grant in grants for action in grant["Action"]}
-    # Active tracing (function.py) adds the two X-Ray writes, which take no resource ARN.
-    assert actions == {
-        *READ_ACTIONS,
-        "s3:PutObject",
-        "sqs:SendMessage",
-        "xray:PutTelemetryRecords",
-        "xray:PutTraceSegments",
-    }
+    assert actions == {*READ_ACTIONS, "s3:PutObject", "sqs:SendMessage"}
     assert "kinesis:ListShards" in actions and "kinesis:DescribeStreamSummary" in actions
     bucket = arn(graph, "aws:s3/bucket:Bucket")
     by_sid = {grant["Sid"]: grant["Resource"] for grant in grants}
@@ -183,15 +176,10 @@ def test_000_R12_001_R13_003_R7_consumer_role_grants_exactly_what_it_needs_on_it
         "ReadStream": [arn(graph, STREAM)],
         "WriteResults": [f"{bucket}/data/*", f"{bucket}/errors/*"],
         "SendFailedBatches": [arn(graph, QUEUE)],
-        "WriteTraces": ["*"],
     }
-    # The only "*" in the whole role: the X-Ray writes and ec2:DescribeNetworkInterfaces (000-R20),
-    # actions that take no resource-level permission.
-    starred = sorted(s["Action"] for s in role_statements(graph) if "*" in s["Resource"])
-    assert starred == [
-        ["ec2:DescribeNetworkInterfaces"],
-        ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-    ]
+    # The only "*" in the whole role is Function's documented ec2:DescribeNetworkInterfaces (000-R20).
+    starred = [s["Action"] for s in role_statements(graph) if "*" in s["Resource"]]
+    assert starred == [["ec2:DescribeNetworkInterfaces"]]
     assert all("*" not in action for s in role_statements(graph) for action in s["Action"])
 
 
