@@ -47,6 +47,12 @@ MAX_SUFFIX = 16
 # SIGINT can never keep the queued destroy from running.
 STOP_GRACE_S = float(os.environ.get("WEBSTACK_PULUMI_STOP_S", "120"))
 TERM_GRACE_S = float(os.environ.get("WEBSTACK_PULUMI_TERM_S", "15"))
+# Lambda@Edge: AWS removes a function's replicas hours after its distribution lets go of it; the
+# provider retries the delete for the function's delete timeout (90 min, edge_function.py), and a
+# destroy that still fails on that error alone is run again after a wait.
+REPLICATED_FUNCTION = "because it is a replicated function"
+DESTROY_ATTEMPTS = int(os.environ.get("WEBSTACK_DESTROY_ATTEMPTS", "4"))
+DESTROY_RETRY_WAIT_S = float(os.environ.get("WEBSTACK_DESTROY_RETRY_WAIT_S", "900"))
 
 
 class MissingPrerequisiteError(Exception):
@@ -110,21 +116,31 @@ class Pulumi:
         # "update in progress" (Pulumi Cloud) is left behind, and only `pulumi cancel` clears it.
         self.forced_stop = False
 
-    def run(self, *args: str, capture: bool = False) -> str:
+    def run(self, *args: str, capture: bool = False, tee: bool = False) -> str:
+        """Run pulumi; ``capture`` returns its stdout, ``tee`` also shows it as it comes (and a
+        failure's CalledProcessError carries it as ``output``)."""
         command = ["pulumi", *args, "--non-interactive"]
         print("+ " + " ".join(command), flush=True)
         process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, text=True, stdout=subprocess.PIPE if capture else None
+            command, cwd=ROOT, env=self.env, text=True, stdout=subprocess.PIPE if capture or tee else None
         )
         try:
-            stdout, _ = process.communicate()
+            if tee and process.stdout is not None:
+                lines = []
+                for line in process.stdout:
+                    print(line, end="", flush=True)
+                    lines.append(line)
+                process.wait()
+                stdout = "".join(lines)
+            else:
+                stdout, _ = process.communicate()
         except KeyboardInterrupt:
             # Cancelled (Ctrl-C, or CI's SIGTERM turned into this): stop pulumi within a bounded
             # time, so the queued destroy can still run.
             self._stop(process)
             raise
         if process.returncode != 0:
-            raise subprocess.CalledProcessError(process.returncode, command)
+            raise subprocess.CalledProcessError(process.returncode, command, output=stdout if tee else None)
         return stdout or ""
 
     def _stop(self, process: subprocess.Popen[str]) -> None:
@@ -322,7 +338,20 @@ def destroy(
     pulumi = pulumi or prepare(stack)
     if cancel_first or pulumi.forced_stop:
         pulumi.cancel(stack)
-    pulumi.run("destroy", "--yes", "--skip-preview", "--stack", stack)
+    for attempt in range(1, DESTROY_ATTEMPTS + 1):
+        try:
+            pulumi.run("destroy", "--yes", "--skip-preview", "--stack", stack, tee=True)
+            break
+        except subprocess.CalledProcessError as error:
+            if REPLICATED_FUNCTION not in (error.output or "") or attempt == DESTROY_ATTEMPTS:
+                raise
+            print(
+                f"a Lambda@Edge function still has replicas AWS has not removed; destroying {stack} "
+                f"again in {DESTROY_RETRY_WAIT_S:g} s (attempt {attempt + 1} of {DESTROY_ATTEMPTS})",
+                file=sys.stderr,
+                flush=True,
+            )
+            time.sleep(DESTROY_RETRY_WAIT_S)
     rm = ["stack", "rm", "--yes", stack]
     if keep_config:
         # Example stacks' Pulumi.<stack>.yaml are committed; stack rm would delete them.

@@ -7,6 +7,7 @@ FAKE_PULUMI_* variables say, so the orchestration is checked without a CLI, a ba
     FAKE_PULUMI_STUBBORN  verbs that log and ignore SIGINT and SIGTERM (only SIGKILL stops them)
     FAKE_PULUMI_READY     file created once a hanging verb is waiting
     FAKE_PULUMI_STACKS    what `stack ls --json` prints (default [])
+    FAKE_PULUMI_REPLICATED  how many `destroy` calls fail on a Lambda@Edge replica first (default 0)
     FAKE_PULUMI_OUTPUT    what `stack output --json` prints (default: two outputs)
 """
 
@@ -35,6 +36,13 @@ def listed(name):
     return verb in os.environ.get(name, "").split(",")
 if listed("FAKE_PULUMI_FAIL"):
     sys.exit(7)
+if verb == "destroy" and int(os.environ.get("FAKE_PULUMI_REPLICATED", "0")):
+    failed = [line for line in open(os.environ["FAKE_PULUMI_LOG"]) if line.startswith('["destroy"')]
+    if len(failed) <= int(os.environ["FAKE_PULUMI_REPLICATED"]):
+        print("error: deleting urn:...:Function::edge-auth: InvalidParameterValueException: "
+              "Lambda was unable to delete arn:aws:lambda:us-east-1:123456789012:function:edge-auth-dev:1 "
+              "because it is a replicated function.")
+        sys.exit(1)
 if listed("FAKE_PULUMI_HANG"):
     def interrupted(*_):
         log(["<SIGINT>"])
@@ -93,12 +101,13 @@ def calls(env: dict[str, str]) -> list[list[str]]:
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
-def deploy_calls(stack: str) -> list[list[str]]:
+def deploy_calls(stack: str, policy_config: str | None = None) -> list[list[str]]:
     """What deploy runs after `stack select` and any `config set`."""
+    config = ["--policy-pack-config", policy_config] if policy_config else []
     return [
         ["install", NI],
         ["install", "--cwd", PACK, NI],
-        ["up", "--yes", "--stack", stack, "--policy-pack", PACK, NI],
+        ["up", "--yes", "--stack", stack, "--policy-pack", PACK, *config, NI],
         ["stack", "output", "--json", "--show-secrets", "--stack", stack, NI],
     ]
 

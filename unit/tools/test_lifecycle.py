@@ -60,6 +60,40 @@ def test_destroy_removes_resources_then_the_stack_keeping_the_example_config(san
     assert calls(sandbox) == destroy_calls("serverless-dev", keep_config=True)
 
 
+def test_002_R27_destroy_waits_out_lambda_edge_replicas_then_removes_the_stack(
+    sandbox: dict[str, str],
+) -> None:
+    """A replicated Lambda@Edge function fails destroy until AWS removes its replicas: run again."""
+    env = {**sandbox, "FAKE_PULUMI_REPLICATED": "2", "WEBSTACK_DESTROY_RETRY_WAIT_S": "0"}
+    result = run(env, "destroy", "catalog-dev")
+    assert result.returncode == 0, result.stderr
+    verbs = [call[0] for call in calls(env)]
+    assert verbs.count("destroy") == 3 and verbs[-1] == "stack"
+    assert "still has replicas" in result.stderr and "attempt 2 of 4" in result.stderr
+    assert "because it is a replicated function" in result.stdout  # the CLI's own words, shown
+
+
+def test_destroy_gives_up_on_replicas_after_its_attempts_and_never_removes_the_stack(
+    sandbox: dict[str, str],
+) -> None:
+    env = {
+        **sandbox,
+        "FAKE_PULUMI_REPLICATED": "9",
+        "WEBSTACK_DESTROY_RETRY_WAIT_S": "0",
+        "WEBSTACK_DESTROY_ATTEMPTS": "2",
+    }
+    result = run(env, "destroy", "catalog-dev")
+    assert result.returncode != 0
+    assert [call[0] for call in calls(env)].count("destroy") == 2
+    assert all(call[:2] != ["stack", "rm"] for call in calls(env))
+
+
+def test_other_destroy_failures_are_not_retried(sandbox: dict[str, str]) -> None:
+    env = {**sandbox, "FAKE_PULUMI_FAIL": "destroy", "WEBSTACK_DESTROY_RETRY_WAIT_S": "0"}
+    assert run(env, "destroy", "catalog-dev").returncode != 0
+    assert [call[0] for call in calls(env)].count("destroy") == 1
+
+
 def test_teardown_is_a_no_op_when_no_stack_is_left(sandbox: dict[str, str]) -> None:
     env = {**sandbox, "FAKE_PULUMI_STACKS": '[{"name": "serverless-dev"}]', "GITHUB_RUN_ID": "9"}
     result = run(env, "teardown")
