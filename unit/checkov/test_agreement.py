@@ -18,8 +18,8 @@ import yaml
 
 from plan import tfplan
 from plan.capture import Graph, capture
-from plan.gate import Verdict, analyze
-from plan.project import StackSpec, load_stack
+from plan.gate import Verdict, analyze, load_policy_config
+from plan.project import StackSpec, load_stack, stack_policy_config
 from program.blueprints import BUILT
 from unit.checkov.scan import Scan, checkov_bin, run_checkov
 from unit.conftest import REPO_ROOT
@@ -44,7 +44,9 @@ def built_stacks() -> list[str]:
 def scanned(spec: StackSpec, tmp_path: Path) -> tuple[Graph, Verdict, tfplan.Export, Scan]:
     checkov_bin()  # before the capture: fail (or skip, outside nox) at once
     graph = capture(spec)
-    verdict = analyze(graph, spec, REPO_ROOT / "policy_pack")
+    # Judged as the plan judges it: under the stack's own policy config, where it has one.
+    own = stack_policy_config(spec.project_dir, spec.stack)
+    verdict = analyze(graph, spec, REPO_ROOT / "policy_pack", load_policy_config(own))
     exported = tfplan.export(graph)
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(json.dumps(exported.plan), encoding="utf-8")
