@@ -178,9 +178,13 @@ def _queue(c: _Ctx) -> dict[str, Any]:
     return {"id": url, "url": url, "name": c.physical, "arn": c.arn("sqs", c.physical)}
 
 
-def _lb(kind: str) -> Callable[[_Ctx], dict[str, Any]]:
+def _lb(kind: str, ids: int = 1) -> Callable[[_Ctx], dict[str, Any]]:
+    """ELB ARNs: a load balancer or target group has one id after its name, a listener two (its
+    balancer's and its own), a listener rule three."""
+
     def outputs(c: _Ctx) -> dict[str, Any]:
-        suffix = f"{kind}/{c.physical}/{c.digest[:16]}"
+        tail = "/".join(c.digest[16 * i : 16 * (i + 1)] for i in range(ids))
+        suffix = f"{kind}/{c.physical}/{tail}"
         arn = c.arn("elasticloadbalancing", suffix)
         out = {"id": arn, "arn": arn, "arnSuffix": suffix, "name": c.physical}
         if kind == "app":
@@ -200,6 +204,21 @@ def _rds_cluster(c: _Ctx) -> dict[str, Any]:
         "readerEndpoint": host.replace(".cluster-", ".cluster-ro-"),
         "clusterResourceId": f"cluster-{c.digest[:26].upper()}",
         "port": 5432,
+        # With an RDS-managed master password, RDS creates the secret and names it (rds!cluster-...).
+        **(
+            {
+                "masterUserSecrets": [
+                    {
+                        "secretArn": c.arn(
+                            "secretsmanager", f"secret:rds!cluster-{c.digest[:8]}-{c.digest[8:12]}-AbCdEf"
+                        ),
+                        "secretStatus": "active",
+                    }
+                ]
+            }
+            if c.inputs.get("manageMasterUserPassword")
+            else {}
+        ),
     }
 
 
@@ -234,7 +253,8 @@ OUTPUTS: dict[str, Callable[[_Ctx], dict[str, Any]]] = {
     "aws:sqs/queue:Queue": _queue,
     "aws:lb/loadBalancer:LoadBalancer": _lb("app"),
     "aws:lb/targetGroup:TargetGroup": _lb("targetgroup"),
-    "aws:lb/listener:Listener": _lb("listener/app"),
+    "aws:lb/listener:Listener": _lb("listener/app", 2),
+    "aws:lb/listenerRule:ListenerRule": _lb("listener-rule/app", 3),
     "aws:rds/cluster:Cluster": _rds_cluster,
     "aws:rds/proxy:Proxy": _proxy,
     "aws:iam/role:Role": lambda c: {

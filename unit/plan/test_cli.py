@@ -112,10 +112,17 @@ def test_a_stack_with_its_own_policy_config_is_judged_by_it(tmp_path: Path) -> N
     assert plan("catalog-dev", "--no-tree", "--policy-config", empty).returncode == 1
 
 
-def test_unbuilt_blueprint_exits_2_with_one_line() -> None:
-    line = one_error_line(plan("media-dev"))
-    assert "media-platform is not built yet" in line
-    assert "Traceback" not in plan("media-dev").stderr
+def test_an_unknown_blueprint_exits_2_with_one_line(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(f"name: webstack\nruntime: python\nmain: {REPO_ROOT / 'program'}/\n")
+    (project / "Pulumi.x.yaml").write_text(
+        "config:\n  webstack:blueprint: media-platfrom\n  webstack:environmentSuffix: dev\n"
+    )
+    result = plan("x", "--project-dir", project)
+    line = one_error_line(result)
+    assert "webstack:blueprint" in line and "media-platfrom" in line
+    assert "Traceback" not in result.stderr
 
 
 def test_bad_stack_config_exits_2_naming_the_key(tmp_path: Path) -> None:

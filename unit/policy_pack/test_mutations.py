@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 
 from plan.capture import CapturedResource, Graph
+from plan.gate import load_policy_config
+from plan.project import stack_policy_config
 from policy_pack.policies import registry
-from unit.conftest import built_stacks, stack_spec
+from unit.conftest import REPO_ROOT, built_stacks, stack_spec
 from unit.policy_pack.conftest import RunningPacks
 
 
@@ -106,6 +108,25 @@ def _function_without_suffix(graph: Graph) -> str:
     return function.urn
 
 
+def _log_group_without_suffix(graph: Graph) -> str:
+    group = _first(graph, "aws:cloudwatch/logGroup:LogGroup")
+    _set(group, "name", group.inputs["name"].rsplit("-", 1)[0])
+    return group.urn
+
+
+def _plain_cluster(graph: Graph) -> str:
+    cluster = _first(graph, "aws:rds/cluster:Cluster")
+    _set(cluster, "storageEncrypted", False)
+    _set(cluster, "kmsKeyId", None)
+    return cluster.urn
+
+
+def _protected_cluster(graph: Graph) -> str:
+    cluster = _first(graph, "aws:rds/cluster:Cluster")
+    _set(cluster, "deletionProtection", True)
+    return cluster.urn
+
+
 def _auto_named_queue(graph: Graph) -> str:
     queue = _first(graph, "aws:sqs/queue:Queue")
     _set(queue, "name", None)
@@ -165,6 +186,14 @@ MUTANTS = [
     ),
     Mutant("naming", "a function name without the suffix", "naming-suffix", _function_without_suffix),
     Mutant("naming", "a queue left to auto-naming", "naming-suffix", _auto_named_queue),
+    Mutant("naming", "a log group name without the suffix", "naming-suffix", _log_group_without_suffix),
+    Mutant("encryption at rest", "the Aurora cluster unencrypted", "encryption-at-rest-rds", _plain_cluster),
+    Mutant(
+        "destroyability",
+        "deletion protection on the Aurora cluster",
+        "destroyability-no-deletion-protection",
+        _protected_cluster,
+    ),
     Mutant("destroyability", "protect=True on the table", "destroyability-no-protect", _protected),
     Mutant(
         "destroyability",
@@ -182,11 +211,20 @@ MUTANTS = [
 ]
 
 
-def only(policy: str) -> dict[str, str]:
+def only(policy: str, stack_config: dict[str, Any] | None = None) -> dict[str, Any]:
     """Policy config that leaves ``policy`` (and the plan's own retainOnDelete check) on and
     switches every other policy off, as a user's policy config can: a mutant is judged by the rule
-    it must trip, over the same protocol, without paying for the other 80-odd rules each time."""
-    return {p.name: "disabled" for p in registry.POLICIES if p.name != policy}
+    it must trip, over the same protocol, without paying for the other 80-odd rules each time. The
+    stack's own settings for that policy (Pulumi.<stack>.policy.json) still apply."""
+    config: dict[str, Any] = {p.name: "disabled" for p in registry.POLICIES if p.name != policy}
+    if stack_config and policy in stack_config:
+        config[policy] = stack_config[policy]
+    return config
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    """The stack's own policy config, as the plan and the lifecycle use it."""
+    return load_policy_config(stack_policy_config(REPO_ROOT, stack))
 
 
 @pytest.mark.parametrize("stack", built_stacks())
@@ -196,8 +234,8 @@ def test_every_mandatory_family_catches_its_mutants(
     captured: Callable[[str], Graph],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    spec, original = stack_spec(stack), captured(stack)
-    assert running_packs.analyze(original, spec).mandatory == [], "the unmutated blueprint must pass"
+    spec, original, own = stack_spec(stack), captured(stack), stack_config(stack)
+    assert running_packs.analyze(original, spec, own).mandatory == [], "the unmutated blueprint must pass"
     survivors, applied = [], []
     for mutant in MUTANTS:
         graph = copy.deepcopy(original)
@@ -208,7 +246,7 @@ def test_every_mandatory_family_catches_its_mutants(
         applied.append(mutant)
         caught = [
             d
-            for d in running_packs.analyze(graph, spec, only(mutant.policy)).mandatory
+            for d in running_packs.analyze(graph, spec, only(mutant.policy, own)).mandatory
             if d.policyName == mutant.policy and d.urn == urn
         ]
         if not caught:
