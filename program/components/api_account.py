@@ -24,7 +24,8 @@ import pulumi
 import pulumi_aws as aws
 
 from program import arns, iam_docs
-from program.components import renamed_from
+from program.components import renamed_from, rest_routes
+from program.components.log_group import encrypted_log_group
 from program.scope import Scope
 
 # The inline equivalent of AmazonAPIGatewayPushToCloudWatchLogs. Every action but DescribeLogGroups
@@ -118,3 +119,70 @@ class ApiGatewayAccount(pulumi.ComponentResource):
         )
         self.role_arn = role.arn
         self.register_outputs({"role_arn": self.role_arn})
+
+
+@dataclass(frozen=True)
+class StageArgs:
+    """A REST stage that logs: its purpose names the access log group ``<purpose>-access-<suffix>``."""
+
+    scope: Scope
+    purpose: str
+    stage_name: str
+    log_kms_key_arn: pulumi.Input[str]
+    log_retention_days: int
+    manage_account_logging_role: bool
+    throttle_rate_limit: float
+    throttle_burst_limit: int
+
+
+def logged_stage(
+    name: str,
+    owner: pulumi.Resource,
+    rest_api_id: pulumi.Input[str],
+    deployment_id: pulumi.Input[str],
+    args: StageArgs,
+) -> aws.apigateway.Stage:
+    """The stage with X-Ray, JSON access logs to an encrypted group, INFO execution logs and
+    metrics on every method, and the account logging role where this stack owns it (children of
+    ``owner``: ``<name>-access-logs``, ``<name>``, ``<name>-stage``, ``<name>-method-settings``)."""
+    child = pulumi.ResourceOptions(parent=owner)
+    group_name = args.scope.name(f"{args.purpose}-access", "log-group")
+    access_logs = encrypted_log_group(
+        f"{name}-access-logs", group_name, args.log_kms_key_arn, args.log_retention_days, child
+    )
+    ready: list[pulumi.Resource] = []
+    if args.manage_account_logging_role:
+        account = ApiGatewayAccount(
+            name,
+            ApiGatewayAccountArgs(
+                args.scope, arns.log_group(args.scope.region, args.scope.account_id, group_name)
+            ),
+            opts=child,
+        )
+        ready.append(account.account)
+    stage = aws.apigateway.Stage(
+        f"{name}-stage",
+        rest_api=rest_api_id,
+        deployment=deployment_id,
+        stage_name=args.stage_name,
+        xray_tracing_enabled=True,
+        access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
+            destination_arn=access_logs.arn, format=rest_routes.access_log_format()
+        ),
+        opts=pulumi.ResourceOptions(parent=owner, depends_on=ready),
+    )
+    aws.apigateway.MethodSettings(
+        f"{name}-method-settings",
+        rest_api=rest_api_id,
+        stage_name=stage.stage_name,
+        method_path="*/*",
+        settings=aws.apigateway.MethodSettingsSettingsArgs(
+            metrics_enabled=True,
+            logging_level="INFO",
+            data_trace_enabled=False,
+            throttling_rate_limit=args.throttle_rate_limit,
+            throttling_burst_limit=args.throttle_burst_limit,
+        ),
+        opts=pulumi.ResourceOptions(parent=owner, depends_on=ready),
+    )
+    return stage

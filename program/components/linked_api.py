@@ -33,12 +33,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from program import alarms, arns
+from program import alarms
 from program.alarms import AlarmSpec, MetricRef
 from program.components import rest_routes
-from program.components.api_account import ApiGatewayAccount, ApiGatewayAccountArgs
+from program.components.api_account import StageArgs, logged_stage
 from program.components.firewall import Firewall
-from program.components.log_group import encrypted_log_group
 from program.components.waf import LogGroupTarget, WebAcl, WebAclArgs, rate_rule
 from program.scope import Scope
 
@@ -324,44 +323,20 @@ class LinkedApi(pulumi.ComponentResource):
         return [method, integration, response, integration_response]
 
     def _stage(self, deployment: aws.apigateway.Deployment) -> aws.apigateway.Stage:
-        name, args = self._name, self._args
-        group_name = args.scope.name(f"{args.purpose}-access", "log-group")
-        access_logs = encrypted_log_group(
-            f"{name}-access-logs", group_name, args.log_kms_key_arn, args.log_retention_days, self._child
-        )
-        ready: list[pulumi.Resource] = []
-        if args.manage_account_logging_role:
-            account = ApiGatewayAccount(
-                name,
-                ApiGatewayAccountArgs(
-                    args.scope, arns.log_group(args.scope.region, args.scope.account_id, group_name)
-                ),
-                opts=self._child,
-            )
-            ready.append(account.account)
-        stage = aws.apigateway.Stage(
-            f"{name}-stage",
-            rest_api=self.rest_api.id,
-            deployment=deployment.id,
-            stage_name=args.stage_name,
-            xray_tracing_enabled=True,
-            access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
-                destination_arn=access_logs.arn, format=rest_routes.access_log_format()
+        args = self._args
+        return logged_stage(
+            self._name,
+            self,
+            self.rest_api.id,
+            deployment.id,
+            StageArgs(
+                scope=args.scope,
+                purpose=args.purpose,
+                stage_name=args.stage_name,
+                log_kms_key_arn=args.log_kms_key_arn,
+                log_retention_days=args.log_retention_days,
+                manage_account_logging_role=args.manage_account_logging_role,
+                throttle_rate_limit=1000.0,
+                throttle_burst_limit=500,
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
         )
-        aws.apigateway.MethodSettings(
-            f"{name}-method-settings",
-            rest_api=self.rest_api.id,
-            stage_name=stage.stage_name,
-            method_path="*/*",
-            settings=aws.apigateway.MethodSettingsSettingsArgs(
-                metrics_enabled=True,
-                logging_level="INFO",
-                data_trace_enabled=False,
-                throttling_rate_limit=1000.0,
-                throttling_burst_limit=500,
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
-        )
-        return stage
