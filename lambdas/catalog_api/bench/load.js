@@ -2,9 +2,12 @@
 /**
  * Reservation throughput and latency at C concurrent clients (default 50), through the service
  * (local HTTP server, the same code as in Lambda), through the Lambda handler path in-process
- * (ALB events, no network hop) and, as the floor, the same atomic conditional UPDATE issued
- * directly with pg by C clients on C connections. One hot SKU: a flash sale, where
- * every request contends for the same row lock. A real PostgreSQL from the test harness.
+ * (ALB events, no network hop) and, as the floor, the service's own atomic reservation statement
+ * (src/catalog.js: the conditional UPDATE and the reservation INSERT in one statement; with a key,
+ * the idempotency record too) issued directly with pg by C clients on C connections, with the
+ * same parameters the service sends. The bare conditional UPDATE (no reservation recorded) is
+ * printed beside it for reference. One hot SKU: a flash sale, where every request contends for
+ * the same row lock. A real PostgreSQL from the test harness.
  *
  *   node bench/load.js [--clients 50] [--seconds 5] [--rounds 3] [--json]
  *
@@ -16,6 +19,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { Client } = require('pg');
 const h = require('../test/harness');
+const { RESERVE_SQL, RESERVE_IDEMPOTENT_SQL, requestHash, uuidv7 } = require('../src/catalog');
 
 function arg(name, def) {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,7 +30,7 @@ const SECONDS = arg('seconds', 5);
 const ROUNDS = arg('rounds', 3);
 const WARMUP_MS = 1000;
 const SKU = 'BENCH-HOT-1';
-const FLOOR_SQL = 'UPDATE products SET stock = stock - $2, updated_at = now() WHERE sku = $1 AND stock >= $2 RETURNING stock';
+const BARE_UPDATE_SQL = 'UPDATE products SET stock = stock - $2, updated_at = now() WHERE sku = $1 AND stock >= $2 RETURNING stock';
 
 function percentile(sorted, p) {
   if (!sorted.length) return NaN;
@@ -69,17 +73,33 @@ async function restock(url) {
   await c.end();
 }
 
-async function floor(url) {
+/** C pg clients on C connections, each looping one statement: `statement(w, n)` -> [sql, params]. */
+async function direct(url, statement, succeeded) {
   const clients = await Promise.all(Array.from({ length: CLIENTS }, async () => {
     const c = new Client({ connectionString: url });
     await c.connect();
     return c;
   }));
   try {
-    return await drive(async (w) => (await clients[w].query(FLOOR_SQL, [SKU, 1])).rowCount === 1);
+    return await drive(async (w, n) => succeeded(await clients[w].query(...statement(w, n))));
   } finally {
     await Promise.all(clients.map((c) => c.end()));
   }
+}
+
+const reserved = (result) => result.rows[0].id !== null;
+
+/** The floor: the service's reservation statement, with the parameters the service would send. */
+function floor(url, { idempotent }) {
+  if (!idempotent) return direct(url, () => [RESERVE_SQL, [SKU, 1, uuidv7(), null]], reserved);
+  const hash = requestHash(SKU, 1, null);
+  const key = (w, n) => `floor-${process.pid}-${w}-${n}-${idempotent}`;
+  return direct(url, (w, n) => [RESERVE_IDEMPOTENT_SQL, [SKU, 1, uuidv7(), null, key(w, n), hash]], reserved);
+}
+
+/** Reference only: the conditional UPDATE alone, recording no reservation. */
+function bareUpdate(url) {
+  return direct(url, () => [BARE_UPDATE_SQL, [SKU, 1]], (result) => result.rowCount === 1);
 }
 
 async function startQuietService(env) {
@@ -212,11 +232,15 @@ async function main() {
     delete env.AWS_ENDPOINT_URL;
     const migrated = h.npmMigrate(env);
     if (migrated.status !== 0) throw new Error(migrated.stderr);
-    const runs = { floor: [], service: [], serviceIdempotent: [], handler: [], handlerIdempotent: [] };
-    // Interleaved rounds: the three variants see the same background load.
+    const runs = { bare: [], floor: [], floorIdempotent: [], service: [], serviceIdempotent: [], handler: [], handlerIdempotent: [] };
+    // Interleaved rounds: every variant sees the same background load.
     for (let round = 0; round < ROUNDS; round += 1) {
       await restock(pg.url);
-      runs.floor.push(await floor(pg.url));
+      runs.bare.push(await bareUpdate(pg.url));
+      await restock(pg.url);
+      runs.floor.push(await floor(pg.url, { idempotent: false }));
+      await restock(pg.url);
+      runs.floorIdempotent.push(await floor(pg.url, { idempotent: `r${round}` }));
       await restock(pg.url);
       runs.service.push(await service(env, { idempotent: false }));
       await restock(pg.url);
@@ -226,7 +250,9 @@ async function main() {
       await restock(pg.url);
       runs.handlerIdempotent.push(await inProcess(env, { idempotent: `r${round}` }));
     }
+    const bare = pick(runs.bare);
     const floorResult = pick(runs.floor);
+    const floorKeyed = pick(runs.floorIdempotent);
     const plain = pick(runs.service);
     const keyed = pick(runs.serviceIdempotent);
     const handler = pick(runs.handler);
@@ -235,7 +261,9 @@ async function main() {
       clients: CLIENTS,
       seconds: SECONDS,
       rounds: ROUNDS,
+      bareUpdate: bare,
       floor: floorResult,
+      floorIdempotent: floorKeyed,
       service: plain,
       serviceIdempotent: keyed,
       handler,
@@ -245,10 +273,11 @@ async function main() {
       ratio: {
         p50: plain.p50 / floorResult.p50,
         throughput: floorResult.rps / plain.rps,
-        idempotentP50: keyed.p50 / floorResult.p50,
-        idempotentThroughput: floorResult.rps / keyed.rps,
+        idempotentP50: keyed.p50 / floorKeyed.p50,
+        idempotentThroughput: floorKeyed.rps / keyed.rps,
         handlerThroughput: floorResult.rps / handler.rps,
-        handlerIdempotentThroughput: floorResult.rps / handlerKeyed.rps,
+        handlerIdempotentThroughput: floorKeyed.rps / handlerKeyed.rps,
+        bareUpdateThroughput: bare.rps / plain.rps,
       },
     };
     if (process.argv.includes('--json')) {
@@ -256,12 +285,15 @@ async function main() {
       return;
     }
     console.log(`catalog reservations: ${CLIENTS} concurrent clients, one hot SKU, median of ${ROUNDS} interleaved rounds of ${SECONDS} s (after ${WARMUP_MS} ms warm-up), local PostgreSQL:`);
-    console.log(`  floor   (pg, the atomic UPDATE alone)  ${fmt(floorResult)}`);
+    console.log(`  bare UPDATE (reference, records nothing) ${fmt(bare)}`);
+    console.log(`  floor   (pg, the reservation statement) ${fmt(floorResult)}`);
+    console.log(`  floor   (pg, the keyed statement)       ${fmt(floorKeyed)}`);
     console.log(`  service (HTTP, no Idempotency-Key)     ${fmt(plain)}`);
     console.log(`  service (HTTP, Idempotency-Key)        ${fmt(keyed)}`);
     console.log(`  handler (ALB events, no HTTP hop)      ${fmt(handler)}`);
     console.log(`  handler (ALB events, Idempotency-Key)  ${fmt(handlerKeyed)}`);
-    console.log(`  service/floor: p50 ${report.ratio.p50.toFixed(2)}x, throughput ${report.ratio.throughput.toFixed(2)}x; with Idempotency-Key: p50 ${report.ratio.idempotentP50.toFixed(2)}x, throughput ${report.ratio.idempotentThroughput.toFixed(2)}x (target < 1.5x)`);
+    console.log(`  service/floor: p50 ${report.ratio.p50.toFixed(2)}x, throughput ${report.ratio.throughput.toFixed(2)}x; with Idempotency-Key: p50 ${report.ratio.idempotentP50.toFixed(2)}x, throughput ${report.ratio.idempotentThroughput.toFixed(2)}x (target < 1.5x; keyed against the keyed floor)`);
+    console.log(`  bare UPDATE/service throughput: ${report.ratio.bareUpdateThroughput.toFixed(2)}x (what recording the reservation costs is in the floor)`);
     console.log(`  handler/floor throughput: ${report.ratio.handlerThroughput.toFixed(2)}x, with Idempotency-Key ${report.ratio.handlerIdempotentThroughput.toFixed(2)}x`);
     console.log(`  host load average at the end: ${report.loadavg.map((l) => l.toFixed(1)).join(' ')} on ${report.cpus} CPUs`);
   } finally {
