@@ -189,6 +189,12 @@ def main() -> None:
                 f"{label:40} {rps:9.0f} {statistics.median(lat) * 1000:8.2f} {p99:8.2f}   "
                 f"{floor_rps:11.0f} {floor_p99:9.2f}   {floor_rps / rps:9.2f}x, {p99 / floor_p99:6.2f}x"
             )
+        # The HTTP stack's own ceiling: gunicorn + Flask answering without touching the database.
+        rps, lat = asyncio.run(http_load(port, "/health", SECONDS))
+        print(
+            f"{'reference GET /health (no database)':40} {rps:9.0f} {statistics.median(lat) * 1000:8.2f} "
+            f"{percentile(lat, 0.99) * 1000:8.2f}"
+        )
         print("target: backend within 2x of the direct-psycopg floor (the floor has no HTTP, JSON or Flask)")
     finally:
         if backend is not None:

@@ -92,7 +92,8 @@ class Database:
             max_size=settings.db_pool_max_size,
             timeout=settings.db_pool_timeout,
             check=ping_if_idle,
-            reset=mark_idle,
+            # No `reset=`: with one, psycopg_pool hands every returned connection to a background
+            # worker thread (a thread handoff per request). The idle mark is set inline instead.
             # Give up a background reconnect after 60 s (then a later request tries again) instead of 5 min.
             reconnect_timeout=60.0,
             max_idle=300.0,
@@ -138,6 +139,7 @@ class Database:
         try:
             with self.pool.connection() as conn:
                 yield conn
+                mark_idle(conn)
         except PoolTimeout as exc:
             raise DatabaseUnavailableError(
                 f"no database connection within {self.settings.db_pool_timeout} s"
@@ -157,7 +159,9 @@ class Database:
                 with self.pool.connection() as conn:
                     used = conn
                     cursor = conn.execute(statement, params)
-                    return cursor.fetchone() if one else cursor.fetchall()
+                    result = cursor.fetchone() if one else cursor.fetchall()
+                    mark_idle(conn)
+                    return result
             except PoolTimeout as exc:
                 raise DatabaseUnavailableError(
                     f"no database connection within {self.settings.db_pool_timeout} s"
