@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from program.alarms import AlarmSpec, MetricRef
+from program.components.tables import index_key_schema
 from program.scope import Scope
 
 INDEX_NAME = "source-minute-index"
@@ -62,8 +63,7 @@ class PipelineTable(pulumi.ComponentResource):
             global_secondary_indexes=[
                 aws.dynamodb.TableGlobalSecondaryIndexArgs(
                     name=INDEX_NAME,
-                    hash_key="source",
-                    range_key="minute",
+                    key_schemas=index_key_schema("source", "minute"),
                     projection_type="ALL",
                     read_capacity=args.index_read_capacity,
                     write_capacity=args.index_write_capacity,

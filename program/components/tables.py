@@ -18,6 +18,7 @@ from program import arns
 from program.scope import Scope
 
 AttributeType = Literal["S", "N", "B"]
+GsiKey = aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,12 @@ class KeyValueTableArgs:
             )
 
 
+def index_key_schema(hash_key: str, range_key: str | None = None) -> list[GsiKey]:
+    """A GSI's `key_schema` blocks: the provider deprecated the GSI's own hash_key/range_key for these."""
+    keys = [(hash_key, "HASH"), *([(range_key, "RANGE")] if range_key else [])]
+    return [GsiKey(attribute_name=name, key_type=key_type) for name, key_type in keys]
+
+
 class KeyValueTable(pulumi.ComponentResource):
     def __init__(self, name: str, args: KeyValueTableArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("webstack:tables:KeyValueTable", name, None, opts)
@@ -61,8 +68,7 @@ class KeyValueTable(pulumi.ComponentResource):
             global_secondary_indexes=[
                 aws.dynamodb.TableGlobalSecondaryIndexArgs(
                     name=index.name,
-                    hash_key=index.hash_key,
-                    range_key=index.range_key,
+                    key_schemas=index_key_schema(index.hash_key, index.range_key),
                     projection_type=index.projection,
                 )
                 for index in args.indexes

@@ -169,7 +169,11 @@ def test_003_R8_R9_R10_R11_table_capacity_gsi_sse_ttl_pitr(graph: Graph) -> None
     assert (inputs["readCapacity"], inputs["writeCapacity"]) == (5000, 5000)
     (index,) = inputs["globalSecondaryIndexes"]
     assert index["name"] == "source-minute-index"
-    assert (index["hashKey"], index["rangeKey"], index["projectionType"]) == ("source", "minute", "ALL")
+    assert index["keySchemas"] == [
+        {"attributeName": "source", "keyType": "HASH"},
+        {"attributeName": "minute", "keyType": "RANGE"},
+    ]
+    assert index["projectionType"] == "ALL" and "hashKey" not in index  # the deprecated form is gone
     assert (index["readCapacity"], index["writeCapacity"]) == (1000, 1000)
     assert inputs["serverSideEncryption"] == {"enabled": True}
     assert inputs["ttl"] == {"attributeName": "expiresAt", "enabled": True}
