@@ -178,14 +178,15 @@ def _queue(c: _Ctx) -> dict[str, Any]:
     return {"id": url, "url": url, "name": c.physical, "arn": c.arn("sqs", c.physical)}
 
 
-def _lb(kind: str, ids: int = 1) -> Callable[[_Ctx], dict[str, Any]]:
+def _lb(kind: str, ids: int = 1, arn_prefix: str = "") -> Callable[[_Ctx], dict[str, Any]]:
     """ELB ARNs: a load balancer or target group has one id after its name, a listener two (its
-    balancer's and its own), a listener rule three."""
+    balancer's and its own), a listener rule three. A load balancer's ARN says `loadbalancer/`
+    before what its arnSuffix (the CloudWatch dimension) holds: `app/NAME/ID`."""
 
     def outputs(c: _Ctx) -> dict[str, Any]:
         tail = "/".join(c.digest[16 * i : 16 * (i + 1)] for i in range(ids))
         suffix = f"{kind}/{c.physical}/{tail}"
-        arn = c.arn("elasticloadbalancing", suffix)
+        arn = c.arn("elasticloadbalancing", arn_prefix + suffix)
         out = {"id": arn, "arn": arn, "arnSuffix": suffix, "name": c.physical}
         if kind == "app":
             out["dnsName"] = f"{c.physical}-{c.digest[:9]}.{c.region}.elb.amazonaws.com"
@@ -251,7 +252,7 @@ OUTPUTS: dict[str, Callable[[_Ctx], dict[str, Any]]] = {
     "aws:wafv2/webAcl:WebAcl": _web_acl,
     "aws:kms/key:Key": _kms_key,
     "aws:sqs/queue:Queue": _queue,
-    "aws:lb/loadBalancer:LoadBalancer": _lb("app"),
+    "aws:lb/loadBalancer:LoadBalancer": _lb("app", arn_prefix="loadbalancer/"),
     "aws:lb/targetGroup:TargetGroup": _lb("targetgroup"),
     "aws:lb/listener:Listener": _lb("listener/app", 2),
     "aws:lb/listenerRule:ListenerRule": _lb("listener-rule/app", 3),

@@ -18,10 +18,12 @@ def test_elb_arns_have_the_segments_aws_gives_them() -> None:
         aws.lb.ListenerRule("rule", listener_arn=listener.arn, priority=1, actions=[], conditions=[])
 
     graph = capture_fn(program)
-    arns = {r.name: r.outputs["arn"] for r in graph.resources if r.type.startswith("aws:lb/")}
-    assert re.fullmatch(
-        ELB + r":loadbalancer/app/alb-dev/[0-9a-f]{16}|" + ELB + r":app/alb-dev/[0-9a-f]{16}", arns["alb"]
-    )
+    outputs = {r.name: r.outputs for r in graph.resources if r.type.startswith("aws:lb/")}
+    arns = {name: out["arn"] for name, out in outputs.items()}
+    assert re.fullmatch(ELB + r":loadbalancer/app/alb-dev/[0-9a-f]{16}", arns["alb"])
+    # The CloudWatch dimension drops the `loadbalancer/` segment; the ARN's tail is exactly it.
+    assert re.fullmatch(r"app/alb-dev/[0-9a-f]{16}", outputs["alb"]["arnSuffix"])
+    assert arns["alb"].endswith(":loadbalancer/" + outputs["alb"]["arnSuffix"])
     assert re.fullmatch(ELB + r":listener/app/[^/]+/[0-9a-f]{16}/[0-9a-f]{16}", arns["http"])
     assert re.fullmatch(
         ELB + r":listener-rule/app/[^/]+/[0-9a-f]{16}/[0-9a-f]{16}/[0-9a-f]{16}", arns["rule"]
