@@ -136,6 +136,58 @@ async def sql_load(url: str, statement: str, params: tuple, seconds: float) -> t
             await conn.close()
 
 
+def cpu_per_call(fn, calls: int = 3000) -> float:  # type: ignore[no-untyped-def]
+    """Microseconds of this process's CPU per call of fn (after a warm-up)."""
+    for _ in range(300):
+        fn()
+    started = time.process_time()
+    for _ in range(calls):
+        fn()
+    return (time.process_time() - started) / calls * 1e6
+
+
+def in_process_costs(url: str) -> list[tuple[str, float]]:
+    """Where a request's CPU goes without HTTP: the app called as WSGI, one thread, same database."""
+    import io
+
+    from media_api import create_app
+    from media_api.config import load_settings
+    from media_api.titles import LIST_STATEMENTS
+
+    app = create_app(load_settings({"DATABASE_URL": url}))
+    db = app.extensions["media_db"]
+
+    def call(path: str, query: str = "") -> bytes:
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(),
+            "wsgi.errors": sys.stderr,
+            "HTTP_HOST": "127.0.0.1:8000",
+        }
+        return b"".join(app(environ, lambda status, headers, exc_info=None: None))
+
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            statement = LIST_STATEMENTS[False, False, False]
+            return [
+                (
+                    "the list query, one connection",
+                    cpu_per_call(lambda: conn.execute(statement, (21,)).fetchall()),
+                ),
+                ("the list query through the pool", cpu_per_call(lambda: db.query(statement, (21,)))),
+                ("Flask GET /health (WSGI, no HTTP)", cpu_per_call(lambda: call("/health"))),
+                ("Flask GET /api/titles?limit=20", cpu_per_call(lambda: call("/api/titles", "limit=20"))),
+            ]
+    finally:
+        db.close()
+
+
 def wait_for(port: int) -> None:
     import urllib.request
 
@@ -196,6 +248,9 @@ def main() -> None:
             f"{percentile(lat, 0.99) * 1000:8.2f}"
         )
         print("target: backend within 2x of the direct-psycopg floor (the floor has no HTTP, JSON or Flask)")
+        print("in-process CPU per call (one thread, no HTTP, no load):")
+        for label, micros in in_process_costs(url):
+            print(f"  {label:38} {micros:7.0f} us")
     finally:
         if backend is not None:
             backend.terminate()
