@@ -29,12 +29,11 @@ from program.components.bucket import (
     known_bucket_arn,
 )
 from program.components.cdn import Cdn, CdnArgs, CdnOrigin
-from program.components.firewall import Firewall, FirewallArgs, Peer, Rule
-from program.components.function import VpcPlacement, ZipCode
+from program.components.function import ZipCode
 from program.components.items_api import ItemsApi, ItemsApiArgs
 from program.components.kms import ServiceKey, ServiceKeyArgs, log_groups_grant
 from program.components.monitoring import Monitoring, MonitoringArgs
-from program.components.network import Network, NetworkArgs
+from program.components.network import Network, NetworkArgs, endpoint_placement
 from program.components.results import results_lifecycle, results_writer_statements
 from program.components.stream import Stream, StreamArgs
 from program.components.stream_consumer import StreamConsumer, StreamConsumerArgs
@@ -57,7 +56,6 @@ KEYS = (
 INTERFACE_ENDPOINTS = ("kinesis-streams", "xray")
 ACCESS_LOG_DAYS = 90
 API_PATH = "/api"
-HTTPS = 443
 RESULTS_DATA_DAYS, RESULTS_ERRORS_DAYS = 90, 30
 # Reserved concurrency (CKV_AWS_115): the API's stage allows 100 rps (burst 50) at ~0.1 s each, so
 # 50 leaves room; the consumer runs one batch per shard. Lambda keeps 100 of the account's quota
@@ -97,36 +95,6 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         ),
         opts=base.opts,
     )
-
-    def placement(tier: str, gateway: str) -> VpcPlacement:
-        """A tier group of its own (no ingress); HTTPS only to one gateway endpoint and the interface ones."""
-        group = Firewall(
-            f"{tier}-fn-sg",
-            FirewallArgs(
-                purpose=f"{tier}-fn",
-                scope=scope,
-                description=f"Lambda {tier}: no ingress; HTTPS to the VPC endpoints only",
-                vpc_id=network.vpc_id,
-            ),
-            opts=base.opts,
-        )
-        return VpcPlacement(
-            vpc_id=network.vpc_id,
-            subnet_ids=network.private_subnet_ids,
-            security_group=group,
-            egress=[
-                Rule(
-                    Peer.prefix_list(gateway, network.prefix_list_ids[gateway]),
-                    HTTPS,
-                    "HTTPS to a VPC endpoint",
-                ),
-                Rule(
-                    Peer.group("endpoints", network.endpoint_security_group.id),
-                    HTTPS,
-                    "HTTPS to a VPC endpoint",
-                ),
-            ],
-        )
 
     # Server access logs of every other bucket (a log bucket does not log itself).
     access_logs = PrivateBucket(
@@ -177,7 +145,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             code=ZipCode("stream_consumer"),
             log_kms_key_arn=base.logs_key.arn,
             # It writes to S3 through the gateway endpoint (000-R11).
-            vpc=placement("stream-consumer", "s3"),
+            vpc=endpoint_placement("stream-consumer", network, ["s3"], scope, base.opts),
             statements=results_writer_statements(scope.region, known_bucket_arn("results", scope)),
             environment={"RESULTS_BUCKET": results.name},
             environment_kms_key_arn=env_key.arn,
@@ -193,7 +161,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         "api",
         ItemsApiArgs(
             scope=scope,
-            vpc=placement("api", "dynamodb"),
+            vpc=endpoint_placement("api", network, ["dynamodb"], scope, base.opts),
             log_kms_key_arn=base.logs_key.arn,
             stream_name=stream.name,
             stream_arn=stream.known_arn,

@@ -34,10 +34,9 @@ from program.components.bucket import (
     known_bucket_arn,
 )
 from program.components.event_bus import EventBus, EventBusArgs
-from program.components.firewall import Firewall, FirewallArgs, Peer, Rule
-from program.components.function import VpcPlacement, ZipCode
+from program.components.function import ZipCode
 from program.components.monitoring import Monitoring, MonitoringArgs
-from program.components.network import Network, NetworkArgs
+from program.components.network import Network, NetworkArgs, endpoint_placement
 from program.components.pipeline_table import PipelineTable, PipelineTableArgs, table_name
 from program.components.queue_stage import QueueSpec, QueueStage, QueueStageArgs, sender_statement
 from program.components.stream import Stream, StreamArgs, StreamSpec
@@ -59,7 +58,6 @@ PARALLELIZATION = 10
 # Lambda's pollers read outside the VPC, so no kinesis-streams endpoint is paid for (003-R6).
 # Active tracing sends segments to X-Ray, which without NAT only its endpoint reaches.
 INTERFACE_ENDPOINTS = ("sqs", "events", "xray")
-HTTPS = 443
 ACCESS_LOG_DAYS = 90
 EVENT_SOURCE = "webstack.pipeline"
 DETAIL_TYPE = "ThresholdCrossed"
@@ -272,33 +270,6 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
 
     net = _network(stack, settings, base, scope)
 
-    def placement(stage: str, gateways: Sequence[str]) -> VpcPlacement:
-        """The stage's own group (no ingress): HTTPS to the interface endpoints and its gateway ones."""
-        group = Firewall(
-            f"{stage}-fn-sg",
-            FirewallArgs(
-                purpose=f"{stage}-fn",
-                scope=scope,
-                description=f"Lambda {stage}: no ingress; HTTPS to the VPC endpoints only",
-                vpc_id=net.vpc_id,
-            ),
-            opts=base.opts,
-        )
-        egress = [
-            Rule(Peer.group("endpoints", net.endpoint_security_group_id), HTTPS, "HTTPS to a VPC endpoint")
-        ]
-        egress += [
-            Rule(Peer.prefix_list(gateway, net.prefix_list_ids[gateway]), HTTPS, "HTTPS to a VPC endpoint")
-            for gateway in gateways
-        ]
-        return VpcPlacement(
-            vpc_id=net.vpc_id,
-            subnet_ids=net.private_subnet_ids,
-            replacement_security_group_id=net.default_security_group_id,
-            security_group=group,
-            egress=egress,
-        )
-
     access_logs = PrivateBucket(
         "access-logs",
         PrivateBucketArgs(
@@ -377,7 +348,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
                 scope=scope,
                 code=stage_code(purpose),
                 log_kms_key_arn=base.logs_key.arn,
-                vpc=placement(purpose, gateways),
+                vpc=endpoint_placement(purpose, net, gateways, scope, base.opts),
                 statements=statements,
                 environment={"LOG_LEVEL": "INFO", **env},
                 environment_kms_key_arn=env_key.arn,
@@ -445,7 +416,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             stream=stream,
             code=stage_code("validate"),
             log_kms_key_arn=base.logs_key.arn,
-            vpc=placement("validate", []),
+            vpc=endpoint_placement("validate", net, [], scope, base.opts),
             statements=[sender_statement([enrich.queue_arn], "ForwardValid")],
             environment={"LOG_LEVEL": "INFO", "ENRICH_QUEUE_URL": enrich.queue_url},
             environment_kms_key_arn=env_key.arn,

@@ -4,12 +4,15 @@ Public and private subnets over 2 or 3 AZs, an internet gateway, NAT per AZ, one
 a route table per private subnet (so gateway endpoints reach every AZ), S3/DynamoDB gateway
 endpoints, interface endpoints behind their own security group, flow logs to an encrypted log
 group, the default security group stripped of all rules, and optional coarse network ACLs.
+
+``endpoint_placement`` puts a Lambda tier in such a VPC whose only way out is its VPC endpoints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pulumi
 import pulumi_aws as aws
@@ -17,6 +20,7 @@ import pulumi_aws as aws
 from program import arns, iam_docs
 from program.cidrs import NatMode
 from program.components import firewall
+from program.components.function import VpcPlacement
 from program.components.log_group import encrypted_log_group
 from program.scope import Scope
 
@@ -93,6 +97,7 @@ class Network(pulumi.ComponentResource):
             for service in args.gateway_endpoints
         }
         self.endpoint_security_group = self._endpoint_security_group()
+        self.endpoint_security_group_id = self.endpoint_security_group.id
         self.interface_endpoints = {
             service: aws.ec2.VpcEndpoint(
                 f"{name}-{service}-endpoint",
@@ -317,3 +322,45 @@ class Network(pulumi.ComponentResource):
                     to_port=to_port,
                     opts=self._child,
                 )
+
+
+class EndpointNetwork(Protocol):
+    """What a Lambda placement needs of a VPC: a Network's, or another stack's outputs."""
+
+    @property
+    def vpc_id(self) -> pulumi.Input[str]: ...
+    @property
+    def private_subnet_ids(self) -> Sequence[pulumi.Input[str]]: ...
+    @property
+    def endpoint_security_group_id(self) -> pulumi.Input[str]: ...
+    @property
+    def prefix_list_ids(self) -> Mapping[str, pulumi.Input[str]]: ...
+
+
+def endpoint_placement(
+    tier: str,
+    network: EndpointNetwork,
+    gateways: Sequence[str],
+    scope: Scope,
+    opts: pulumi.ResourceOptions,
+) -> VpcPlacement:
+    """A Lambda tier's own group ``<tier>-fn-sg`` (no ingress, 000-R15) in the private subnets, with
+    HTTPS out only to the interface endpoints and to the named gateway endpoints (000-R16)."""
+    group = firewall.Firewall(
+        f"{tier}-fn-sg",
+        firewall.FirewallArgs(
+            purpose=f"{tier}-fn",
+            scope=scope,
+            description=f"Lambda {tier}: no ingress; HTTPS to the VPC endpoints only",
+            vpc_id=network.vpc_id,
+        ),
+        opts=opts,
+    )
+    peers = [firewall.Peer.group("endpoints", network.endpoint_security_group_id)]
+    peers += [firewall.Peer.prefix_list(gateway, network.prefix_list_ids[gateway]) for gateway in gateways]
+    return VpcPlacement(
+        vpc_id=network.vpc_id,
+        subnet_ids=network.private_subnet_ids,
+        security_group=group,
+        egress=[firewall.Rule(peer, HTTPS, "HTTPS to a VPC endpoint") for peer in peers],
+    )

@@ -10,7 +10,7 @@ polling may reach at the function's reserved concurrency (003-R5).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,12 +18,19 @@ import pulumi
 import pulumi_aws as aws
 
 from program import arns, iam_docs
-from program.alarms import AlarmSpec, MetricRef, lambda_alarms, lambda_metrics, queue_depth_alarm
-from program.components.function import Function, FunctionArgs, ImageCode, VpcPlacement, ZipCode
+from program.alarms import AlarmSpec, MetricRef, lambda_metrics
+from program.components.stage_function import (
+    DLQ_RETENTION_S,
+    StageFunctionArgs,
+    dead_letter_queue,
+    dlq_name,
+    stage_alarms,
+    stage_function,
+    tls_only_queue,
+)
 from program.scope import Scope
 
 CONSUME_ACTIONS = ("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
-DLQ_RETENTION_S = 14 * 24 * 3600  # the SQS maximum: time to inspect and replay
 VISIBILITY_FACTOR = 6  # Lambda guide: visibility timeout >= 6 x function timeout (+ batching window)
 SQS_MAX_VISIBILITY_S = 12 * 3600
 
@@ -55,23 +62,11 @@ class QueueSpec:
             raise ValueError(f"max_concurrency {self.max_concurrency}: Lambda accepts 2 to 1000")
 
 
-@dataclass(frozen=True)
-class QueueStageArgs:
-    purpose: str  # queue <purpose>-<suffix>, DLQ <purpose>-dlq-<suffix>, function <purpose>-<suffix>
-    scope: Scope
-    code: ZipCode | ImageCode
-    log_kms_key_arn: pulumi.Input[str]
-    vpc: VpcPlacement | None
-    statements: Sequence[dict[str, Any]] = field(default_factory=tuple)
-    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    environment_kms_key_arn: pulumi.Input[str] | None = None  # the function's environment CMK
+@dataclass(frozen=True, kw_only=True)
+class QueueStageArgs(StageFunctionArgs):
+    """The stage's Function (queue <purpose>-<suffix>, DLQ <purpose>-dlq-<suffix>) and its input queue."""
+
     queue: QueueSpec = field(default_factory=QueueSpec)
-    memory_mb: int = 512
-    timeout_s: int = 30
-    reserved_concurrency: int | None = None
-    # The environment variable the code reads its DLQ URL from.
-    dlq_env: str = "DLQ_URL"
-    tracing: bool = False
 
 
 def visibility_timeout(timeout_s: int, batching_window_s: int) -> int:
@@ -86,33 +81,9 @@ def queue_name(purpose: str, scope: Scope) -> str:
     return scope.name(purpose, "sqs")
 
 
-def dlq_name(purpose: str, scope: Scope) -> str:
-    return scope.name(f"{purpose}-dlq", "sqs")
-
-
 def sender_statement(queue_arns: Sequence[pulumi.Input[str]], sid: str) -> dict[str, Any]:
     """What a producer needs to put messages on the given queues (SQS-managed SSE: no KMS grant)."""
     return iam_docs.statement(["sqs:SendMessage"], list(queue_arns), sid=sid)
-
-
-def tls_only_queue(
-    name: str, physical: str, scope: Scope, opts: pulumi.ResourceOptions, **queue_args: Any
-) -> aws.sqs.Queue:
-    """An SQS-managed-SSE queue whose policy denies any request not made over TLS (000-R14)."""
-    queue = aws.sqs.Queue(name, name=physical, sqs_managed_sse_enabled=True, **queue_args, opts=opts)
-    aws.sqs.QueuePolicy(
-        f"{name}-policy",
-        queue_url=queue.url,
-        policy=pulumi.Output.json_dumps(
-            iam_docs.document(
-                iam_docs.deny_insecure_transport(
-                    ["sqs:*"], [arns.sqs_queue(scope.region, scope.account_id, physical)]
-                )
-            )
-        ),
-        opts=opts,
-    )
-    return queue
 
 
 class QueueStage(pulumi.ComponentResource):
@@ -123,9 +94,7 @@ class QueueStage(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         scope, spec = args.scope, args.queue
         input_name, dead_name = queue_name(args.purpose, scope), dlq_name(args.purpose, scope)
-        self.dlq = tls_only_queue(
-            f"{name}-dlq", dead_name, scope, child, message_retention_seconds=DLQ_RETENTION_S
-        )
+        self.dlq = dead_letter_queue(name, args, child)
         self.queue = tls_only_queue(
             f"{name}-queue",
             input_name,
@@ -140,27 +109,15 @@ class QueueStage(pulumi.ComponentResource):
         # Known before deploy, so the role policy is judged in preview.
         input_arn = arns.sqs_queue(scope.region, scope.account_id, input_name)
         dead_arn = arns.sqs_queue(scope.region, scope.account_id, dead_name)
-        self.function = Function(
-            f"{name}-fn",
-            FunctionArgs(
-                purpose=args.purpose,
-                scope=scope,
-                code=args.code,
-                log_kms_key_arn=args.log_kms_key_arn,
-                statements=[
-                    iam_docs.statement(CONSUME_ACTIONS, [input_arn], sid="ConsumeInput"),
-                    sender_statement([dead_arn], "SendPoison"),
-                    *args.statements,
-                ],
-                environment={**args.environment, args.dlq_env: self.dlq.url},
-                environment_kms_key_arn=args.environment_kms_key_arn,
-                vpc=args.vpc,
-                memory_mb=args.memory_mb,
-                timeout_s=args.timeout_s,
-                reserved_concurrency=args.reserved_concurrency,
-                tracing=args.tracing,
-            ),
-            opts=child,
+        self.function = stage_function(
+            name,
+            args,
+            [
+                iam_docs.statement(CONSUME_ACTIONS, [input_arn], sid="ConsumeInput"),
+                sender_statement([dead_arn], "SendPoison"),
+            ],
+            self.dlq,
+            child,
         )
         max_concurrency = spec.max_concurrency or args.reserved_concurrency
         aws.lambda_.EventSourceMapping(
@@ -182,9 +139,6 @@ class QueueStage(pulumi.ComponentResource):
         self.queue_url, self.queue_arn = self.queue.url, self.queue.arn
         self.dlq_url, self.dlq_arn = self.dlq.url, self.dlq.arn
         self.function_name = self.function.name
-        self.alarms: list[AlarmSpec] = [
-            *lambda_alarms(args.purpose, self.function.name),
-            queue_depth_alarm(f"{args.purpose}-dlq", self.dlq.name),
-        ]
+        self.alarms: list[AlarmSpec] = stage_alarms(args.purpose, self.function, self.dlq)
         self.metrics: list[MetricRef] = lambda_metrics(args.purpose, self.function.name)
         self.register_outputs({"queue_url": self.queue_url, "dlq_url": self.dlq_url})

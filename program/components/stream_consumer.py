@@ -9,7 +9,6 @@ owner adds what the function does with the records (its own statements and envir
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,10 +16,15 @@ import pulumi
 import pulumi_aws as aws
 
 from program import arns, iam_docs
-from program.alarms import AlarmSpec, MetricRef, lambda_alarms, lambda_metrics, queue_depth_alarm
-from program.components.function import Function, FunctionArgs, ImageCode, VpcPlacement, ZipCode
+from program.alarms import AlarmSpec, MetricRef, lambda_metrics
+from program.components.stage_function import (
+    StageFunctionArgs,
+    dead_letter_queue,
+    dlq_name,
+    stage_alarms,
+    stage_function,
+)
 from program.components.stream import Stream
-from program.scope import Scope
 
 # What Lambda's pollers call with the function's role (Lambda docs, "Process Kinesis Data Streams
 # records with Lambda"; AWSLambdaKinesisExecutionRole less ListStreams). Every one of them takes the
@@ -34,7 +38,6 @@ STREAM_READ_ACTIONS = (
 )
 # Enhanced fan-out: these take the consumer ARN, not the stream ARN.
 FAN_OUT_ACTIONS = ("kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard")
-DLQ_RETENTION_S = 14 * 24 * 3600  # the SQS maximum: time to inspect and replay failed batches
 
 
 @dataclass(frozen=True)
@@ -64,25 +67,14 @@ class MappingSpec:
                 raise ValueError(f"{label} {value}: Lambda accepts {low} to {high} for a Kinesis mapping")
 
 
-@dataclass(frozen=True)
-class StreamConsumerArgs:
-    purpose: str  # the function <purpose>-<suffix>, its queue <purpose>-dlq-<suffix>
-    scope: Scope
+@dataclass(frozen=True, kw_only=True)
+class StreamConsumerArgs(StageFunctionArgs):
+    """The stage's Function and the stream that feeds it (the DLQ takes failed batches' metadata)."""
+
     stream: Stream
-    code: ZipCode | ImageCode
-    log_kms_key_arn: pulumi.Input[str]
-    vpc: VpcPlacement | None
-    # What the function does with the records (e.g. put objects), beside reading the stream.
-    statements: Sequence[dict[str, Any]] = field(default_factory=tuple)
-    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    environment_kms_key_arn: pulumi.Input[str] | None = None  # the function's environment CMK
     mapping: MappingSpec = field(default_factory=MappingSpec)
-    memory_mb: int = 512
     timeout_s: int = 60
-    reserved_concurrency: int | None = None
-    # The environment variable the code reads the DLQ's URL from, when it writes poison there itself.
-    dlq_env: str | None = None
-    tracing: bool = False
+    dlq_env: str | None = None  # the code does not write to the DLQ unless asked to
 
 
 def key_use(action: str, key_arn: pulumi.Input[str], service: str, region: str, sid: str) -> dict[str, Any]:
@@ -125,10 +117,9 @@ class StreamConsumer(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: StreamConsumerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("webstack:stream_consumer:StreamConsumer", name, None, opts)
-        self._child = child = pulumi.ResourceOptions(parent=self)
+        child = pulumi.ResourceOptions(parent=self)
         scope, stream = args.scope, args.stream
-        dlq_name = scope.name(f"{args.purpose}-dlq", "sqs")
-        dlq = self._dead_letter_queue(f"{name}-dlq", dlq_name, scope)
+        dlq = dead_letter_queue(name, args, child)
         consumer = (
             aws.kinesis.StreamConsumer(
                 f"{name}-efo",
@@ -139,34 +130,15 @@ class StreamConsumer(pulumi.ComponentResource):
             if args.mapping.enhanced_fan_out
             else None
         )
-        function = Function(
-            f"{name}-fn",
-            FunctionArgs(
-                purpose=args.purpose,
-                scope=scope,
-                code=args.code,
-                log_kms_key_arn=args.log_kms_key_arn,
-                # ARNs from the names chosen here: the policy is known before deploy.
-                statements=[
-                    *stream_reader_statements(
-                        scope.region,
-                        stream.known_arn,
-                        arns.sqs_queue(scope.region, scope.account_id, dlq_name),
-                        consumer_arn=consumer.arn if consumer else None,
-                        stream_key_arn=stream.spec.kms_key_arn,
-                    ),
-                    *args.statements,
-                ],
-                environment={**args.environment, **({args.dlq_env: dlq.url} if args.dlq_env else {})},
-                environment_kms_key_arn=args.environment_kms_key_arn,
-                vpc=args.vpc,
-                memory_mb=args.memory_mb,
-                timeout_s=args.timeout_s,
-                reserved_concurrency=args.reserved_concurrency,
-                tracing=args.tracing,
-            ),
-            opts=child,
+        # ARNs from the names chosen here: the policy is known before deploy.
+        reader = stream_reader_statements(
+            scope.region,
+            stream.known_arn,
+            arns.sqs_queue(scope.region, scope.account_id, dlq_name(args.purpose, scope)),
+            consumer_arn=consumer.arn if consumer else None,
+            stream_key_arn=stream.spec.kms_key_arn,
         )
+        function = stage_function(name, args, reader, dlq, child)
         spec = args.mapping
         aws.lambda_.EventSourceMapping(
             f"{name}-mapping",
@@ -194,32 +166,6 @@ class StreamConsumer(pulumi.ComponentResource):
         self.consumer_arn = consumer.arn if consumer else None
         self.dlq_url = dlq.url
         self.dlq_arn = dlq.arn
-        self.alarms: list[AlarmSpec] = [
-            *lambda_alarms(args.purpose, function.name),
-            queue_depth_alarm(f"{args.purpose}-dlq", dlq.name),
-        ]
+        self.alarms: list[AlarmSpec] = stage_alarms(args.purpose, function, dlq)
         self.metrics: list[MetricRef] = lambda_metrics(args.purpose, function.name)
         self.register_outputs({"function_name": self.function_name, "dlq_arn": self.dlq_arn})
-
-    def _dead_letter_queue(self, name: str, queue_name: str, scope: Scope) -> aws.sqs.Queue:
-        """An encrypted queue for the metadata of batches the mapping gave up on; TLS only."""
-        queue = aws.sqs.Queue(
-            name,
-            name=queue_name,
-            sqs_managed_sse_enabled=True,
-            message_retention_seconds=DLQ_RETENTION_S,
-            opts=self._child,
-        )
-        aws.sqs.QueuePolicy(
-            f"{name}-policy",
-            queue_url=queue.url,
-            policy=pulumi.Output.json_dumps(
-                iam_docs.document(
-                    iam_docs.deny_insecure_transport(
-                        ["sqs:*"], [arns.sqs_queue(scope.region, scope.account_id, queue_name)]
-                    )
-                )
-            ),
-            opts=self._child,
-        )
-        return queue
