@@ -18,7 +18,6 @@ prefix list and the VPC link's group, and the listener default must be a forward
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,14 +29,7 @@ import pulumi_random as random
 
 from program import config, iam_docs
 from program.alarms import AlarmSpec, MetricRef
-from program.blueprints.common import platform
-from program.components.bucket import (
-    LifecycleRule,
-    PrivateBucket,
-    PrivateBucketArgs,
-    access_log_delivery_statement,
-    known_bucket_arn,
-)
+from program.blueprints import common
 from program.components.cdn import Cdn, CdnArgs, CdnOrigin
 from program.components.cdn_origins import CACHING_DISABLED, CACHING_OPTIMIZED, ErrorPage
 from program.components.container_image import ContainerImage, ContainerImageArgs
@@ -49,10 +41,8 @@ from program.components.container_service import (
     ContainerServiceArgs,
     LoadBalancerGrant,
 )
-from program.components.data_key import DataKey, DataKeyArgs
 from program.components.database import Database, DatabaseArgs
-from program.components.firewall import Firewall, FirewallArgs, Peer, Rule, connect
-from program.components.kms import ServiceKey, ServiceKeyArgs, log_groups_grant
+from program.components.firewall import Peer, Rule, connect
 from program.components.linked_api import LinkedApi, LinkedApiArgs
 from program.components.load_balancer import (
     HealthCheck,
@@ -60,27 +50,18 @@ from program.components.load_balancer import (
     LoadBalancerArgs,
     RouteSpec,
     TargetGroupSpec,
-    access_log_statement,
     cloudfront_origin_facing,
 )
 from program.components.monitoring import Monitoring, MonitoringArgs
-from program.components.network import Network, NetworkArgs
 from program.components.network_acls import NetworkAcls, NetworkAclsArgs
 from program.components.waf import LogGroupTarget
-from program.config import ConfigError, Key, StackConfig
-from program.scope import EDGE_REGION, Scope
+from program.config import Key, StackConfig
+from program.scope import EDGE_REGION
 
 KEYS = (
     Key("alertEmail", False, "an e-mail address for alarm notifications", "none"),
-    Key(
-        "certificateArn", False, "an ACM certificate ARN in the stack's region for the ALB", "none (HTTP:80)"
-    ),
-    Key(
-        "albDomainName", False, "the certificate's DNS name pointing at the ALB (with certificateArn)", "none"
-    ),
+    *common.CERTIFICATE_KEYS,
 )
-CERTIFICATE_ARN = re.compile(r"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
-HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
 SITE_DIR = Path(__file__).resolve().parents[2] / "sites" / "media"
@@ -133,18 +114,9 @@ class Settings:
 
 
 def parse(values: Mapping[str, str]) -> Settings:
-    ns = config.NAMESPACE
-    certificate = values.get(f"{ns}:certificateArn")
-    if certificate is not None and not CERTIFICATE_ARN.match(certificate):
-        raise config.fail("certificateArn", certificate, "give an ACM certificate ARN")
-    domain = values.get(f"{ns}:albDomainName")
-    if domain is not None and not HOSTNAME.match(domain):
-        raise config.fail("albDomainName", domain, "give a lowercase DNS name such as media.example.com")
-    if (certificate is None) != (domain is None):
-        raise ConfigError(
-            f"{ns}:certificateArn/{ns}:albDomainName: set both (CloudFront and API Gateway reach the ALB "
-            "by the certificate's name over HTTPS) or neither (HTTP:80)"
-        )
+    certificate, domain = common.alb_certificate(
+        values, "media.example.com", "CloudFront and API Gateway reach"
+    )
     return Settings(
         alert_email=config.email(values, "alertEmail"), certificate_arn=certificate, alb_domain_name=domain
     )
@@ -156,25 +128,13 @@ def ssm_prefix(suffix: str) -> str:
 
 
 def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[object]]:
-    base = platform(stack)
-    scope = Scope(stack.environment_suffix, base.account_id, stack.region)
+    base = common.platform(stack)
+    scope = base.scope
     opts = base.opts
     invoke = pulumi.InvokeOptions(provider=base.provider)
 
-    network = Network(
-        "network",
-        NetworkArgs(
-            scope=scope,
-            cidr=stack.vpc_cidr,
-            availability_zones=base.availability_zones,  # exactly 3 (004-R1)
-            public_subnet_cidrs=stack.public_subnet_cidrs,
-            private_subnet_cidrs=stack.private_subnet_cidrs,
-            nat_gateways=stack.nat_gateways,  # per-az (004-R2)
-            flow_log_kms_key_arn=base.logs_key.arn,
-            gateway_endpoints=("s3",),  # ECR's layers come from S3
-        ),
-        opts=opts,
-    )
+    # Exactly 3 AZs (004-R1) and a NAT per AZ (004-R2): the stack's azCount and natGateways.
+    network = common.network(base, gateway_endpoints=("s3",))  # ECR's layers come from S3
     NetworkAcls(
         "acls",
         NetworkAclsArgs(
@@ -185,24 +145,11 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         ),
         opts=opts,
     )
-    data_key = DataKey(
-        "data",
-        DataKeyArgs(
-            purpose="media-data",
-            scope=scope,
-            description=f"Aurora, its managed secret and ECR of media ({scope.suffix})",
-            services=("ecr", "rds", "secretsmanager"),
-        ),
-        opts=opts,
+    data_key = common.data_key(
+        base, "media-data", f"Aurora, its managed secret and ECR of media ({scope.suffix})"
     )
 
-    def tier(purpose: str, description: str) -> Firewall:
-        return Firewall(
-            f"{purpose}-sg",
-            FirewallArgs(purpose=purpose, scope=scope, description=description, vpc_id=network.vpc_id),
-            opts=opts,
-        )
-
+    tier = common.tier_groups(base, network)
     # 004-R3: CloudFront prefix list / VPC link -> ALB -> tasks on their port -> DB :5432 (backend only).
     link_sg = tier("media-api-link", "API Gateway VPC link: to the ALB listener only")
     frontend_sg = tier("media-frontend", "frontend tasks: 8080 from the ALB; HTTPS out (ECR, logs)")
@@ -213,22 +160,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
     for task_sg in (frontend_sg, backend_sg):
         task_sg.allow_out(Rule(internet, HTTPS, "ECR, CloudWatch Logs, Secrets Manager, SSM through the NAT"))
 
-    logs = PrivateBucket(
-        "logs",
-        PrivateBucketArgs(
-            purpose="media-logs",
-            scope=scope,
-            sse_algorithm="AES256",  # ALB access logs cannot go to SSE-KMS
-            lifecycle=(LifecycleRule("expire-logs", expire_days=LOG_DAYS),),
-            policy_statements=[
-                access_log_statement(
-                    known_bucket_arn("media-logs", scope), "alb", scope.account_id, scope.region
-                ),
-                access_log_delivery_statement(known_bucket_arn("media-logs", scope), scope.account_id),
-            ],
-        ),
-        opts=opts,
-    )
+    logs = common.access_logs_bucket(base, "media-logs", LOG_DAYS)
 
     check = HealthCheck(path="/health", interval_s=HEALTH_INTERVAL_S, timeout_s=5, unhealthy_threshold=3)
     groups = [
@@ -245,8 +177,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             vpc_id=network.vpc_id,
             subnet_ids=network.public_subnet_ids,  # 004-R9
             ingress=[cloudfront_origin_facing(invoke), Peer.group("media-api-link", link_sg.id)],
-            # ELB checks it may write the logs when they are enabled: the name after the policy.
-            access_log_bucket=pulumi.Output.all(logs.name, logs.policy.id).apply(lambda pair: str(pair[0])),
+            access_log_bucket=common.after_policy(logs),
             target_groups=groups,
             routes=[
                 # Test rules first: only requests with the secret header reach green (004-R7).
@@ -295,19 +226,8 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         opts=pulumi.ResourceOptions(providers=[base.provider], depends_on=[database.cluster]),
     )
 
-    edge = scope.at(EDGE_REGION)
-    edge_logs_key = ServiceKey(
-        "edge-logs",
-        ServiceKeyArgs(
-            purpose="edge-logs",
-            scope=edge,
-            description=f"Logs of webstack {stack.blueprint} ({scope.suffix}) kept in {EDGE_REGION}",
-            grants=(log_groups_grant(edge),),
-            region=EDGE_REGION,
-        ),
-        opts=opts,
-    )
-    edge_logs = LogGroupTarget(edge_logs_key.arn, edge)
+    edge_logs_key = common.edge_logs_key(base)
+    edge_logs = LogGroupTarget(edge_logs_key.arn, scope.at(EDGE_REGION))
     alb_host = settings.alb_domain_name or alb.dns_name
     protocol: Literal["https-only", "http-only"] = "https-only" if settings.certificate_arn else "http-only"
     cdn = Cdn(
