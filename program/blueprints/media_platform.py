@@ -18,10 +18,10 @@ prefix list and the VPC link's group, and the listener default must be a forward
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -42,7 +42,7 @@ from program.components.container_service import (
     LoadBalancerGrant,
 )
 from program.components.database import Database, DatabaseArgs
-from program.components.firewall import Peer, Rule, connect
+from program.components.firewall import Firewall, Peer, Rule, connect
 from program.components.linked_api import LinkedApi, LinkedApiArgs
 from program.components.load_balancer import (
     HealthCheck,
@@ -74,28 +74,6 @@ LOG_DAYS = 30  # 004-R30
 SECRET_ROTATION_DAYS = 7  # 004-R14: RDS's own default schedule, set explicitly
 IP_LIMIT_PER_MINUTE = 1000  # 004-R17
 BLUE_GREEN_TEST_HEADER = "x-blue-green-test"
-# The Dockerfiles' HEALTHCHECK commands (ECS ignores HEALTHCHECK; the task definition runs them).
-BACKEND_HEALTH = (
-    "python",
-    "-c",
-    "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % "
-    "os.environ.get('PORT', '8000'), timeout=4)",
-)
-FRONTEND_HEALTH = (
-    "node",
-    "-e",
-    "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))",
-)
-BACKEND_FILES = ("Dockerfile", "requirements.txt", "media_api", "migrations", "manage.py")
-FRONTEND_FILES = (
-    "Dockerfile",
-    "package.json",
-    "package-lock.json",
-    "index.html",
-    "vite.config.js",
-    "src",
-    "server/server.mjs",
-)
 SSM_ACTIONS = ("ssm:GetParametersByPath", "ssm:GetParameters", "ssm:GetParameter")
 SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
 # CloudFront's error responses apply to every behaviour: the API's own JSON answers (400, 404,
@@ -103,6 +81,64 @@ SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
 ERROR_PAGES = (
     *(ErrorPage(code, "/errors/4xx.html", code) for code in (403, 414, 416)),
     *(ErrorPage(code, "/errors/5xx.html", code) for code in (500, 501, 502, 504)),
+)
+
+
+@dataclass(frozen=True)
+class App:
+    """One of the two container apps (services/<name>): what its image, tasks and rules differ in."""
+
+    name: Literal["backend", "frontend"]
+    port: int
+    files: tuple[str, ...]  # the image's build context under services/<name>
+    # The Dockerfile's HEALTHCHECK command (ECS ignores HEALTHCHECK; the task definition runs it).
+    health_command: tuple[str, ...]
+    user: str
+    cpu: int
+    memory: int
+    # The priorities of its test and production listener rules (the ALB's routes in build).
+    test_rule: int
+    production_rule: int
+
+
+BACKEND = App(
+    name="backend",
+    port=BACKEND_PORT,
+    files=("Dockerfile", "requirements.txt", "media_api", "migrations", "manage.py"),
+    health_command=(
+        "python",
+        "-c",
+        "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % "
+        "os.environ.get('PORT', '8000'), timeout=4)",
+    ),
+    user="10001:10001",
+    cpu=512,
+    memory=1024,
+    test_rule=1,
+    production_rule=10,
+)
+FRONTEND = App(
+    name="frontend",
+    port=FRONTEND_PORT,
+    files=(
+        "Dockerfile",
+        "package.json",
+        "package-lock.json",
+        "index.html",
+        "vite.config.js",
+        "src",
+        "server/server.mjs",
+    ),
+    health_command=(
+        "node",
+        "-e",
+        "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))",
+    ),
+    user="1000:1000",
+    cpu=256,
+    memory=512,
+    test_rule=2,
+    production_rule=100,
 )
 
 
@@ -299,30 +335,6 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         ),
         opts=opts,
     )
-    backend_image = ContainerImage(
-        "backend-image",
-        ContainerImageArgs(
-            purpose="media-backend",
-            scope=scope,
-            context_dir=str(SERVICES_DIR / "backend"),
-            include=BACKEND_FILES,
-            kms_key_arn=data_key.arn,
-            architecture="arm64",
-        ),
-        opts=opts,
-    )
-    frontend_image = ContainerImage(
-        "frontend-image",
-        ContainerImageArgs(
-            purpose="media-frontend",
-            scope=scope,
-            context_dir=str(SERVICES_DIR / "frontend"),
-            include=FRONTEND_FILES,
-            kms_key_arn=data_key.arn,
-            architecture="arm64",
-        ),
-        opts=opts,
-    )
     parameter_path = f"arn:aws:ssm:{scope.region}:{scope.account_id}:parameter{prefix.rstrip('/')}"
     backend_statements = [
         iam_docs.statement(SSM_ACTIONS, [parameter_path, f"{parameter_path}/*"], sid="ReadOwnConfig"),
@@ -335,71 +347,70 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         ),
     ]
 
-    def blue_green(service: str, test_priority: int, production_priority: int) -> BlueGreen:
-        return BlueGreen(
-            target_group_arn=alb.target_groups[f"{service}-blue"].arn,
-            alternate_target_group_arn=alb.target_groups[f"{service}-green"].arn,
-            production_listener_rule_arn=alb.rules_by_priority[production_priority].arn,
-            test_listener_rule_arn=alb.rules_by_priority[test_priority].arn,
+    def app_service(
+        app: App,
+        security_group: Firewall,
+        environment: Mapping[str, pulumi.Input[str]],
+        writable_paths: Sequence[str] = (),
+        task_statements: Sequence[Mapping[str, Any]] = (),
+        after: Sequence[pulumi.Resource] = (),
+    ) -> tuple[ContainerImage, ContainerService]:
+        """The app's image and its ECS service; both services scale alike (004-R25/R26)."""
+        image = ContainerImage(
+            f"{app.name}-image",
+            ContainerImageArgs(
+                purpose=f"media-{app.name}",
+                scope=scope,
+                context_dir=str(SERVICES_DIR / app.name),
+                include=app.files,
+                kms_key_arn=data_key.arn,
+                architecture="arm64",
+            ),
+            opts=opts,
         )
+        service = ContainerService(
+            app.name,
+            ContainerServiceArgs(
+                purpose=f"media-{app.name}",
+                scope=scope,
+                cluster=cluster,
+                image_uri=image.image_uri,
+                repository_arn=image.repository.arn,
+                container_port=app.port,
+                health_command=app.health_command,
+                user=app.user,
+                subnet_ids=network.private_subnet_ids,
+                security_group=security_group,
+                log_kms_key_arn=base.logs_key.arn,
+                blue_green=BlueGreen(
+                    target_group_arn=alb.target_groups[f"{app.name}-blue"].arn,
+                    alternate_target_group_arn=alb.target_groups[f"{app.name}-green"].arn,
+                    production_listener_rule_arn=alb.rules_by_priority[app.production_rule].arn,
+                    test_listener_rule_arn=alb.rules_by_priority[app.test_rule].arn,
+                ),
+                cpu=app.cpu,
+                memory=app.memory,
+                environment={**environment, "PORT": str(app.port)},
+                writable_paths=writable_paths,
+                task_statements=task_statements,
+                min_tasks=MIN_TASKS,
+                max_tasks=MAX_TASKS,
+                scale_out_cpu=SCALE_OUT_CPU,
+                scale_in_cpu=SCALE_IN_CPU,
+            ),
+            opts=pulumi.ResourceOptions(providers=[base.provider], depends_on=[*after]),
+        )
+        return image, service
 
-    backend = ContainerService(
-        "backend",
-        ContainerServiceArgs(
-            purpose="media-backend",
-            scope=scope,
-            cluster=cluster,
-            image_uri=backend_image.image_uri,
-            repository_arn=backend_image.repository.arn,
-            container_port=BACKEND_PORT,
-            health_command=BACKEND_HEALTH,
-            user="10001:10001",
-            subnet_ids=network.private_subnet_ids,
-            security_group=backend_sg,
-            log_kms_key_arn=base.logs_key.arn,
-            blue_green=blue_green("backend", 1, 10),
-            cpu=512,
-            memory=1024,
-            environment={
-                "DB_SECRET_ARN": database.secret_arn,
-                "SSM_PREFIX": prefix,
-                "AWS_REGION": scope.region,
-                "PORT": str(BACKEND_PORT),
-            },
-            writable_paths=("/tmp",),  # gunicorn's heartbeat files; the root stays read-only
-            task_statements=backend_statements,
-            min_tasks=MIN_TASKS,
-            max_tasks=MAX_TASKS,
-            scale_out_cpu=SCALE_OUT_CPU,
-            scale_in_cpu=SCALE_IN_CPU,
-        ),
-        opts=pulumi.ResourceOptions(providers=[base.provider], depends_on=[*database.ready]),
+    backend_image, backend = app_service(
+        BACKEND,
+        backend_sg,
+        {"DB_SECRET_ARN": database.secret_arn, "SSM_PREFIX": prefix, "AWS_REGION": scope.region},
+        writable_paths=("/tmp",),  # gunicorn's heartbeat files; the root stays read-only
+        task_statements=backend_statements,
+        after=database.ready,
     )
-    frontend = ContainerService(
-        "frontend",
-        ContainerServiceArgs(
-            purpose="media-frontend",
-            scope=scope,
-            cluster=cluster,
-            image_uri=frontend_image.image_uri,
-            repository_arn=frontend_image.repository.arn,
-            container_port=FRONTEND_PORT,
-            health_command=FRONTEND_HEALTH,
-            user="1000:1000",
-            subnet_ids=network.private_subnet_ids,
-            security_group=frontend_sg,
-            log_kms_key_arn=base.logs_key.arn,
-            blue_green=blue_green("frontend", 2, 100),
-            cpu=256,
-            memory=512,
-            environment={"PORT": str(FRONTEND_PORT)},
-            min_tasks=MIN_TASKS,
-            max_tasks=MAX_TASKS,
-            scale_out_cpu=SCALE_OUT_CPU,
-            scale_in_cpu=SCALE_IN_CPU,
-        ),
-        opts=opts,
-    )
+    frontend_image, frontend = app_service(FRONTEND, frontend_sg, {})
 
     api = LinkedApi(
         "api",
