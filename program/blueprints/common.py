@@ -75,17 +75,30 @@ def platform(config: StackConfig) -> Platform:
             f"{len(zones)} available AZs"
         )
     scope = Scope(config.environment_suffix, account_id, config.region)
-    logs_key = ServiceKey(
+    logs_key = _logs_key(
         "logs",
-        ServiceKeyArgs(
-            purpose="logs",
-            scope=scope,
-            description=f"CloudWatch Logs of webstack {config.blueprint} ({config.environment_suffix})",
-            grants=(log_groups_grant(scope),),
-        ),
-        opts=pulumi.ResourceOptions(providers=[provider]),
+        scope,
+        f"CloudWatch Logs of webstack {config.blueprint} ({config.environment_suffix})",
+        pulumi.ResourceOptions(providers=[provider]),
     )
     return Platform(config, provider, account_id, tuple(sorted(zones)[: config.az_count]), logs_key)
+
+
+def _logs_key(
+    purpose: str, scope: Scope, description: str, opts: pulumi.ResourceOptions, region: str | None = None
+) -> ServiceKey:
+    """A key CloudWatch Logs may encrypt the log groups of ``scope`` with (its region's service)."""
+    return ServiceKey(
+        purpose,
+        ServiceKeyArgs(
+            purpose=purpose,
+            scope=scope,
+            description=description,
+            grants=(log_groups_grant(scope),),
+            region=region,
+        ),
+        opts=opts,
+    )
 
 
 def functions_key(base: Platform, scope: Scope) -> ServiceKey:
@@ -188,17 +201,8 @@ def after_policy(logs: PrivateBucket) -> pulumi.Output[str]:
 def edge_logs_key(base: Platform) -> ServiceKey:
     """The key of the logs kept in EDGE_REGION: CloudFront's web ACL lives there, so its logs do."""
     edge = base.scope.at(EDGE_REGION)
-    return ServiceKey(
-        "edge-logs",
-        ServiceKeyArgs(
-            purpose="edge-logs",
-            scope=edge,
-            description=f"Logs of webstack {base.config.blueprint} ({edge.suffix}) kept in {EDGE_REGION}",
-            grants=(log_groups_grant(edge),),
-            region=EDGE_REGION,
-        ),
-        opts=base.opts,
-    )
+    description = f"Logs of webstack {base.config.blueprint} ({edge.suffix}) kept in {EDGE_REGION}"
+    return _logs_key("edge-logs", edge, description, base.opts, region=EDGE_REGION)
 
 
 CERTIFICATE_KEYS = (
