@@ -27,22 +27,15 @@ import pulumi_random as random
 
 from program import config, iam_docs
 from program.alarms import AlarmSpec, MetricRef, lambda_alarms
-from program.blueprints.common import platform
-from program.components.bucket import (
-    LifecycleRule,
-    PrivateBucket,
-    PrivateBucketArgs,
-    access_log_delivery_statement,
-    known_bucket_arn,
-)
+from program.blueprints import common
+from program.components.bucket import LifecycleRule, PrivateBucket, PrivateBucketArgs
 from program.components.cdn import Cdn, CdnArgs, CdnOrigin
 from program.components.cdn_origins import ORIGIN_VERIFY_HEADER, ErrorPage
 from program.components.concurrency_scaling import ConcurrencyScaling, ConcurrencyScalingArgs
 from program.components.container_image import ContainerImage, ContainerImageArgs, context_digest
-from program.components.data_key import DataKey, DataKeyArgs
 from program.components.database import Database, DatabaseArgs, ProxySpec, password_problem
 from program.components.edge_function import EdgeFunction, EdgeFunctionArgs
-from program.components.firewall import Firewall, FirewallArgs, Peer, Rule, connect
+from program.components.firewall import Peer, Rule, connect
 from program.components.function import LAMBDAS_DIR, Function, FunctionArgs, ImageCode, VpcPlacement
 from program.components.keyed_api import KeyedApi, KeyedApiArgs
 from program.components.load_balancer import (
@@ -52,16 +45,13 @@ from program.components.load_balancer import (
     OriginVerify,
     RouteSpec,
     TargetGroupSpec,
-    access_log_statement,
     cloudfront_origin_facing,
 )
 from program.components.monitoring import Monitoring, MonitoringArgs
-from program.components.network import Network, NetworkArgs
 from program.components.rest_routes import Route
 from program.components.tables import Index, KeyValueTable, KeyValueTableArgs
 from program.components.waf import LogGroupTarget, WebAcl, WebAclArgs
 from program.config import ConfigError, Key, StackConfig
-from program.scope import Scope
 
 KEYS = (
     Key("alertEmail", False, "an e-mail address for alarm notifications", "none"),
@@ -78,17 +68,10 @@ KEYS = (
         "secret: the edge authenticator's HS256 key, base64url of 32+ bytes",
         "a generated key (stack output `edgeAuthSecret`)",
     ),
-    Key(
-        "certificateArn", False, "an ACM certificate ARN in the stack's region for the ALB", "none (HTTP:80)"
-    ),
-    Key(
-        "albDomainName", False, "the certificate's DNS name pointing at the ALB (with certificateArn)", "none"
-    ),
+    *common.CERTIFICATE_KEYS,
 )
 SECRET_KEYS = ("dbPassword", "edgeAuthSecret")
-CERTIFICATE_ARN = re.compile(r"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
 EDGE_SECRET = re.compile(r"^[A-Za-z0-9_-]{43,}$")
-HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 SITE_DIR = Path(__file__).resolve().parents[2] / "sites" / "catalog"
 APP_DIR = LAMBDAS_DIR / "catalog_api"
@@ -145,17 +128,7 @@ def parse(values: Mapping[str, str]) -> Settings:
     edge_secret = values.get(f"{ns}:edgeAuthSecret")
     if edge_secret is not None and not EDGE_SECRET.match(edge_secret):
         raise ConfigError(f"{ns}:edgeAuthSecret: not allowed; give base64url of 32 or more random bytes")
-    certificate = values.get(f"{ns}:certificateArn")
-    if certificate is not None and not CERTIFICATE_ARN.match(certificate):
-        raise config.fail("certificateArn", certificate, "give an ACM certificate ARN")
-    domain = values.get(f"{ns}:albDomainName")
-    if domain is not None and not HOSTNAME.match(domain):
-        raise config.fail("albDomainName", domain, "give a lowercase DNS name such as api.example.com")
-    if (certificate is None) != (domain is None):
-        raise ConfigError(
-            f"{ns}:certificateArn/{ns}:albDomainName: set both (CloudFront reaches the ALB by the "
-            "certificate's name over HTTPS) or neither (HTTP:80)"
-        )
+    certificate, domain = common.alb_certificate(values, "api.example.com", "CloudFront reaches")
     return Settings(
         alert_email=config.email(values, "alertEmail"),
         db_password=password,
@@ -173,42 +146,17 @@ def _secret(name: str, given: str | None, length: int, opts: pulumi.ResourceOpti
 
 
 def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[object]]:
-    base = platform(stack)
-    scope = Scope(stack.environment_suffix, base.account_id, stack.region)
+    base = common.platform(stack)
+    scope = base.scope
     opts = base.opts
 
-    network = Network(
-        "network",
-        NetworkArgs(
-            scope=scope,
-            cidr=stack.vpc_cidr,
-            availability_zones=base.availability_zones,
-            public_subnet_cidrs=stack.public_subnet_cidrs,
-            private_subnet_cidrs=stack.private_subnet_cidrs,
-            nat_gateways=stack.nat_gateways,  # per-az (002-R2)
-            flow_log_kms_key_arn=base.logs_key.arn,
-        ),
-        opts=opts,
-    )
-    data_key = DataKey(
-        "data",
-        DataKeyArgs(
-            purpose="catalog-data",
-            scope=scope,
-            description=f"Aurora, its secret, Performance Insights and ECR of catalog ({scope.suffix})",
-            services=("ecr", "rds", "secretsmanager"),
-        ),
-        opts=opts,
+    network = common.network(base)  # a NAT per AZ (002-R2): the stack's natGateways is per-az
+    data_key = common.data_key(
+        base, "catalog-data", f"Aurora, its secret, Performance Insights and ECR of catalog ({scope.suffix})"
     )
 
     # Tier groups first, then the chain function -> proxy :5432 -> cluster :5432 (002-R9).
-    def tier(purpose: str, description: str) -> Firewall:
-        return Firewall(
-            f"{purpose}-sg",
-            FirewallArgs(purpose=purpose, scope=scope, description=description, vpc_id=network.vpc_id),
-            opts=opts,
-        )
-
+    tier = common.tier_groups(base, network)
     function_sg = tier("catalog-fn", "catalog Lambda: no ingress; the proxy and DynamoDB only")
     proxy_sg = tier("catalog-proxy", "RDS Proxy: 5432 from the catalog Lambda only")
     db_sg = tier("catalog-db", "Aurora: 5432 from the RDS Proxy only")
@@ -258,22 +206,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         opts=opts,
     )
 
-    logs = PrivateBucket(
-        "logs",
-        PrivateBucketArgs(
-            purpose="catalog-logs",
-            scope=scope,
-            sse_algorithm="AES256",  # ALB access logs cannot go to SSE-KMS (002-R41)
-            lifecycle=(LifecycleRule("expire-logs", expire_days=LOG_DAYS),),
-            policy_statements=[
-                access_log_statement(
-                    known_bucket_arn("catalog-logs", scope), "alb", scope.account_id, scope.region
-                ),
-                access_log_delivery_statement(known_bucket_arn("catalog-logs", scope), scope.account_id),
-            ],
-        ),
-        opts=opts,
-    )
+    logs = common.access_logs_bucket(base, "catalog-logs", LOG_DAYS)  # SSE-S3 for the ALB (002-R41)
     artifacts = PrivateBucket(
         "artifacts",
         PrivateBucketArgs(
@@ -394,8 +327,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             vpc_id=network.vpc_id,
             subnet_ids=network.public_subnet_ids,
             ingress=[cloudfront_origin_facing(pulumi.InvokeOptions(provider=base.provider))],  # 002-R14
-            # ELB checks it may write the logs when they are enabled: the name after the policy.
-            access_log_bucket=pulumi.Output.all(logs.name, logs.policy.id).apply(lambda pair: str(pair[0])),
+            access_log_bucket=common.after_policy(logs),
             target_groups=[
                 TargetGroupSpec("api", "lambda", HealthCheck(path="/health", interval_s=5, timeout_s=2))
             ],

@@ -18,11 +18,10 @@ prefix list and the VPC link's group, and the listener default must be a forward
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -30,14 +29,7 @@ import pulumi_random as random
 
 from program import config, iam_docs
 from program.alarms import AlarmSpec, MetricRef
-from program.blueprints.common import platform
-from program.components.bucket import (
-    LifecycleRule,
-    PrivateBucket,
-    PrivateBucketArgs,
-    access_log_delivery_statement,
-    known_bucket_arn,
-)
+from program.blueprints import common
 from program.components.cdn import Cdn, CdnArgs, CdnOrigin
 from program.components.cdn_origins import CACHING_DISABLED, CACHING_OPTIMIZED, ErrorPage
 from program.components.container_image import ContainerImage, ContainerImageArgs
@@ -49,10 +41,8 @@ from program.components.container_service import (
     ContainerServiceArgs,
     LoadBalancerGrant,
 )
-from program.components.data_key import DataKey, DataKeyArgs
 from program.components.database import Database, DatabaseArgs
-from program.components.firewall import Firewall, FirewallArgs, Peer, Rule, connect
-from program.components.kms import ServiceKey, ServiceKeyArgs, log_groups_grant
+from program.components.firewall import Firewall, Peer, Rule, connect
 from program.components.linked_api import LinkedApi, LinkedApiArgs
 from program.components.load_balancer import (
     HealthCheck,
@@ -60,27 +50,18 @@ from program.components.load_balancer import (
     LoadBalancerArgs,
     RouteSpec,
     TargetGroupSpec,
-    access_log_statement,
     cloudfront_origin_facing,
 )
 from program.components.monitoring import Monitoring, MonitoringArgs
-from program.components.network import Network, NetworkArgs
 from program.components.network_acls import NetworkAcls, NetworkAclsArgs
 from program.components.waf import LogGroupTarget
-from program.config import ConfigError, Key, StackConfig
-from program.scope import EDGE_REGION, Scope
+from program.config import Key, StackConfig
+from program.scope import EDGE_REGION
 
 KEYS = (
     Key("alertEmail", False, "an e-mail address for alarm notifications", "none"),
-    Key(
-        "certificateArn", False, "an ACM certificate ARN in the stack's region for the ALB", "none (HTTP:80)"
-    ),
-    Key(
-        "albDomainName", False, "the certificate's DNS name pointing at the ALB (with certificateArn)", "none"
-    ),
+    *common.CERTIFICATE_KEYS,
 )
-CERTIFICATE_ARN = re.compile(r"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
-HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
 SITE_DIR = Path(__file__).resolve().parents[2] / "sites" / "media"
@@ -93,28 +74,6 @@ LOG_DAYS = 30  # 004-R30
 SECRET_ROTATION_DAYS = 7  # 004-R14: RDS's own default schedule, set explicitly
 IP_LIMIT_PER_MINUTE = 1000  # 004-R17
 BLUE_GREEN_TEST_HEADER = "x-blue-green-test"
-# The Dockerfiles' HEALTHCHECK commands (ECS ignores HEALTHCHECK; the task definition runs them).
-BACKEND_HEALTH = (
-    "python",
-    "-c",
-    "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % "
-    "os.environ.get('PORT', '8000'), timeout=4)",
-)
-FRONTEND_HEALTH = (
-    "node",
-    "-e",
-    "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))",
-)
-BACKEND_FILES = ("Dockerfile", "requirements.txt", "media_api", "migrations", "manage.py")
-FRONTEND_FILES = (
-    "Dockerfile",
-    "package.json",
-    "package-lock.json",
-    "index.html",
-    "vite.config.js",
-    "src",
-    "server/server.mjs",
-)
 SSM_ACTIONS = ("ssm:GetParametersByPath", "ssm:GetParameters", "ssm:GetParameter")
 SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
 # CloudFront's error responses apply to every behaviour: the API's own JSON answers (400, 404,
@@ -126,6 +85,64 @@ ERROR_PAGES = (
 
 
 @dataclass(frozen=True)
+class App:
+    """One of the two container apps (services/<name>): what its image, tasks and rules differ in."""
+
+    name: Literal["backend", "frontend"]
+    port: int
+    files: tuple[str, ...]  # the image's build context under services/<name>
+    # The Dockerfile's HEALTHCHECK command (ECS ignores HEALTHCHECK; the task definition runs it).
+    health_command: tuple[str, ...]
+    user: str
+    cpu: int
+    memory: int
+    # The priorities of its test and production listener rules (the ALB's routes in build).
+    test_rule: int
+    production_rule: int
+
+
+BACKEND = App(
+    name="backend",
+    port=BACKEND_PORT,
+    files=("Dockerfile", "requirements.txt", "media_api", "migrations", "manage.py"),
+    health_command=(
+        "python",
+        "-c",
+        "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % "
+        "os.environ.get('PORT', '8000'), timeout=4)",
+    ),
+    user="10001:10001",
+    cpu=512,
+    memory=1024,
+    test_rule=1,
+    production_rule=10,
+)
+FRONTEND = App(
+    name="frontend",
+    port=FRONTEND_PORT,
+    files=(
+        "Dockerfile",
+        "package.json",
+        "package-lock.json",
+        "index.html",
+        "vite.config.js",
+        "src",
+        "server/server.mjs",
+    ),
+    health_command=(
+        "node",
+        "-e",
+        "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))",
+    ),
+    user="1000:1000",
+    cpu=256,
+    memory=512,
+    test_rule=2,
+    production_rule=100,
+)
+
+
+@dataclass(frozen=True)
 class Settings:
     alert_email: str | None = None
     certificate_arn: str | None = None
@@ -133,18 +150,9 @@ class Settings:
 
 
 def parse(values: Mapping[str, str]) -> Settings:
-    ns = config.NAMESPACE
-    certificate = values.get(f"{ns}:certificateArn")
-    if certificate is not None and not CERTIFICATE_ARN.match(certificate):
-        raise config.fail("certificateArn", certificate, "give an ACM certificate ARN")
-    domain = values.get(f"{ns}:albDomainName")
-    if domain is not None and not HOSTNAME.match(domain):
-        raise config.fail("albDomainName", domain, "give a lowercase DNS name such as media.example.com")
-    if (certificate is None) != (domain is None):
-        raise ConfigError(
-            f"{ns}:certificateArn/{ns}:albDomainName: set both (CloudFront and API Gateway reach the ALB "
-            "by the certificate's name over HTTPS) or neither (HTTP:80)"
-        )
+    certificate, domain = common.alb_certificate(
+        values, "media.example.com", "CloudFront and API Gateway reach"
+    )
     return Settings(
         alert_email=config.email(values, "alertEmail"), certificate_arn=certificate, alb_domain_name=domain
     )
@@ -156,25 +164,13 @@ def ssm_prefix(suffix: str) -> str:
 
 
 def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[object]]:
-    base = platform(stack)
-    scope = Scope(stack.environment_suffix, base.account_id, stack.region)
+    base = common.platform(stack)
+    scope = base.scope
     opts = base.opts
     invoke = pulumi.InvokeOptions(provider=base.provider)
 
-    network = Network(
-        "network",
-        NetworkArgs(
-            scope=scope,
-            cidr=stack.vpc_cidr,
-            availability_zones=base.availability_zones,  # exactly 3 (004-R1)
-            public_subnet_cidrs=stack.public_subnet_cidrs,
-            private_subnet_cidrs=stack.private_subnet_cidrs,
-            nat_gateways=stack.nat_gateways,  # per-az (004-R2)
-            flow_log_kms_key_arn=base.logs_key.arn,
-            gateway_endpoints=("s3",),  # ECR's layers come from S3
-        ),
-        opts=opts,
-    )
+    # Exactly 3 AZs (004-R1) and a NAT per AZ (004-R2): the stack's azCount and natGateways.
+    network = common.network(base, gateway_endpoints=("s3",))  # ECR's layers come from S3
     NetworkAcls(
         "acls",
         NetworkAclsArgs(
@@ -185,24 +181,11 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         ),
         opts=opts,
     )
-    data_key = DataKey(
-        "data",
-        DataKeyArgs(
-            purpose="media-data",
-            scope=scope,
-            description=f"Aurora, its managed secret and ECR of media ({scope.suffix})",
-            services=("ecr", "rds", "secretsmanager"),
-        ),
-        opts=opts,
+    data_key = common.data_key(
+        base, "media-data", f"Aurora, its managed secret and ECR of media ({scope.suffix})"
     )
 
-    def tier(purpose: str, description: str) -> Firewall:
-        return Firewall(
-            f"{purpose}-sg",
-            FirewallArgs(purpose=purpose, scope=scope, description=description, vpc_id=network.vpc_id),
-            opts=opts,
-        )
-
+    tier = common.tier_groups(base, network)
     # 004-R3: CloudFront prefix list / VPC link -> ALB -> tasks on their port -> DB :5432 (backend only).
     link_sg = tier("media-api-link", "API Gateway VPC link: to the ALB listener only")
     frontend_sg = tier("media-frontend", "frontend tasks: 8080 from the ALB; HTTPS out (ECR, logs)")
@@ -213,22 +196,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
     for task_sg in (frontend_sg, backend_sg):
         task_sg.allow_out(Rule(internet, HTTPS, "ECR, CloudWatch Logs, Secrets Manager, SSM through the NAT"))
 
-    logs = PrivateBucket(
-        "logs",
-        PrivateBucketArgs(
-            purpose="media-logs",
-            scope=scope,
-            sse_algorithm="AES256",  # ALB access logs cannot go to SSE-KMS
-            lifecycle=(LifecycleRule("expire-logs", expire_days=LOG_DAYS),),
-            policy_statements=[
-                access_log_statement(
-                    known_bucket_arn("media-logs", scope), "alb", scope.account_id, scope.region
-                ),
-                access_log_delivery_statement(known_bucket_arn("media-logs", scope), scope.account_id),
-            ],
-        ),
-        opts=opts,
-    )
+    logs = common.access_logs_bucket(base, "media-logs", LOG_DAYS)
 
     check = HealthCheck(path="/health", interval_s=HEALTH_INTERVAL_S, timeout_s=5, unhealthy_threshold=3)
     groups = [
@@ -245,8 +213,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             vpc_id=network.vpc_id,
             subnet_ids=network.public_subnet_ids,  # 004-R9
             ingress=[cloudfront_origin_facing(invoke), Peer.group("media-api-link", link_sg.id)],
-            # ELB checks it may write the logs when they are enabled: the name after the policy.
-            access_log_bucket=pulumi.Output.all(logs.name, logs.policy.id).apply(lambda pair: str(pair[0])),
+            access_log_bucket=common.after_policy(logs),
             target_groups=groups,
             routes=[
                 # Test rules first: only requests with the secret header reach green (004-R7).
@@ -295,19 +262,8 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         opts=pulumi.ResourceOptions(providers=[base.provider], depends_on=[database.cluster]),
     )
 
-    edge = scope.at(EDGE_REGION)
-    edge_logs_key = ServiceKey(
-        "edge-logs",
-        ServiceKeyArgs(
-            purpose="edge-logs",
-            scope=edge,
-            description=f"Logs of webstack {stack.blueprint} ({scope.suffix}) kept in {EDGE_REGION}",
-            grants=(log_groups_grant(edge),),
-            region=EDGE_REGION,
-        ),
-        opts=opts,
-    )
-    edge_logs = LogGroupTarget(edge_logs_key.arn, edge)
+    edge_logs_key = common.edge_logs_key(base)
+    edge_logs = LogGroupTarget(edge_logs_key.arn, scope.at(EDGE_REGION))
     alb_host = settings.alb_domain_name or alb.dns_name
     protocol: Literal["https-only", "http-only"] = "https-only" if settings.certificate_arn else "http-only"
     cdn = Cdn(
@@ -379,30 +335,6 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         ),
         opts=opts,
     )
-    backend_image = ContainerImage(
-        "backend-image",
-        ContainerImageArgs(
-            purpose="media-backend",
-            scope=scope,
-            context_dir=str(SERVICES_DIR / "backend"),
-            include=BACKEND_FILES,
-            kms_key_arn=data_key.arn,
-            architecture="arm64",
-        ),
-        opts=opts,
-    )
-    frontend_image = ContainerImage(
-        "frontend-image",
-        ContainerImageArgs(
-            purpose="media-frontend",
-            scope=scope,
-            context_dir=str(SERVICES_DIR / "frontend"),
-            include=FRONTEND_FILES,
-            kms_key_arn=data_key.arn,
-            architecture="arm64",
-        ),
-        opts=opts,
-    )
     parameter_path = f"arn:aws:ssm:{scope.region}:{scope.account_id}:parameter{prefix.rstrip('/')}"
     backend_statements = [
         iam_docs.statement(SSM_ACTIONS, [parameter_path, f"{parameter_path}/*"], sid="ReadOwnConfig"),
@@ -415,71 +347,70 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         ),
     ]
 
-    def blue_green(service: str, test_priority: int, production_priority: int) -> BlueGreen:
-        return BlueGreen(
-            target_group_arn=alb.target_groups[f"{service}-blue"].arn,
-            alternate_target_group_arn=alb.target_groups[f"{service}-green"].arn,
-            production_listener_rule_arn=alb.rules_by_priority[production_priority].arn,
-            test_listener_rule_arn=alb.rules_by_priority[test_priority].arn,
+    def app_service(
+        app: App,
+        security_group: Firewall,
+        environment: Mapping[str, pulumi.Input[str]],
+        writable_paths: Sequence[str] = (),
+        task_statements: Sequence[Mapping[str, Any]] = (),
+        after: Sequence[pulumi.Resource] = (),
+    ) -> tuple[ContainerImage, ContainerService]:
+        """The app's image and its ECS service; both services scale alike (004-R25/R26)."""
+        image = ContainerImage(
+            f"{app.name}-image",
+            ContainerImageArgs(
+                purpose=f"media-{app.name}",
+                scope=scope,
+                context_dir=str(SERVICES_DIR / app.name),
+                include=app.files,
+                kms_key_arn=data_key.arn,
+                architecture="arm64",
+            ),
+            opts=opts,
         )
+        service = ContainerService(
+            app.name,
+            ContainerServiceArgs(
+                purpose=f"media-{app.name}",
+                scope=scope,
+                cluster=cluster,
+                image_uri=image.image_uri,
+                repository_arn=image.repository.arn,
+                container_port=app.port,
+                health_command=app.health_command,
+                user=app.user,
+                subnet_ids=network.private_subnet_ids,
+                security_group=security_group,
+                log_kms_key_arn=base.logs_key.arn,
+                blue_green=BlueGreen(
+                    target_group_arn=alb.target_groups[f"{app.name}-blue"].arn,
+                    alternate_target_group_arn=alb.target_groups[f"{app.name}-green"].arn,
+                    production_listener_rule_arn=alb.rules_by_priority[app.production_rule].arn,
+                    test_listener_rule_arn=alb.rules_by_priority[app.test_rule].arn,
+                ),
+                cpu=app.cpu,
+                memory=app.memory,
+                environment={**environment, "PORT": str(app.port)},
+                writable_paths=writable_paths,
+                task_statements=task_statements,
+                min_tasks=MIN_TASKS,
+                max_tasks=MAX_TASKS,
+                scale_out_cpu=SCALE_OUT_CPU,
+                scale_in_cpu=SCALE_IN_CPU,
+            ),
+            opts=pulumi.ResourceOptions(providers=[base.provider], depends_on=[*after]),
+        )
+        return image, service
 
-    backend = ContainerService(
-        "backend",
-        ContainerServiceArgs(
-            purpose="media-backend",
-            scope=scope,
-            cluster=cluster,
-            image_uri=backend_image.image_uri,
-            repository_arn=backend_image.repository.arn,
-            container_port=BACKEND_PORT,
-            health_command=BACKEND_HEALTH,
-            user="10001:10001",
-            subnet_ids=network.private_subnet_ids,
-            security_group=backend_sg,
-            log_kms_key_arn=base.logs_key.arn,
-            blue_green=blue_green("backend", 1, 10),
-            cpu=512,
-            memory=1024,
-            environment={
-                "DB_SECRET_ARN": database.secret_arn,
-                "SSM_PREFIX": prefix,
-                "AWS_REGION": scope.region,
-                "PORT": str(BACKEND_PORT),
-            },
-            writable_paths=("/tmp",),  # gunicorn's heartbeat files; the root stays read-only
-            task_statements=backend_statements,
-            min_tasks=MIN_TASKS,
-            max_tasks=MAX_TASKS,
-            scale_out_cpu=SCALE_OUT_CPU,
-            scale_in_cpu=SCALE_IN_CPU,
-        ),
-        opts=pulumi.ResourceOptions(providers=[base.provider], depends_on=[*database.ready]),
+    backend_image, backend = app_service(
+        BACKEND,
+        backend_sg,
+        {"DB_SECRET_ARN": database.secret_arn, "SSM_PREFIX": prefix, "AWS_REGION": scope.region},
+        writable_paths=("/tmp",),  # gunicorn's heartbeat files; the root stays read-only
+        task_statements=backend_statements,
+        after=database.ready,
     )
-    frontend = ContainerService(
-        "frontend",
-        ContainerServiceArgs(
-            purpose="media-frontend",
-            scope=scope,
-            cluster=cluster,
-            image_uri=frontend_image.image_uri,
-            repository_arn=frontend_image.repository.arn,
-            container_port=FRONTEND_PORT,
-            health_command=FRONTEND_HEALTH,
-            user="1000:1000",
-            subnet_ids=network.private_subnet_ids,
-            security_group=frontend_sg,
-            log_kms_key_arn=base.logs_key.arn,
-            blue_green=blue_green("frontend", 2, 100),
-            cpu=256,
-            memory=512,
-            environment={"PORT": str(FRONTEND_PORT)},
-            min_tasks=MIN_TASKS,
-            max_tasks=MAX_TASKS,
-            scale_out_cpu=SCALE_OUT_CPU,
-            scale_in_cpu=SCALE_IN_CPU,
-        ),
-        opts=opts,
-    )
+    frontend_image, frontend = app_service(FRONTEND, frontend_sg, {})
 
     api = LinkedApi(
         "api",
