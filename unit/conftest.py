@@ -102,7 +102,6 @@ def vpc_placement(
     return VpcPlacement(
         vpc_id="vpc-0123",
         subnet_ids=list(subnets),
-        replacement_security_group_id="sg-0default",
         security_group=group,
         egress=egress,
     )

@@ -252,7 +252,6 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             vpc=VpcPlacement(
                 vpc_id=network.vpc_id,
                 subnet_ids=network.private_subnet_ids,
-                replacement_security_group_id=network.default_security_group_id,
                 security_group=function_sg,
                 egress=[
                     Rule(

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pulumi
 
 from program import config
+from program.blueprints import common
 from program.blueprints.common import functions_key, platform
 from program.components import cdn_functions
 from program.components.bucket import (
@@ -31,15 +32,14 @@ from program.components.bucket import (
 from program.components.cdn import Cdn, CdnArgs, CdnOrigin
 from program.components.function import ZipCode
 from program.components.items_api import ItemsApi, ItemsApiArgs
-from program.components.kms import ServiceKey, ServiceKeyArgs, log_groups_grant
 from program.components.monitoring import Monitoring, MonitoringArgs
-from program.components.network import Network, NetworkArgs, endpoint_placement
+from program.components.network import endpoint_placement
 from program.components.results import results_lifecycle, results_writer_statements
 from program.components.stream import Stream, StreamArgs
 from program.components.stream_consumer import StreamConsumer, StreamConsumerArgs
 from program.components.waf import LogGroupTarget
 from program.config import Key, StackConfig
-from program.scope import EDGE_REGION, Scope
+from program.scope import EDGE_REGION
 
 KEYS = (
     Key("alertEmail", False, "an e-mail address for alarm notifications", "none"),
@@ -79,22 +79,9 @@ def parse(values: Mapping[str, str]) -> Settings:
 
 def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[object]]:
     base = platform(stack)
-    scope = Scope(stack.environment_suffix, base.account_id, stack.region)
+    scope = base.scope
 
-    network = Network(
-        "network",
-        NetworkArgs(
-            scope=scope,
-            cidr=stack.vpc_cidr,
-            availability_zones=base.availability_zones,
-            public_subnet_cidrs=stack.public_subnet_cidrs,
-            private_subnet_cidrs=stack.private_subnet_cidrs,
-            nat_gateways=stack.nat_gateways,
-            flow_log_kms_key_arn=base.logs_key.arn,
-            interface_endpoints=INTERFACE_ENDPOINTS,
-        ),
-        opts=base.opts,
-    )
+    network = common.network(base, interface_endpoints=INTERFACE_ENDPOINTS)
 
     # Server access logs of every other bucket (a log bucket does not log itself).
     access_logs = PrivateBucket(
@@ -111,17 +98,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
     )
     # CloudFront's web ACL lives in us-east-1, so its logs do too, under a key of that region.
     edge = scope.at(EDGE_REGION)
-    edge_logs_key = ServiceKey(
-        "edge-logs",
-        ServiceKeyArgs(
-            purpose="edge-logs",
-            scope=edge,
-            description=f"Logs of webstack {stack.blueprint} ({scope.suffix}) kept in {EDGE_REGION}",
-            grants=(log_groups_grant(edge),),
-            region=EDGE_REGION,
-        ),
-        opts=base.opts,
-    )
+    edge_logs_key = common.edge_logs_key(base)
 
     env_key = functions_key(base, scope)
 

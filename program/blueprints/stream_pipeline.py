@@ -25,6 +25,7 @@ import pulumi_aws as aws
 
 from program import arns, config, iam_docs, transforms
 from program.alarms import MetricRef
+from program.blueprints import common
 from program.blueprints.common import Platform, functions_key, platform
 from program.components.bucket import (
     LifecycleRule,
@@ -36,7 +37,7 @@ from program.components.bucket import (
 from program.components.event_bus import EventBus, EventBusArgs
 from program.components.function import ZipCode
 from program.components.monitoring import Monitoring, MonitoringArgs
-from program.components.network import Network, NetworkArgs, endpoint_placement
+from program.components.network import endpoint_placement
 from program.components.pipeline_table import PipelineTable, PipelineTableArgs, table_name
 from program.components.queue_stage import QueueSpec, QueueStage, QueueStageArgs, sender_statement
 from program.components.stream import Stream, StreamArgs, StreamSpec
@@ -210,20 +211,7 @@ def _network(stack: StackConfig, settings: Settings, base: Platform, scope: Scop
         # Read only when a config key names the stack: a single-stack project has nothing to read.
         ref = pulumi.StackReference("network-ref", stack_name=settings.network_stack_ref)
         return referenced_network(ref, stack.az_count)
-    network = Network(
-        "network",
-        NetworkArgs(
-            scope=scope,
-            cidr=stack.vpc_cidr,
-            availability_zones=base.availability_zones,
-            public_subnet_cidrs=stack.public_subnet_cidrs,
-            private_subnet_cidrs=stack.private_subnet_cidrs,
-            nat_gateways=stack.nat_gateways,
-            flow_log_kms_key_arn=base.logs_key.arn,
-            interface_endpoints=INTERFACE_ENDPOINTS,
-        ),
-        opts=base.opts,
-    )
+    network = common.network(base, interface_endpoints=INTERFACE_ENDPOINTS)
     return NetworkView(
         vpc_id=network.vpc_id,
         private_subnet_ids=network.private_subnet_ids,
@@ -261,7 +249,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
     # Registered first, so it reaches every resource of the stack (003-R15, R21).
     transforms.register()
     base = platform(stack)
-    scope = Scope(stack.environment_suffix, base.account_id, stack.region)
+    scope = base.scope
     invoke = pulumi.InvokeOptions(provider=base.provider)
     quota = aws.servicequotas.get_service_quota(
         service_code="lambda", quota_code=CONCURRENCY_QUOTA_CODE, opts=invoke

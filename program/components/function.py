@@ -47,7 +47,9 @@ TRACE_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
 
 @dataclass(frozen=True)
 class VpcPlacement:
-    """Where a function's ENIs go, its tier group, and the only places its traffic may reach."""
+    """Where a function's ENIs go, its tier group, and the only places its traffic may reach.
+
+    network.endpoint_placement builds one whose only way out is the VPC's endpoints."""
 
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
@@ -55,9 +57,6 @@ class VpcPlacement:
     security_group: Firewall
     # Egress rules written on that group: HTTPS to an endpoint's prefix list, 5432 to a proxy group...
     egress: Sequence[Rule] = ()
-    # Unused since issue 9 (no security-group swap on destroy, see Function); still accepted so
-    # callers written before it construct unchanged. Remove once none passes it.
-    replacement_security_group_id: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         labels = [rule.peer.label for rule in self.egress]
