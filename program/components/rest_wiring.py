@@ -237,8 +237,8 @@ class KeyPlan:
     audience: str
     plan_description: str
     key_description: str
-    # LinkedApi also lists ``value`` in the key's additional_secret_outputs (the provider marks it
-    # secret already); an option of the resource, so kept per component to keep the graph.
+    # The provider lists ``value`` in the key's additional_secret_outputs itself; LinkedApi's key
+    # has always listed it again (the options then hold it twice), kept so its graph is unchanged.
     secret_value_option: bool = False
 
 
