@@ -12,13 +12,17 @@ copies set it false). Because the stacks that do not own it log with the owner's
 writes every webstack stack's access log group in the region (``api-access-*``) and every API's
 execution log group (``API-Gateway-Execution-Logs_*``). ItemsApi pre-creates its execution log
 group with KMS and retention (its stage name carries the suffix, so the group's name does too).
+
+``logged_stage`` is the stage every REST component (ItemsApi, KeyedApi, LinkedApi) serves its
+deployment with: access and execution logging, X-Ray, metrics and throttling, and this account
+setting where the stack owns it.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 import pulumi_aws as aws
@@ -39,7 +43,8 @@ LOGGING_SCOPED_ACTIONS = (
     "logs:PutLogEvents",
 )
 LOGGING_UNSCOPED_ACTIONS = ("logs:DescribeLogGroups",)
-EXECUTION_LOG_GROUPS = "API-Gateway-Execution-Logs_*"
+EXECUTION_LOG_GROUP_PREFIX = "API-Gateway-Execution-Logs_"  # API Gateway's own name for the group
+EXECUTION_LOG_GROUPS = f"{EXECUTION_LOG_GROUP_PREFIX}*"
 
 
 def logging_role_statements(scope: Scope, access_log_group_arn: Any) -> list[dict[str, Any]]:
@@ -127,12 +132,46 @@ class StageArgs:
 
     scope: Scope
     purpose: str
-    stage_name: str
+    stage_name: str  # the physical name, as API Gateway shows it
     log_kms_key_arn: pulumi.Input[str]
     log_retention_days: int
     manage_account_logging_role: bool
     throttle_rate_limit: float
     throttle_burst_limit: int
+    xray_tracing: bool = True
+    # Pre-create API-Gateway-Execution-Logs_<api-id>/<stage_name> with KMS and retention (destroy
+    # removes it); without it API Gateway creates the group itself, unencrypted and kept forever.
+    execution_logs: bool = False
+    # The access log groups the account role writes (a name pattern such as ``api-access-*``) where
+    # other stacks log with this stack's role; None: this stage's own group only.
+    role_log_groups: str | None = None
+
+
+class LoggedApiArgs(Protocol):
+    """What every REST component's args carry for its stage's logs and account setting."""
+
+    @property
+    def scope(self) -> Scope: ...
+    @property
+    def log_kms_key_arn(self) -> pulumi.Input[str]: ...
+    @property
+    def log_retention_days(self) -> int: ...
+    @property
+    def manage_account_logging_role(self) -> bool: ...
+
+
+def stage_args(api: LoggedApiArgs, purpose: str, stage_name: str, throttle: tuple[float, int]) -> StageArgs:
+    """A component's stage, logged as its args say, throttled at ``throttle`` (rate per second, burst)."""
+    return StageArgs(
+        api.scope,
+        purpose,
+        stage_name,
+        api.log_kms_key_arn,
+        api.log_retention_days,
+        api.manage_account_logging_role,
+        throttle_rate_limit=throttle[0],
+        throttle_burst_limit=throttle[1],
+    )
 
 
 def logged_stage(
@@ -142,21 +181,35 @@ def logged_stage(
     deployment_id: pulumi.Input[str],
     args: StageArgs,
 ) -> aws.apigateway.Stage:
-    """The stage with X-Ray, JSON access logs to an encrypted group, INFO execution logs and
-    metrics on every method, and the account logging role where this stack owns it (children of
-    ``owner``: ``<name>-access-logs``, ``<name>``, ``<name>-stage``, ``<name>-method-settings``)."""
+    """The stage with JSON access logs to an encrypted group, INFO execution logs and metrics on
+    every method, X-Ray, and the account logging role where this stack owns it (children of
+    ``owner``: ``<name>-access-logs``, ``<name>-execution-logs`` where pre-created, ``<name>`` (the
+    ApiGatewayAccount), ``<name>-stage``, ``<name>-method-settings``)."""
     child = pulumi.ResourceOptions(parent=owner)
-    group_name = args.scope.name(f"{args.purpose}-access", "log-group")
+    scope = args.scope
+    group_name = scope.name(f"{args.purpose}-access", "log-group")
     access_logs = encrypted_log_group(
         f"{name}-access-logs", group_name, args.log_kms_key_arn, args.log_retention_days, child
     )
+    # Stages and method settings that log fail until the account names a logging role: this
+    # stack's own (below), or, when another stack owns the setting, that stack's, which must be
+    # able to write this stage's log groups.
     ready: list[pulumi.Resource] = []
+    if args.execution_logs:
+        ready.append(
+            encrypted_log_group(
+                f"{name}-execution-logs",
+                pulumi.Output.concat(EXECUTION_LOG_GROUP_PREFIX, rest_api_id, "/", args.stage_name),
+                args.log_kms_key_arn,
+                args.log_retention_days,
+                child,
+            )
+        )
     if args.manage_account_logging_role:
+        role_groups = group_name if args.role_log_groups is None else args.role_log_groups
         account = ApiGatewayAccount(
-            name,
-            ApiGatewayAccountArgs(
-                args.scope, arns.log_group(args.scope.region, args.scope.account_id, group_name)
-            ),
+            name,  # the component's name: the children keep theirs (<name>-logging-role, <name>-account)
+            ApiGatewayAccountArgs(scope, arns.log_group(scope.region, scope.account_id, role_groups)),
             opts=child,
         )
         ready.append(account.account)
@@ -165,8 +218,8 @@ def logged_stage(
         rest_api=rest_api_id,
         deployment=deployment_id,
         stage_name=args.stage_name,
-        xray_tracing_enabled=True,
-        access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
+        xray_tracing_enabled=args.xray_tracing,
+        access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(  # 000-R17
             destination_arn=access_logs.arn, format=rest_routes.access_log_format()
         ),
         opts=pulumi.ResourceOptions(parent=owner, depends_on=ready),
@@ -179,7 +232,7 @@ def logged_stage(
         settings=aws.apigateway.MethodSettingsSettingsArgs(
             metrics_enabled=True,
             logging_level="INFO",
-            data_trace_enabled=False,
+            data_trace_enabled=False,  # full request/response bodies would land in the logs
             throttling_rate_limit=args.throttle_rate_limit,
             throttling_burst_limit=args.throttle_burst_limit,
         ),

@@ -27,6 +27,7 @@ bodies) to ``API-Gateway-Execution-Logs_<api-id>/v1-<suffix>``, pre-created with
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,10 +38,9 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from program import alarms, arns, iam_docs
-from program.components import renamed_from, rest_routes
-from program.components.api_account import ApiGatewayAccount, ApiGatewayAccountArgs
+from program.components import renamed_from, rest_routes, rest_wiring
+from program.components.api_account import logged_stage, stage_args
 from program.components.function import Function, FunctionArgs, VpcPlacement, ZipCode, function_name
-from program.components.log_group import encrypted_log_group
 from program.components.waf import LogGroupTarget, WebAcl, WebAclArgs, check_rate, require_header_rule
 from program.scope import Scope
 
@@ -91,8 +91,7 @@ class ItemsApiArgs:
 
 
 FUNCTION_PURPOSE = "api"
-ACCESS_LOG_PURPOSE = "api-access"
-EXECUTION_LOG_GROUP_PREFIX = "API-Gateway-Execution-Logs_"  # API Gateway's own name for the group
+STAGE_PURPOSE = "api"  # its access log group: api-access-<suffix>
 ORIGIN_SECRET_LENGTH = 48
 
 
@@ -124,27 +123,17 @@ class ItemsApi(pulumi.ComponentResource):
             opts=self._child,
         )
         self.function = self._function(table)
-        self.rest_api = aws.apigateway.RestApi(
-            f"{name}-api",
-            name=args.scope.name("api", "api"),
-            description="Items API; reached through CloudFront (x-origin-verify checked by the WAF)",
-            endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(types="REGIONAL"),
+        self.rest_api = rest_wiring.regional_api(
+            name,
+            args.scope.name("api", "api"),
+            "Items API; reached through CloudFront (x-origin-verify checked by the WAF)",
+            self._child,
             # CloudFront's origin is the execute-api endpoint itself; the WAF keeps others out.
             disable_execute_api_endpoint=False,
-            opts=self._child,
         )
         deployment = self._routes()
         self.stage = self._stage(deployment)
-        aws.lambda_.Permission(
-            f"{name}-invoke",
-            statement_id="AllowInvokeFromThisRestApi",
-            action="lambda:InvokeFunction",
-            function=self.function.name,
-            principal="apigateway.amazonaws.com",
-            # This API only (any stage, method and path): 000-R4/R15.
-            source_arn=pulumi.Output.concat(self.rest_api.execution_arn, "/*/*"),
-            opts=self._child,
-        )
+        rest_wiring.invoke_permission(name, self.rest_api, self.function.name, self._child)
         self.web_acl = self._web_acl()
 
         self.table_name = table.name
@@ -235,16 +224,6 @@ class ItemsApi(pulumi.ComponentResource):
     def _routes(self) -> aws.apigateway.Deployment:
         """Resources, validated methods with proxy integrations, JSON gateway responses, a deployment."""
         name, api, args = self._name, self.rest_api, self._args
-        resources: dict[str, aws.apigateway.Resource] = {}
-        for path in rest_routes.resource_paths(args.routes):
-            parent, _, part = path.rpartition("/")
-            resources[path] = aws.apigateway.Resource(
-                f"{name}-res{rest_routes.resource_slug(path)}",
-                rest_api=api.id,
-                parent_id=resources[parent].id if parent else api.root_resource_id,
-                path_part=part,
-                opts=self._child,
-            )
         validator = aws.apigateway.RequestValidator(
             f"{name}-validator",
             rest_api=api.id,
@@ -262,116 +241,46 @@ class ItemsApi(pulumi.ComponentResource):
             schema=json.dumps(rest_routes.BODY_SCHEMA),
             opts=self._child,
         )
-        wired: list[pulumi.Resource] = []
-        for route in args.routes:
-            method = aws.apigateway.Method(
-                f"{name}-{route.slug}",
-                rest_api=api.id,
-                resource_id=resources[route.path].id,
-                http_method=route.method,
-                authorization=rest_routes.AUTHORIZATION,
-                request_validator_id=validator.id,
-                request_parameters={f"method.request.path.{p}": True for p in route.parameters} or None,
-                request_models={rest_routes.BODY_MODEL[1]: model.name} if route.body else None,
-                opts=self._child,
-            )
-            integration = aws.apigateway.Integration(
-                f"{name}-{route.slug}-lambda",
-                rest_api=api.id,
-                resource_id=resources[route.path].id,
-                http_method=method.http_method,
-                type=rest_routes.INTEGRATION_TYPE,  # 000-R4
-                integration_http_method=rest_routes.INTEGRATION_HTTP_METHOD,
-                timeout_milliseconds=rest_routes.INTEGRATION_TIMEOUT_MS,
-                uri=self.function.invoke_arn,
-                opts=self._child,
-            )
-            wired += [method, integration]
-        for response_type, (status, template) in rest_routes.GATEWAY_RESPONSES.items():
-            wired.append(
-                aws.apigateway.Response(
-                    f"{name}-{response_type.lower().replace('_', '-')}",
-                    rest_api_id=api.id,
-                    response_type=response_type,
-                    status_code=status,
-                    response_templates={"application/json": template},
-                    opts=self._child,
-                )
-            )
+        wired = rest_wiring.lambda_routes(
+            name,
+            api,
+            args.routes,
+            rest_wiring.lambda_proxy(self.function.invoke_arn, rest_routes.INTEGRATION_TIMEOUT_MS),  # 000-R4
+            self._child,
+            validator=validator,
+            body_model=model,
+        )
+        wired += rest_wiring.gateway_responses(name, api, rest_routes.GATEWAY_RESPONSES, self._child)
         fingerprint = rest_routes.deployment_fingerprint(
             args.routes, function_name(FUNCTION_PURPOSE, args.scope)
         )
-        return aws.apigateway.Deployment(
-            f"{name}-deployment",
-            rest_api=api.id,
-            description="Managed by webstack; replaced whenever the routes change",
-            triggers={"redeployment": fingerprint},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=wired),
-        )
+        return rest_wiring.deployment(name, api, fingerprint, wired, self)
 
     def _stage(self, deployment: aws.apigateway.Deployment) -> aws.apigateway.Stage:
-        name, args, scope = self._name, self._args, self._args.scope
-        access_log_group_name = scope.name(ACCESS_LOG_PURPOSE, "log-group")
-        access_logs = encrypted_log_group(
-            f"{name}-access-logs",
-            access_log_group_name,
-            args.log_kms_key_arn,
-            args.log_retention_days,
-            self._child,
+        args = self._args
+        # The physical stage name carries the suffix, so the execution log group API Gateway writes,
+        # API-Gateway-Execution-Logs_<api-id>/<stage>, ends with it too: pre-created with KMS and
+        # retention, it passes the naming policy unexempted.
+        stage = stage_args(
+            args,
+            STAGE_PURPOSE,
+            args.scope.name(args.stage_name),
+            (args.throttle_rate_limit, args.throttle_burst_limit),
         )
-        # The stage's physical name carries the suffix, so the execution log group API Gateway
-        # writes, API-Gateway-Execution-Logs_<api-id>/<stage>, ends with it too: pre-created here
-        # with KMS and retention (destroy removes it), it passes the naming policy unexempted.
-        stage_name = scope.name(args.stage_name)
-        execution_logs = encrypted_log_group(
-            f"{name}-execution-logs",
-            pulumi.Output.concat(EXECUTION_LOG_GROUP_PREFIX, self.rest_api.id, "/", stage_name),
-            args.log_kms_key_arn,
-            args.log_retention_days,
-            self._child,
-        )
-        # Stages and method settings that log fail until the account names a logging role: this
-        # stack's own (below), or, when another stack owns the setting, that stack's, which must
-        # be able to write api-access-<suffix> and the execution log groups (api_account.py).
-        logging_ready: list[pulumi.Resource] = [execution_logs]
-        if args.manage_account_logging_role:
-            account = ApiGatewayAccount(
-                name,  # this API's name: the children keep theirs (api-logging-role, api-account)
-                ApiGatewayAccountArgs(
-                    scope,
-                    # Every webstack stack's access logs in the region, not only this one's: the
-                    # setting is region-wide and the stacks that do not own it log with this role.
-                    arns.log_group(scope.region, scope.account_id, f"{ACCESS_LOG_PURPOSE}-*"),
-                ),
-                opts=self._child,
-            )
-            logging_ready.append(account.account)
-        stage = aws.apigateway.Stage(
-            f"{name}-stage",
-            rest_api=self.rest_api.id,
-            deployment=deployment.id,
-            stage_name=stage_name,
-            xray_tracing_enabled=args.xray_tracing,
-            access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(  # 000-R17
-                destination_arn=access_logs.arn, format=rest_routes.access_log_format()
+        return logged_stage(
+            self._name,  # the account's children keep their names (api-logging-role, api-account)
+            self,
+            self.rest_api.id,
+            deployment.id,
+            dataclasses.replace(
+                stage,
+                xray_tracing=args.xray_tracing,
+                execution_logs=True,
+                # Every webstack stack's access logs in the region, not only this one's: the
+                # setting is region-wide and the stacks that do not own it log with this role.
+                role_log_groups=f"{STAGE_PURPOSE}-access-*",
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=logging_ready),
         )
-        aws.apigateway.MethodSettings(
-            f"{name}-method-settings",
-            rest_api=self.rest_api.id,
-            stage_name=stage.stage_name,
-            method_path="*/*",
-            settings=aws.apigateway.MethodSettingsSettingsArgs(
-                metrics_enabled=True,
-                logging_level="INFO",
-                data_trace_enabled=False,  # full request/response bodies would land in the logs
-                throttling_rate_limit=args.throttle_rate_limit,
-                throttling_burst_limit=args.throttle_burst_limit,
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=logging_ready),
-        )
-        return stage
 
     def _web_acl(self) -> WebAcl:
         args = self._args

@@ -1,7 +1,7 @@
 """The REST API's shape as plain values: its routes (and the checks on them and the stage name),
 the resource paths they need, the body schema, the JSON gateway responses, the deployment
 fingerprint and the access-log format. No Pulumi here, so all of it is unit-tested directly;
-ItemsApi (items_api.py) turns it into resources.
+rest_wiring.py turns it into resources for ItemsApi, KeyedApi and LinkedApi.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ GATEWAY_RESPONSES: dict[str, tuple[str | None, str]] = {
     # Unknown routes and methods: API Gateway says 403 "Missing Authentication Token".
     "MISSING_AUTHENTICATION_TOKEN": ("404", '{"error":"no such route"}'),
 }
-# What every method and integration is created with (items_api.py), and so what a deployment
+# What every method and integration is created with (rest_wiring.py), and so what a deployment
 # snapshots: the fingerprint below covers each of these, so changing one redeploys the stage.
 AUTHORIZATION = "NONE"  # CloudFront's origin header, checked by the web ACL, is the gate (001-R5)
 VALIDATOR = {"validate_request_body": True, "validate_request_parameters": True}
