@@ -57,6 +57,9 @@ THROWAWAY_CONFIG: dict[str, dict[str, str]] = {
         # so a copy runs without the NAT gateways (and their hourly charge) the seed asks for.
         "webstack:natGateways": "none",
     },
+    # The same one-owner-per-region setting: catalog-api's and media-platform's REST stages log too.
+    "catalog-api": {"webstack:manageApiGatewayAccount": "false"},
+    "media-platform": {"webstack:manageApiGatewayAccount": "false"},
 }
 
 

@@ -69,6 +69,7 @@ KEYS = (
         "a generated key (stack output `edgeAuthSecret`)",
     ),
     *common.CERTIFICATE_KEYS,
+    common.API_GATEWAY_ACCOUNT_KEY,
 )
 SECRET_KEYS = ("dbPassword", "edgeAuthSecret")
 EDGE_SECRET = re.compile(r"^[A-Za-z0-9_-]{43,}$")
@@ -115,6 +116,7 @@ class Settings:
     edge_auth_secret: str | None = field(default=None, repr=False)
     certificate_arn: str | None = None
     alb_domain_name: str | None = None
+    manage_api_gateway_account: bool = True
 
 
 def parse(values: Mapping[str, str]) -> Settings:
@@ -135,6 +137,7 @@ def parse(values: Mapping[str, str]) -> Settings:
         edge_auth_secret=edge_secret,
         certificate_arn=certificate,
         alb_domain_name=domain,
+        manage_api_gateway_account=common.manages_api_gateway_account(values),
     )
 
 
@@ -348,6 +351,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             alias_name=ALIAS,
             alias_invoke_arn=function.alias.invoke_arn,
             log_kms_key_arn=base.logs_key.arn,
+            manage_account_logging_role=settings.manage_api_gateway_account,
         ),
         opts=opts,
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from program import naming
+from program import config, naming
 from program.components.bucket import (
     LifecycleRule,
     PrivateBucket,
@@ -203,6 +203,20 @@ def edge_logs_key(base: Platform) -> ServiceKey:
     edge = base.scope.at(EDGE_REGION)
     description = f"Logs of webstack {base.config.blueprint} ({edge.suffix}) kept in {EDGE_REGION}"
     return _logs_key("edge-logs", edge, description, base.opts, region=EDGE_REGION)
+
+
+# The region's API Gateway CloudWatch role setting has one owner per region (api_account.py): every
+# blueprint with a REST stage takes this key; the pipeline's throwaway copies set it false.
+API_GATEWAY_ACCOUNT_KEY = Key(
+    "manageApiGatewayAccount",
+    False,
+    "true or false: whether this stack owns the region's API Gateway CloudWatch role setting",
+    "true",
+)
+
+
+def manages_api_gateway_account(values: Mapping[str, str]) -> bool:
+    return config.boolean(values, API_GATEWAY_ACCOUNT_KEY.name, True)
 
 
 CERTIFICATE_KEYS = (

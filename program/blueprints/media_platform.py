@@ -61,6 +61,7 @@ from program.scope import EDGE_REGION
 KEYS = (
     Key("alertEmail", False, "an e-mail address for alarm notifications", "none"),
     *common.CERTIFICATE_KEYS,
+    common.API_GATEWAY_ACCOUNT_KEY,
 )
 
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
@@ -147,6 +148,7 @@ class Settings:
     alert_email: str | None = None
     certificate_arn: str | None = None
     alb_domain_name: str | None = None
+    manage_api_gateway_account: bool = True
 
 
 def parse(values: Mapping[str, str]) -> Settings:
@@ -154,7 +156,10 @@ def parse(values: Mapping[str, str]) -> Settings:
         values, "media.example.com", "CloudFront and API Gateway reach"
     )
     return Settings(
-        alert_email=config.email(values, "alertEmail"), certificate_arn=certificate, alb_domain_name=domain
+        alert_email=config.email(values, "alertEmail"),
+        certificate_arn=certificate,
+        alb_domain_name=domain,
+        manage_api_gateway_account=common.manages_api_gateway_account(values),
     )
 
 
@@ -426,6 +431,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
             listener_protocol="https" if settings.certificate_arn else "http",
             ip_limit=IP_LIMIT_PER_MINUTE,
             ip_window_s=60,
+            manage_account_logging_role=settings.manage_api_gateway_account,
         ),
         opts=opts,
     )

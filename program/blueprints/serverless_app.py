@@ -43,12 +43,7 @@ from program.scope import EDGE_REGION
 
 KEYS = (
     Key("alertEmail", False, "an e-mail address for alarm notifications", "none"),
-    Key(
-        "manageApiGatewayAccount",
-        False,
-        "true or false: whether this stack owns the region's API Gateway CloudWatch role setting",
-        "true",
-    ),
+    common.API_GATEWAY_ACCOUNT_KEY,
 )
 # The API Lambda writes to Kinesis through the SDK; with egress limited to VPC endpoints (000-R16)
 # it needs the kinesis-streams interface endpoint (001-R10).
@@ -73,7 +68,7 @@ class Settings:
 def parse(values: Mapping[str, str]) -> Settings:
     return Settings(
         alert_email=config.email(values, "alertEmail"),
-        manage_api_gateway_account=config.boolean(values, "manageApiGatewayAccount", True),
+        manage_api_gateway_account=common.manages_api_gateway_account(values),
     )
 
 

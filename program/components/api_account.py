@@ -8,14 +8,16 @@ region, shared by every REST API there, so only one stack may own it (ItemsApi's
 resource resets the settings on delete, hashicorp/terraform-provider-aws#42226): other APIs in the
 region then stop logging until someone sets a role again: so one stack per region owns it
 (serverless-app's ``webstack:manageApiGatewayAccount``, default true; the pipeline's throwaway
-copies set it false). Because the stacks that do not own it log with the owner's role, the role
-writes every webstack stack's access log group in the region (``api-access-*``) and every API's
-execution log group (``API-Gateway-Execution-Logs_*``). ItemsApi pre-creates its execution log
-group with KMS and retention (its stage name carries the suffix, so the group's name does too).
+copies set it false; catalog-api and media-platform take the same key). Because the stacks that do
+not own it log with the owner's role, the role writes every webstack stack's access log group in
+the region (``*-access-*``) and every API's execution log group (``API-Gateway-Execution-Logs_*``).
+Every stage pre-creates its execution log group with KMS and retention (its stage name carries the
+suffix, so the group's name does too).
 
 ``logged_stage`` is the stage every REST component (ItemsApi, KeyedApi, LinkedApi) serves its
 deployment with: access and execution logging, X-Ray, metrics and throttling, and this account
-setting where the stack owns it.
+setting where the stack owns it. ``stage_args`` gives every component the same stage: suffixed
+name, pre-created execution log group, and a role (where owned) for every stack's access logs.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ LOGGING_SCOPED_ACTIONS = (
 LOGGING_UNSCOPED_ACTIONS = ("logs:DescribeLogGroups",)
 EXECUTION_LOG_GROUP_PREFIX = "API-Gateway-Execution-Logs_"  # API Gateway's own name for the group
 EXECUTION_LOG_GROUPS = f"{EXECUTION_LOG_GROUP_PREFIX}*"
+# Every webstack stage's access log group in the region (``<purpose>-access-<suffix>``): the
+# setting is region-wide, and the stacks that do not own it log with the owner's role.
+ACCESS_LOG_GROUPS = "*-access-*"
 
 
 def logging_role_statements(scope: Scope, access_log_group_arn: Any) -> list[dict[str, Any]]:
@@ -161,16 +166,24 @@ class LoggedApiArgs(Protocol):
 
 
 def stage_args(api: LoggedApiArgs, purpose: str, stage_name: str, throttle: tuple[float, int]) -> StageArgs:
-    """A component's stage, logged as its args say, throttled at ``throttle`` (rate per second, burst)."""
+    """A component's stage, logged as its args say, throttled at ``throttle`` (rate per second, burst).
+
+    The physical stage name carries the suffix (``v1`` becomes ``v1-<suffix>``), so the execution
+    log group API Gateway writes, ``API-Gateway-Execution-Logs_<api-id>/<stage>``, ends with it too:
+    pre-created here with KMS and retention, it passes the naming policy unexempted. Where this
+    stack owns the account setting, its role writes every webstack access log group in the region.
+    """
     return StageArgs(
         api.scope,
         purpose,
-        stage_name,
+        api.scope.name(stage_name),
         api.log_kms_key_arn,
         api.log_retention_days,
         api.manage_account_logging_role,
         throttle_rate_limit=throttle[0],
         throttle_burst_limit=throttle[1],
+        execution_logs=True,
+        role_log_groups=ACCESS_LOG_GROUPS,
     )
 
 

@@ -262,24 +262,14 @@ class ItemsApi(pulumi.ComponentResource):
         # API-Gateway-Execution-Logs_<api-id>/<stage>, ends with it too: pre-created with KMS and
         # retention, it passes the naming policy unexempted.
         stage = stage_args(
-            args,
-            STAGE_PURPOSE,
-            args.scope.name(args.stage_name),
-            (args.throttle_rate_limit, args.throttle_burst_limit),
+            args, STAGE_PURPOSE, args.stage_name, (args.throttle_rate_limit, args.throttle_burst_limit)
         )
         return logged_stage(
             self._name,  # the account's children keep their names (api-logging-role, api-account)
             self,
             self.rest_api.id,
             deployment.id,
-            dataclasses.replace(
-                stage,
-                xray_tracing=args.xray_tracing,
-                execution_logs=True,
-                # Every webstack stack's access logs in the region, not only this one's: the
-                # setting is region-wide and the stacks that do not own it log with this role.
-                role_log_groups=f"{STAGE_PURPOSE}-access-*",
-            ),
+            dataclasses.replace(stage, xray_tracing=args.xray_tracing),
         )
 
     def _web_acl(self) -> WebAcl:

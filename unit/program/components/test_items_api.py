@@ -247,8 +247,9 @@ def test_001_R18_logging_role_policy_has_no_wildcard_action_and_no_managed_polic
             assert not any(supports_resource_scoping(a) for a in statement["Action"])
     assert statements["ListLogGroups"]["Action"] == ["logs:DescribeLogGroups"]
     execution = "arn:aws:logs:us-west-2:123456789012:log-group:API-Gateway-Execution-Logs_*"
-    # Issue 9 A2: every stack's access logs, since the stacks that do not own the setting use this role.
-    access = "arn:aws:logs:us-west-2:123456789012:log-group:api-access-*"
+    # Issue 9 A2: every stack's access logs (ItemsApi's api-access-*, KeyedApi's catalog-access-*,
+    # LinkedApi's media-access-*), since the stacks that do not own the setting use this role.
+    access = "arn:aws:logs:us-west-2:123456789012:log-group:*-access-*"
     assert statements["WriteApiLogs"]["Resource"] == [
         execution,
         f"{execution}:log-stream:*",

@@ -52,7 +52,7 @@ def test_002_R31_keys_required_and_the_key_in_the_plan(graph: Graph) -> None:
     }
     plan = graph.one("aws:apigateway/usagePlan:UsagePlan")
     assert plan.inputs["name"] == "catalog-partners-dev"
-    assert plan.inputs["apiStages"][0]["stage"] == "v1"
+    assert plan.inputs["apiStages"][0]["stage"] == "v1-dev"  # suffixed: its execution log group is too
     key = graph.one("aws:apigateway/apiKey:ApiKey")
     assert key.inputs["name"] == "catalog-partner-dev" and key.inputs["enabled"] is True
     link = graph.one("aws:apigateway/usagePlanKey:UsagePlanKey")
