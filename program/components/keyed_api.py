@@ -78,7 +78,7 @@ class KeyedApi(pulumi.ComponentResource):
         )
         wired += rest_wiring.gateway_responses(name, self.rest_api, GATEWAY_RESPONSES, self._child)
         fingerprint = rest_routes.deployment_fingerprint(
-            args.routes, f"{scope.name(args.purpose)}:{args.alias_name}:keyed"
+            args.routes, f"{scope.name(args.purpose)}:{args.alias_name}:keyed", GATEWAY_RESPONSES
         )
         deployment = rest_wiring.deployment(name, self.rest_api, fingerprint, wired, self)
         # The stage's and each key's limits (002-R32).

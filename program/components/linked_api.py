@@ -66,6 +66,20 @@ def cors_headers(prefix: str, allow_origin: pulumi.Input[str]) -> dict[str, pulu
     }
 
 
+def deployment_fingerprint(origin: str, timeout_ms: int, listener_protocol: str) -> str:
+    """A digest of what the deployment snapshots: the proxy paths and integration, the CORS
+    preflight, and the gateway responses whole (templates, and the CORS origin in their headers),
+    since AWS serves a changed one only after a redeployment."""
+    config = {
+        "paths": PROXY_PATHS,
+        "cors": [CORS_METHODS, CORS_HEADERS, origin],
+        "responses": rest_routes.GATEWAY_RESPONSES,
+        "timeout": timeout_ms,
+        "protocol": listener_protocol,
+    }
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class LinkedApiArgs:
     purpose: str
@@ -225,17 +239,9 @@ class LinkedApi(pulumi.ComponentResource):
             self._child,
             headers=cors_headers("gatewayresponse.header", args.allow_origin),
         )
-        fingerprint = hashlib.sha256(
-            json.dumps(
-                {
-                    "paths": PROXY_PATHS,
-                    "cors": [CORS_METHODS, CORS_HEADERS],
-                    "responses": sorted(rest_routes.GATEWAY_RESPONSES),
-                    "timeout": args.timeout_ms,
-                    "protocol": args.listener_protocol,
-                }
-            ).encode()
-        ).hexdigest()
+        fingerprint = pulumi.Output.from_input(args.allow_origin).apply(
+            lambda origin: deployment_fingerprint(origin, args.timeout_ms, args.listener_protocol)
+        )
         return rest_wiring.deployment(name, api, fingerprint, wired, self)
 
     def _preflight(self, slug: str, resource: aws.apigateway.Resource) -> list[pulumi.Resource]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 STAGE_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")  # fullmatch: no trailing newline
@@ -102,8 +102,14 @@ def resource_slug(path: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", path.lower()).rstrip("-")
 
 
-def deployment_fingerprint(routes: Sequence[Route], function_name: str) -> str:
-    """A digest of everything a deployment snapshots; when it changes, Pulumi redeploys the API."""
+def deployment_fingerprint(
+    routes: Sequence[Route],
+    function_name: str,
+    responses: Mapping[str, tuple[str | None, str]] = GATEWAY_RESPONSES,
+) -> str:
+    """A digest of everything a deployment snapshots; when it changes, Pulumi redeploys the API.
+    ``responses`` are the gateway responses the API really has (AWS serves a changed one only after
+    a redeployment: API Gateway developer guide, "Updates to REST APIs that require redeployment")."""
     config = {
         "routes": sorted((r.method, r.path, r.body, tuple(r.parameters)) for r in routes),
         "authorization": AUTHORIZATION,
@@ -111,7 +117,7 @@ def deployment_fingerprint(routes: Sequence[Route], function_name: str) -> str:
         "model": BODY_MODEL,
         "integration": [INTEGRATION_TYPE, INTEGRATION_HTTP_METHOD, INTEGRATION_TIMEOUT_MS, function_name],
         "schema": BODY_SCHEMA,
-        "responses": GATEWAY_RESPONSES,
+        "responses": dict(responses),
     }
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
 

@@ -194,7 +194,7 @@ def gateway_responses(
 def deployment(
     name: str,
     api: aws.apigateway.RestApi,
-    fingerprint: str,
+    fingerprint: pulumi.Input[str],
     wired: Sequence[pulumi.Resource],
     owner: pulumi.Resource,
 ) -> aws.apigateway.Deployment:

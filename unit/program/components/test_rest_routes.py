@@ -86,3 +86,17 @@ def test_check_shape_accepts_the_item_routes() -> None:
 def test_000_R17_access_log_format_is_compact_json_of_the_context_fields() -> None:
     text = access_log_format()
     assert " " not in text and json.loads(text) == ACCESS_LOG_FIELDS
+
+
+def test_deployment_fingerprint_covers_the_gateway_responses_the_api_has() -> None:
+    """A changed template, status or an added response type redeploys (AWS serves gateway-response
+    updates only after a redeployment)."""
+    base = deployment_fingerprint(ITEM_ROUTES, "api-dev")
+    assert base == deployment_fingerprint(ITEM_ROUTES, "api-dev", dict(rest_routes.GATEWAY_RESPONSES))
+    added = {**rest_routes.GATEWAY_RESPONSES, "API_CONFIGURATION_ERROR": (None, '{"error":"x"}')}
+    assert deployment_fingerprint(ITEM_ROUTES, "api-dev", added) != base
+    retemplated = {**rest_routes.GATEWAY_RESPONSES, "DEFAULT_5XX": (None, '{"message":"down"}')}
+    assert deployment_fingerprint(ITEM_ROUTES, "api-dev", retemplated) != base
+    missing = ("403", '{"error":"no such route"}')
+    restatused = {**rest_routes.GATEWAY_RESPONSES, "MISSING_AUTHENTICATION_TOKEN": missing}
+    assert deployment_fingerprint(ITEM_ROUTES, "api-dev", restatused) != base
