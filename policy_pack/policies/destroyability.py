@@ -100,6 +100,24 @@ KMS_MIN_DELETION_WINDOW = 7  # days; AWS accepts 7-30 and defaults to 30
 SECRET_DEFAULT_RECOVERY_WINDOW = 30  # days; 0 deletes at once, 7-30 reserves the name
 
 
+def _shown(value: object, default: str) -> str:
+    """How a message states a flag's value; absent means the provider default."""
+    return f"is not set (the provider default is {default})" if value is None else f"is {value}"
+
+
+def _must_be_true(args: ResourceValidationArgs, prop: str, so: str, fix: str) -> Iterator[str]:
+    """One finding unless `prop` is true: its default, false, blocks or delays deletion."""
+    value = args.props.get(prop)
+    if value is not True:
+        yield f"{prop} {_shown(value, 'false')}, so {so}. {fix}"
+
+
+def _must_stay_false(args: ResourceValidationArgs, prop: str, so: str, fix: str) -> Iterator[str]:
+    """One finding when `prop` is set; absent is its provider default, false."""
+    if args.props.get(prop):
+        yield f"{prop} is true, so {so}. {fix}"
+
+
 def _check_protect(args: ResourceValidationArgs) -> Iterator[str]:
     if args.opts.protect:
         yield (
@@ -110,29 +128,28 @@ def _check_protect(args: ResourceValidationArgs) -> Iterator[str]:
 
 def _check_deletion_protection(args: ResourceValidationArgs) -> Iterator[str]:
     prop = DELETION_PROTECTION_PROPS[args.resource_type]
-    if args.props.get(prop):  # absent: the provider default, false
-        yield f"{prop} is true, so AWS refuses to delete the resource on destroy. Set {prop} to false."
+    yield from _must_stay_false(
+        args, prop, "AWS refuses to delete the resource on destroy", f"Set {prop} to false."
+    )
 
 
 def _check_final_snapshot(args: ResourceValidationArgs) -> Iterator[str]:
-    value = args.props.get("skipFinalSnapshot")
-    if value is not True:
-        state = "is not set (the provider default is false)" if value is None else f"is {value}"
-        yield (
-            f"skipFinalSnapshot {state}, so destroy needs a final snapshot identifier and leaves a "
-            "billed snapshot behind. Set skipFinalSnapshot to true (skip_final_snapshot=True)."
-        )
+    yield from _must_be_true(
+        args,
+        "skipFinalSnapshot",
+        "destroy needs a final snapshot identifier and leaves a billed snapshot behind",
+        "Set skipFinalSnapshot to true (skip_final_snapshot=True).",
+    )
 
 
 def _check_force_delete(args: ResourceValidationArgs) -> Iterator[str]:
     prop = FORCE_DELETE_PROPS[args.resource_type]
-    value = args.props.get(prop)
-    if value is not True:
-        state = "is not set (the provider default is false)" if value is None else f"is {value}"
-        yield (
-            f"{prop} {state}, so destroy fails while the resource still holds content (objects, "
-            f"versions, images or running tasks). Set {prop} to true."
-        )
+    yield from _must_be_true(
+        args,
+        prop,
+        "destroy fails while the resource still holds content (objects, versions, images or running tasks)",
+        f"Set {prop} to true.",
+    )
 
 
 def _check_recovery_window(args: ResourceValidationArgs) -> Iterator[str]:
@@ -153,38 +170,38 @@ def _check_recovery_window(args: ResourceValidationArgs) -> Iterator[str]:
 def _check_kms_window(args: ResourceValidationArgs) -> Iterator[str]:
     value = args.props.get("deletionWindowInDays")
     if value is None or value != KMS_MIN_DELETION_WINDOW:
-        state = "is not set (the provider default is 30 days)" if value is None else f"is {value}"
         yield (
-            f"deletionWindowInDays {state}; the key stays pending deletion (and billed) that long "
-            f"after destroy. Set deletionWindowInDays to {KMS_MIN_DELETION_WINDOW}, the minimum AWS "
-            "accepts."
+            f"deletionWindowInDays {_shown(value, '30 days')}; the key stays pending deletion (and billed) "
+            f"that long after destroy. Set deletionWindowInDays to {KMS_MIN_DELETION_WINDOW}, the minimum "
+            "AWS accepts."
         )
 
 
 def _check_skip_destroy(args: ResourceValidationArgs) -> Iterator[str]:
-    if args.props.get("skipDestroy"):  # absent: the provider default, false
-        yield (
-            "skipDestroy is true, so destroy only forgets the resource and leaves it in AWS. "
-            "Remove skipDestroy (or set it to false)."
-        )
+    yield from _must_stay_false(
+        args,
+        "skipDestroy",
+        "destroy only forgets the resource and leaves it in AWS",
+        "Remove skipDestroy (or set it to false).",
+    )
 
 
 def _check_cloudfront_retain(args: ResourceValidationArgs) -> Iterator[str]:
-    if args.props.get("retainOnDelete"):  # absent: the provider default, false
-        yield (
-            "retainOnDelete is true, so destroy only disables the distribution and leaves it to be "
-            "deleted by hand. Remove retainOnDelete (or set it to false)."
-        )
+    yield from _must_stay_false(
+        args,
+        "retainOnDelete",
+        "destroy only disables the distribution and leaves it to be deleted by hand",
+        "Remove retainOnDelete (or set it to false).",
+    )
 
 
 def _check_kinesis_consumers(args: ResourceValidationArgs) -> Iterator[str]:
-    value = args.props.get("enforceConsumerDeletion")
-    if value is not True:
-        state = "is not set (the provider default is false)" if value is None else f"is {value}"
-        yield (
-            f"enforceConsumerDeletion {state}, so destroy fails while enhanced fan-out consumers are "
-            "registered on the stream. Set enforceConsumerDeletion to true (enforce_consumer_deletion=True)."
-        )
+    yield from _must_be_true(
+        args,
+        "enforceConsumerDeletion",
+        "destroy fails while enhanced fan-out consumers are registered on the stream",
+        "Set enforceConsumerDeletion to true (enforce_consumer_deletion=True).",
+    )
 
 
 no_protect = resource_policy(
