@@ -45,7 +45,7 @@ from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, Stac
 
 from ._base import MANDATORY, Anchors, as_list, of_type, resource_policy, stack_policy
 from ._relations import BUCKETS, DISTRIBUTION, QUEUE, decide_each, dig, is_set, referrers, state_of
-from .iam import parse_document, statements
+from .iam import is_everyone, parse_document, statements
 
 TOPIC = "aws:sns/topic:Topic"
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
@@ -84,12 +84,6 @@ def _values(value: Any) -> list[Any]:
     return [value]
 
 
-def _everyone(principal: Any) -> bool:
-    return principal == "*" or (
-        isinstance(principal, Mapping) and "*" in [str(p) for p in as_list(principal.get("AWS"))]
-    )
-
-
 def denies_insecure_transport(statement: Mapping[str, Any], service: str, action: str = "*") -> bool:
     """Whether ``statement`` denies ``<service>:<action>`` to everyone over a non-TLS request.
 
@@ -98,7 +92,7 @@ def denies_insecure_transport(statement: Mapping[str, Any], service: str, action
     aws:SecureTransport "false" (the string or the boolean). Any further condition narrows the
     deny, so it does not count.
     """
-    if statement.get("Effect") != "Deny" or not _everyone(statement.get("Principal")):
+    if statement.get("Effect") != "Deny" or not is_everyone(statement.get("Principal")):
         return False
     actions = {str(name).lower() for name in as_list(statement.get("Action"))}
     if not actions & {"*", f"{service}:*", f"{service}:{action}".lower()}:

@@ -9,13 +9,13 @@ Reference (as checkov's CKV_AWS_355 does through cloudsplaining), not from a han
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from policy_sentry.querying.actions import get_actions_that_support_wildcard_arns_only
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from ._base import MANDATORY, Anchors, as_list, parse_json, resource_policy
+from ._base import MANDATORY, Anchors, ResourceCheck, as_list, parse_json, resource_policy
 
 # Where each type keeps its policy documents.
 IDENTITY_POLICY_PROPS = {
@@ -109,14 +109,17 @@ def wildcard_resources(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]
             yield sid, f"NotResource {resource}"
 
 
+def is_everyone(principal: Any) -> bool:
+    """Principal `*`, or an AWS principal list that contains `*`."""
+    return principal == "*" or (
+        isinstance(principal, Mapping) and "*" in [str(p) for p in as_list(principal.get("AWS"))]
+    )
+
+
 def wildcard_principals(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """(statement, value) for Allow statements open to `*` (or AWS `*`) without any Condition."""
     for sid, statement in allows(document):
-        principal = statement.get("Principal")
-        open_to_all = principal == "*" or (
-            isinstance(principal, Mapping) and "*" in [str(p) for p in as_list(principal.get("AWS"))]
-        )
-        if open_to_all and not statement.get("Condition"):
+        if is_everyone(statement.get("Principal")) and not statement.get("Condition"):
             yield sid, "Principal *"
         if statement.get("NotPrincipal") is not None:
             yield sid, "NotPrincipal"
@@ -141,22 +144,39 @@ def identity_documents(
             yield where, document
 
 
-def _check_actions(args: ResourceValidationArgs) -> Iterator[str]:
-    for where, document in documents(args.resource_type, args.props):
-        for sid, action in wildcard_actions(document):
-            yield (
-                f"{where}: statement {sid} allows '{action}'. List the exact actions the principal "
-                "needs (for example s3:GetObject) instead of a wildcard."
-            )
+def _statement_check(
+    documents_of: Callable[[str, Mapping[str, Any]], Iterator[tuple[str, Mapping[str, Any]]]],
+    finder: Callable[[Mapping[str, Any]], Iterator[tuple[str, str]]],
+    message: str,
+) -> ResourceCheck:
+    """A check yielding ``message`` (a format string over where, sid and value) per finding."""
+
+    def check(args: ResourceValidationArgs) -> Iterator[str]:
+        for where, document in documents_of(args.resource_type, args.props):
+            for sid, value in finder(document):
+                yield message.format(where=where, sid=sid, value=value)
+
+    return check
 
 
-def _check_resources(args: ResourceValidationArgs) -> Iterator[str]:
-    for where, document in identity_documents(args.resource_type, args.props):
-        for sid, value in wildcard_resources(document):
-            yield (
-                f"{where}: statement {sid} grants {value}. Scope it to the ARNs it acts on; only "
-                'actions without resource-level permissions may use Resource "*".'
-            )
+_check_actions = _statement_check(
+    documents,
+    wildcard_actions,
+    "{where}: statement {sid} allows '{value}'. List the exact actions the principal "
+    "needs (for example s3:GetObject) instead of a wildcard.",
+)
+_check_resources = _statement_check(
+    identity_documents,
+    wildcard_resources,
+    "{where}: statement {sid} grants {value}. Scope it to the ARNs it acts on; only "
+    'actions without resource-level permissions may use Resource "*".',
+)
+_check_document_principals = _statement_check(
+    documents,
+    wildcard_principals,
+    "{where}: statement {sid} allows {value} without a Condition. Name the principal "
+    "(a service or an account) or narrow it with aws:SourceArn / aws:SourceAccount.",
+)
 
 
 def _check_principals(args: ResourceValidationArgs) -> Iterator[str]:
@@ -166,14 +186,8 @@ def _check_principals(args: ResourceValidationArgs) -> Iterator[str]:
         ):
             yield "principal '*' with no sourceArn or sourceAccount lets anyone invoke the function."
         return
-    for where, document in documents(args.resource_type, args.props):
-        if args.resource_type in IDENTITY_POLICY_PROPS:
-            continue
-        for sid, value in wildcard_principals(document):
-            yield (
-                f"{where}: statement {sid} allows {value} without a Condition. Name the principal "
-                "(a service or an account) or narrow it with aws:SourceArn / aws:SourceAccount."
-            )
+    if args.resource_type not in IDENTITY_POLICY_PROPS:  # identity policies name no principal
+        yield from _check_document_principals(args)
 
 
 def _check_managed(args: ResourceValidationArgs) -> Iterator[str]:
