@@ -79,7 +79,13 @@ def wildcard_actions(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
 
 @functools.cache
 def _wildcard_only(service: str) -> frozenset[str]:
-    return frozenset(a.lower() for a in get_actions_that_support_wildcard_arns_only(service))
+    """The service's actions that take only `Resource: "*"`; none for `*` or a service the
+    Service Authorization Reference does not list (policy_sentry raises KeyError for those), so a
+    grant of either on every resource is reported, never a crash."""
+    try:
+        return frozenset(a.lower() for a in get_actions_that_support_wildcard_arns_only(service))
+    except KeyError:
+        return frozenset()
 
 
 def supports_resource_scoping(action: str) -> bool:

@@ -106,6 +106,14 @@ def test_wildcard_resources_only_for_scopable_actions(statement: dict[str, Any],
     assert "ec2:DescribeNetworkInterfaces" not in message
 
 
+@pytest.mark.parametrize("action", ["*", "nosuchservice:DoThing"])
+def test_an_unknown_or_star_action_on_every_resource_is_reported_not_a_crash(action: str) -> None:
+    (message,) = run_resource(
+        iam.no_wildcard_resources, ROLE_POLICY, {"policy": doc(allow(action, "*"))}
+    ).messages
+    assert f'Resource "*" for {action}' in message
+
+
 def test_000_R20_unscopable_actions_may_use_resource_star() -> None:
     # Describe* and X-Ray segment upload take no resource-level permission (Service Authorization Reference).
     unscopable = doc(allow(["ec2:DescribeNetworkInterfaces", "xray:PutTraceSegments"], "*"))
