@@ -16,6 +16,9 @@ def unaccounted_rows(seed: str, last_row: int) -> list[int]:
     for path in (REPO_ROOT / "unit").rglob("test_*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
+            # The every-row checks themselves name a range (002-R1..R53): they cover nothing.
+            if isinstance(node, ast.FunctionDef) and re.match(r"test_every_\d{3}_row", node.name):
+                continue
             if isinstance(node, ast.FunctionDef | ast.Module):
                 text = " ".join(filter(None, [getattr(node, "name", ""), ast.get_docstring(node) or ""]))
                 for group in re.findall(rf"{seed}_((?:R\d+_?)+)", text):
