@@ -144,12 +144,6 @@ class StageArgs:
     throttle_rate_limit: float
     throttle_burst_limit: int
     xray_tracing: bool = True
-    # Pre-create API-Gateway-Execution-Logs_<api-id>/<stage_name> with KMS and retention (destroy
-    # removes it); without it API Gateway creates the group itself, unencrypted and kept forever.
-    execution_logs: bool = False
-    # The access log groups the account role writes (a name pattern such as ``api-access-*``) where
-    # other stacks log with this stack's role; None: this stage's own group only.
-    role_log_groups: str | None = None
 
 
 class LoggedApiArgs(Protocol):
@@ -182,8 +176,6 @@ def stage_args(api: LoggedApiArgs, purpose: str, stage_name: str, throttle: tupl
         api.manage_account_logging_role,
         throttle_rate_limit=throttle[0],
         throttle_burst_limit=throttle[1],
-        execution_logs=True,
-        role_log_groups=ACCESS_LOG_GROUPS,
     )
 
 
@@ -196,8 +188,10 @@ def logged_stage(
 ) -> aws.apigateway.Stage:
     """The stage with JSON access logs to an encrypted group, INFO execution logs and metrics on
     every method, X-Ray, and the account logging role where this stack owns it (children of
-    ``owner``: ``<name>-access-logs``, ``<name>-execution-logs`` where pre-created, ``<name>`` (the
-    ApiGatewayAccount), ``<name>-stage``, ``<name>-method-settings``)."""
+    ``owner``: ``<name>-access-logs``, ``<name>-execution-logs``, ``<name>`` (the ApiGatewayAccount),
+    ``<name>-stage``, ``<name>-method-settings``). The execution log group API Gateway writes,
+    ``API-Gateway-Execution-Logs_<api-id>/<stage_name>``, is pre-created with KMS and retention
+    (destroy removes it); otherwise API Gateway creates it itself, unencrypted and kept forever."""
     child = pulumi.ResourceOptions(parent=owner)
     scope = args.scope
     group_name = scope.name(f"{args.purpose}-access", "log-group")
@@ -207,22 +201,19 @@ def logged_stage(
     # Stages and method settings that log fail until the account names a logging role: this
     # stack's own (below), or, when another stack owns the setting, that stack's, which must be
     # able to write this stage's log groups.
-    ready: list[pulumi.Resource] = []
-    if args.execution_logs:
-        ready.append(
-            encrypted_log_group(
-                f"{name}-execution-logs",
-                pulumi.Output.concat(EXECUTION_LOG_GROUP_PREFIX, rest_api_id, "/", args.stage_name),
-                args.log_kms_key_arn,
-                args.log_retention_days,
-                child,
-            )
+    ready: list[pulumi.Resource] = [
+        encrypted_log_group(
+            f"{name}-execution-logs",
+            pulumi.Output.concat(EXECUTION_LOG_GROUP_PREFIX, rest_api_id, "/", args.stage_name),
+            args.log_kms_key_arn,
+            args.log_retention_days,
+            child,
         )
+    ]
     if args.manage_account_logging_role:
-        role_groups = group_name if args.role_log_groups is None else args.role_log_groups
         account = ApiGatewayAccount(
             name,  # the component's name: the children keep theirs (<name>-logging-role, <name>-account)
-            ApiGatewayAccountArgs(scope, arns.log_group(scope.region, scope.account_id, role_groups)),
+            ApiGatewayAccountArgs(scope, arns.log_group(scope.region, scope.account_id, ACCESS_LOG_GROUPS)),
             opts=child,
         )
         ready.append(account.account)
