@@ -27,6 +27,7 @@ sys.path.insert(0, str(BACKEND))
 import psycopg  # noqa: E402
 from devtools.local_pg import LocalPostgres, free_port  # noqa: E402
 from media_api.migrations import migrate  # noqa: E402
+from media_api.titles import LIST_STATEMENTS  # noqa: E402
 
 CLIENTS = 50
 SECONDS = float(os.environ.get("MEDIA_BENCH_SECONDS", "6"))
@@ -34,15 +35,10 @@ WARMUP_SECONDS = 1.5
 MAX_REQUESTS = 200_000  # a hard cap on top of the time bound
 SEED_ROWS = 5_000
 
-# The statements the list endpoint issues (media_api/titles.py), with its parameters.
-LIST_SQL = (
-    "SELECT id, title, year, genres, duration_minutes, lower(title) FROM titles "
-    "ORDER BY lower(title), id LIMIT %s"
-)
-SEARCH_SQL = (
-    "SELECT id, title, year, genres, duration_minutes, lower(title) FROM titles WHERE title ILIKE %s "
-    "ORDER BY lower(title), id LIMIT %s"
-)
+# The statements the list endpoint issues (media_api/titles.py builds one per filter shape:
+# query, genre, cursor), with the parameters it sends for these URLs.
+LIST_SQL = LIST_STATEMENTS[False, False, False]
+SEARCH_SQL = LIST_STATEMENTS[True, False, False]
 CASES = [
     ("list   GET /api/titles?limit=20", "/api/titles?limit=20", LIST_SQL, (21,)),
     ("search GET /api/titles?q=star&limit=20", "/api/titles?q=star&limit=20", SEARCH_SQL, ("%star%", 21)),
@@ -152,7 +148,6 @@ def in_process_costs(url: str) -> list[tuple[str, float]]:
 
     from media_api import create_app
     from media_api.config import load_settings
-    from media_api.titles import LIST_STATEMENTS
 
     app = create_app(load_settings({"DATABASE_URL": url}))
     db = app.extensions["media_db"]
@@ -174,13 +169,10 @@ def in_process_costs(url: str) -> list[tuple[str, float]]:
 
     try:
         with psycopg.connect(url, autocommit=True) as conn:
-            statement = LIST_STATEMENTS[False, False, False]
+            direct = cpu_per_call(lambda: conn.execute(LIST_SQL, (21,)).fetchall())
             return [
-                (
-                    "the list query, one connection",
-                    cpu_per_call(lambda: conn.execute(statement, (21,)).fetchall()),
-                ),
-                ("the list query through the pool", cpu_per_call(lambda: db.query(statement, (21,)))),
+                ("the list query, one connection", direct),
+                ("the list query through the pool", cpu_per_call(lambda: db.query(LIST_SQL, (21,)))),
                 ("Flask GET /health (WSGI, no HTTP)", cpu_per_call(lambda: call("/health"))),
                 ("Flask GET /api/titles?limit=20", cpu_per_call(lambda: call("/api/titles", "limit=20"))),
             ]
