@@ -78,21 +78,16 @@ def wildcard_actions(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
             yield sid, f"NotAction {action}"
 
 
-@functools.cache
-def _wildcard_only(service: str) -> frozenset[str]:
-    """The service's actions that take only `Resource: "*"`; none for `*` or a service the
-    Service Authorization Reference does not list, so a grant of either on every resource is
-    reported, never a crash."""
-    return _WILDCARD_ONLY().get(service, frozenset())
-
-
-_WILDCARD_ONLY = functools.cache(wildcard_only.load)
+# Read on the first check that needs it (not at the pack's start), then kept.
+_wildcard_only_table = functools.cache(wildcard_only.load)
 
 
 def supports_resource_scoping(action: str) -> bool:
     """False for actions that only take `Resource: "*"` (per the Service Authorization Reference)."""
     service, _, _ = action.partition(":")
-    return action.lower() not in _wildcard_only(service.lower())
+    # `*` or a service the Service Authorization Reference does not list has no wildcard-only
+    # actions, so a grant of it on every resource is reported, never a crash.
+    return action.lower() not in _wildcard_only_table().get(service.lower(), frozenset())
 
 
 def is_all_resources(resource: str) -> bool:
