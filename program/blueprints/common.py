@@ -192,6 +192,24 @@ def access_logs_bucket(base: Platform, purpose: str, expire_days: int) -> Privat
     )
 
 
+def server_access_logs_bucket(base: Platform, expire_days: int) -> PrivateBucket:
+    """The ``access-logs`` bucket that S3 server access logs of every other bucket go to (a log
+    bucket does not log itself), expiring after ``expire_days``."""
+    scope = base.scope
+    return PrivateBucket(
+        "access-logs",
+        PrivateBucketArgs(
+            purpose="access-logs",
+            scope=scope,
+            lifecycle=(LifecycleRule("expire-logs", expire_days=expire_days),),
+            policy_statements=[
+                access_log_delivery_statement(known_bucket_arn("access-logs", scope), scope.account_id)
+            ],
+        ),
+        opts=base.opts,
+    )
+
+
 def after_policy(logs: PrivateBucket) -> pulumi.Output[str]:
     """The bucket's name, resolved only once its policy exists: ELB checks it may write the logs
     when they are enabled, so the ALB's ``access_log_bucket`` must wait for the policy."""

@@ -23,10 +23,8 @@ from program.blueprints import common
 from program.blueprints.common import functions_key, platform
 from program.components import cdn_functions
 from program.components.bucket import (
-    LifecycleRule,
     PrivateBucket,
     PrivateBucketArgs,
-    access_log_delivery_statement,
     known_bucket_arn,
 )
 from program.components.cdn import Cdn, CdnArgs, CdnOrigin
@@ -79,18 +77,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
     network = common.network(base, interface_endpoints=INTERFACE_ENDPOINTS)
 
     # Server access logs of every other bucket (a log bucket does not log itself).
-    access_logs = PrivateBucket(
-        "access-logs",
-        PrivateBucketArgs(
-            purpose="access-logs",
-            scope=scope,
-            lifecycle=(LifecycleRule("expire-logs", expire_days=ACCESS_LOG_DAYS),),
-            policy_statements=[
-                access_log_delivery_statement(known_bucket_arn("access-logs", scope), scope.account_id)
-            ],
-        ),
-        opts=base.opts,
-    )
+    access_logs = common.server_access_logs_bucket(base, ACCESS_LOG_DAYS)
     # CloudFront's web ACL lives in us-east-1, so its logs do too, under a key of that region.
     edge = scope.at(EDGE_REGION)
     edge_logs_key = common.edge_logs_key(base)

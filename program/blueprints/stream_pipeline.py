@@ -31,8 +31,6 @@ from program.components.bucket import (
     LifecycleRule,
     PrivateBucket,
     PrivateBucketArgs,
-    access_log_delivery_statement,
-    known_bucket_arn,
 )
 from program.components.event_bus import EventBus, EventBusArgs
 from program.components.function import ZipCode
@@ -258,18 +256,7 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
 
     net = _network(stack, settings, base, scope)
 
-    access_logs = PrivateBucket(
-        "access-logs",
-        PrivateBucketArgs(
-            purpose="access-logs",
-            scope=scope,
-            lifecycle=(LifecycleRule("expire-logs", expire_days=ACCESS_LOG_DAYS),),
-            policy_statements=[
-                access_log_delivery_statement(known_bucket_arn("access-logs", scope), scope.account_id)
-            ],
-        ),
-        opts=base.opts,
-    )
+    access_logs = common.server_access_logs_bucket(base, ACCESS_LOG_DAYS)
     archive_bucket = PrivateBucket(
         "archive",
         PrivateBucketArgs(
