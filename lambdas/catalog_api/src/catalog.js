@@ -72,12 +72,9 @@ function requestHash(sku, quantity, sessionId) {
   return crypto.createHash('sha256').update(JSON.stringify([sku, quantity, sessionId || null])).digest('hex');
 }
 
-const RESERVE_SQL = `
-WITH upd AS (
-  UPDATE products SET stock = stock - $2, updated_at = now()
-  WHERE sku = $1 AND stock >= $2
-  RETURNING stock
-), res AS (
+// Both reservation statements end alike: record the reservation if the UPDATE matched, and
+// answer with it and whether the SKU exists at all.
+const RECORD_AND_ANSWER = `res AS (
   INSERT INTO reservations (id, sku, quantity, stock_after, session_id)
   SELECT $3::uuid, $1, $2, upd.stock, $4 FROM upd
   RETURNING id, stock_after, created_at
@@ -85,6 +82,13 @@ WITH upd AS (
 SELECT (SELECT id FROM res) AS id, (SELECT stock_after FROM res) AS stock_after,
        (SELECT created_at FROM res) AS created_at,
        EXISTS (SELECT 1 FROM products WHERE sku = $1) AS known`;
+
+const RESERVE_SQL = `
+WITH upd AS (
+  UPDATE products SET stock = stock - $2, updated_at = now()
+  WHERE sku = $1 AND stock >= $2
+  RETURNING stock
+), ${RECORD_AND_ANSWER}`;
 
 // The same, plus the idempotency record, inserted FIRST: the UPDATE's `EXISTS (SELECT 1 FROM
 // idem)` makes the key insert run before the product row is locked. So a duplicate fails (or
@@ -101,14 +105,7 @@ WITH idem AS (
   UPDATE products SET stock = stock - $2, updated_at = now()
   WHERE sku = $1 AND stock >= $2 AND EXISTS (SELECT 1 FROM idem)
   RETURNING stock
-), res AS (
-  INSERT INTO reservations (id, sku, quantity, stock_after, session_id)
-  SELECT $3::uuid, $1, $2, upd.stock, $4 FROM upd
-  RETURNING id, stock_after, created_at
-)
-SELECT (SELECT id FROM res) AS id, (SELECT stock_after FROM res) AS stock_after,
-       (SELECT created_at FROM res) AS created_at,
-       EXISTS (SELECT 1 FROM products WHERE sku = $1) AS known`;
+), ${RECORD_AND_ANSWER}`;
 
 function reservationBody(row, sku, quantity, sessionId) {
   return {
