@@ -6,7 +6,10 @@ Starts a throwaway PostgreSQL on 127.0.0.1 (services/backend/devtools/local_pg.p
 seeds it, runs the backend exactly as `manage.py serve` does (gunicorn gthread), then drives
 `GET /api/titles?limit=20` (and a search) with 50 concurrent keep-alive HTTP clients. Beside each
 figure is its floor: the same SQL statement issued directly with psycopg by 50 concurrent
-connections, no HTTP and no Flask. Target: the backend within 2x of the floor. Everything stops at
+connections, no HTTP and no Flask. Between them, for the list, a bare WSGI app doing the same query
+under the same gunicorn (bench/media_wsgi_floor.py): what the server stack costs before Flask and
+the route. Each figure is the median of MEDIA_BENCH_ROUNDS interleaved runs (the machine's noise is
++-10-30 % between single runs). Target: the backend within 2x of the floor. Everything stops at
 the end; the load is bounded in time and count and goes to 127.0.0.1 only.
 """
 
@@ -18,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +34,8 @@ from media_api.migrations import migrate  # noqa: E402
 from media_api.titles import LIST_STATEMENTS  # noqa: E402
 
 CLIENTS = 50
-SECONDS = float(os.environ.get("MEDIA_BENCH_SECONDS", "6"))
+SECONDS = float(os.environ.get("MEDIA_BENCH_SECONDS", "4"))
+ROUNDS = int(os.environ.get("MEDIA_BENCH_ROUNDS", "3"))
 WARMUP_SECONDS = 1.5
 MAX_REQUESTS = 200_000  # a hard cap on top of the time bound
 SEED_ROWS = 5_000
@@ -39,8 +44,9 @@ SEED_ROWS = 5_000
 # query, genre, cursor), with the parameters it sends for these URLs.
 LIST_SQL = LIST_STATEMENTS[False, False, False]
 SEARCH_SQL = LIST_STATEMENTS[True, False, False]
+LIST_PATH = "/api/titles?limit=20"
 CASES = [
-    ("list   GET /api/titles?limit=20", "/api/titles?limit=20", LIST_SQL, (21,)),
+    ("list   GET /api/titles?limit=20", LIST_PATH, LIST_SQL, (21,)),
     ("search GET /api/titles?q=star&limit=20", "/api/titles?q=star&limit=20", SEARCH_SQL, ("%star%", 21)),
 ]
 
@@ -189,64 +195,113 @@ def wait_for(port: int) -> None:
                 return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("the backend did not become ready")
+    raise RuntimeError(f"the server on port {port} did not become ready")
+
+
+class Runs:
+    """One load's figures over the rounds: medians of req/s, p50 and p99 (ms)."""
+
+    def __init__(self) -> None:
+        self.rps: list[float] = []
+        self.p50: list[float] = []
+        self.p99: list[float] = []
+
+    def add(self, result: tuple[float, list[float]]) -> None:
+        rps, latencies = result
+        self.rps.append(rps)
+        self.p50.append(percentile(latencies, 0.50) * 1000)
+        self.p99.append(percentile(latencies, 0.99) * 1000)
+
+    def row(self, label: str, floor: Runs | None = None) -> str:
+        rps, p99 = statistics.median(self.rps), statistics.median(self.p99)
+        text = f"{label:44} {rps:9.0f} {statistics.median(self.p50):8.2f} {p99:8.2f}"
+        if floor is not None:
+            floor_rps, floor_p99 = statistics.median(floor.rps), statistics.median(floor.p99)
+            text += (
+                f"   {floor_rps:11.0f} {floor_p99:9.2f}   {floor_rps / rps:9.2f}x, {p99 / floor_p99:6.2f}x"
+            )
+        return text
+
+
+def interleaved(loads: dict[str, Callable[[], tuple[float, list[float]]]]) -> dict[str, Runs]:
+    """Run every load ROUNDS times, rotating their order each round so drift hits them alike."""
+    runs = {name: Runs() for name in loads}
+    names = list(loads)
+    for round_number in range(ROUNDS):
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            runs[name].add(loads[name]())
+    return runs
+
+
+def start_server(script: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, str(script), *(["serve"] if script.name == "manage.py" else [])], env=env
+    )
 
 
 def main() -> None:
     server = LocalPostgres(fsync=True)
-    backend = None
+    servers: list[subprocess.Popen[bytes]] = []
     try:
         server.start()
         url = server.create_app_database("media")
         migrate(url)
         seed(url)
-        port = free_port()
         workers = os.environ.get("WEB_CONCURRENCY", "2")
         threads = os.environ.get("GUNICORN_THREADS", "8")
-        env = {
+        base_env = {
             **os.environ,
             "DATABASE_URL": url,
-            "PORT": str(port),
             "ACCESS_LOG": "0",
             "LOG_LEVEL": "warning",
             "WEB_CONCURRENCY": workers,
             "GUNICORN_THREADS": threads,
         }
-        env.pop("HOST", None)
-        backend = subprocess.Popen([sys.executable, str(BACKEND / "manage.py"), "serve"], env=env)
+        base_env.pop("HOST", None)
+        port, bare_port = free_port(), free_port()
+        servers.append(start_server(BACKEND / "manage.py", {**base_env, "PORT": str(port)}))
+        servers.append(
+            start_server(REPO_ROOT / "bench" / "media_wsgi_floor.py", {**base_env, "PORT": str(bare_port)})
+        )
         wait_for(port)
+        wait_for(bare_port)
 
         print(
-            f"media backend bench: {CLIENTS} concurrent clients, {SECONDS:g} s per run, {SEED_ROWS} titles,"
+            f"media backend bench: {CLIENTS} concurrent clients, {SECONDS:g} s per run, median of {ROUNDS} "
+            f"interleaved runs, {SEED_ROWS} titles,"
         )
         print(f"gunicorn gthread {workers} workers x {threads} threads, PostgreSQL 15 on 127.0.0.1,", end=" ")
         print(f"{os.cpu_count()} CPUs")
         print(
-            f"{'case':40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}   {'floor req/s':>11} {'floor p99':>9}   "
+            f"{'case':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}   {'floor req/s':>11} {'floor p99':>9}   "
             f"{'x floor (req/s, p99)':>20}"
         )
         for label, path, statement, params in CASES:
-            rps, lat = asyncio.run(http_load(port, path, SECONDS))
-            floor_rps, floor_lat = asyncio.run(sql_load(url, statement, params, SECONDS))
-            p99, floor_p99 = percentile(lat, 0.99) * 1000, percentile(floor_lat, 0.99) * 1000
-            print(
-                f"{label:40} {rps:9.0f} {statistics.median(lat) * 1000:8.2f} {p99:8.2f}   "
-                f"{floor_rps:11.0f} {floor_p99:9.2f}   {floor_rps / rps:9.2f}x, {p99 / floor_p99:6.2f}x"
-            )
+            loads: dict[str, Callable[[], tuple[float, list[float]]]] = {
+                "backend": lambda path=path: asyncio.run(http_load(port, path, SECONDS)),
+                "floor": lambda statement=statement, params=params: asyncio.run(
+                    sql_load(url, statement, params, SECONDS)
+                ),
+            }
+            if path == LIST_PATH:
+                loads["bare"] = lambda: asyncio.run(http_load(bare_port, LIST_PATH, SECONDS))
+            runs = interleaved(loads)
+            print(runs["backend"].row(label, runs["floor"]))
+            if "bare" in runs:
+                print(runs["bare"].row("  bare WSGI app, same gunicorn, no Flask", runs["floor"]))
         # The HTTP stack's own ceiling: gunicorn + Flask answering without touching the database.
-        rps, lat = asyncio.run(http_load(port, "/health", SECONDS))
-        print(
-            f"{'reference GET /health (no database)':40} {rps:9.0f} {statistics.median(lat) * 1000:8.2f} "
-            f"{percentile(lat, 0.99) * 1000:8.2f}"
-        )
+        health = interleaved({"health": lambda: asyncio.run(http_load(port, "/health", SECONDS))})["health"]
+        print(health.row("reference GET /health (no database)"))
         print("target: backend within 2x of the direct-psycopg floor (the floor has no HTTP, JSON or Flask)")
         print("in-process CPU per call (one thread, no HTTP, no load):")
         for label, micros in in_process_costs(url):
             print(f"  {label:38} {micros:7.0f} us")
     finally:
-        if backend is not None:
-            backend.terminate()
-            backend.wait(timeout=30)
+        for process in servers:
+            process.terminate()
+        for process in servers:
+            process.wait(timeout=30)
         server.destroy()
 
 

@@ -25,8 +25,6 @@ IP is the viewer's own.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -77,7 +75,7 @@ def deployment_fingerprint(origin: str, timeout_ms: int, listener_protocol: str)
         "timeout": timeout_ms,
         "protocol": listener_protocol,
     }
-    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+    return rest_routes.digest(config)
 
 
 @dataclass(frozen=True)

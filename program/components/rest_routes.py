@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 STAGE_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")  # fullmatch: no trailing newline
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -119,6 +120,11 @@ def deployment_fingerprint(
         "schema": BODY_SCHEMA,
         "responses": dict(responses),
     }
+    return digest(config)
+
+
+def digest(config: Mapping[str, Any]) -> str:
+    """The sha256 of ``config`` as canonical JSON: a deployment trigger that changes with it."""
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
 
 

@@ -12,6 +12,7 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,40 +41,52 @@ def cmd_migrate(settings: Settings) -> int:
     return 0
 
 
-def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
+def gunicorn_options(host: str, port: int) -> dict[str, Any]:
+    """How `serve` runs gunicorn (bench/media_wsgi_floor.py serves its reference app the same way)."""
+    return {
+        "bind": f"{host}:{port}",
+        "worker_class": "gthread",
+        "workers": int(os.environ.get("WEB_CONCURRENCY", "2")),
+        "threads": int(os.environ.get("GUNICORN_THREADS", "8")),
+        "timeout": 30,
+        "graceful_timeout": 20,
+        # Longer than the ALB's 60 s idle timeout, so the ALB, not gunicorn, closes idle sockets.
+        "keepalive": 75,
+        "worker_tmp_dir": os.environ.get("GUNICORN_TMP_DIR", "/tmp"),
+        "accesslog": "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None,
+        "errorlog": "-",
+        "loglevel": os.environ.get("LOG_LEVEL", "info").lower(),
+        "control_socket_disable": True,
+    }
 
-    if args.migrate:
-        cmd_migrate(settings)
+
+def run_gunicorn(options: dict[str, Any], load_app: Callable[[], Any]) -> None:
+    """Serve the WSGI app `load_app()` returns; it is called in each worker after the fork."""
+    from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
     class Server(BaseApplication):
         def load_config(self) -> None:
-            options = {
-                "bind": f"{args.host}:{args.port}",
-                "worker_class": "gthread",
-                "workers": int(os.environ.get("WEB_CONCURRENCY", "2")),
-                "threads": int(os.environ.get("GUNICORN_THREADS", "8")),
-                "timeout": 30,
-                "graceful_timeout": 20,
-                # Longer than the ALB's 60 s idle timeout, so the ALB, not gunicorn, closes idle sockets.
-                "keepalive": 75,
-                "worker_tmp_dir": os.environ.get("GUNICORN_TMP_DIR", "/tmp"),
-                "accesslog": "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None,
-                "errorlog": "-",
-                "loglevel": os.environ.get("LOG_LEVEL", "info").lower(),
-                "control_socket_disable": True,
-            }
             for key, value in options.items():
                 if key in self.cfg.settings:
                     self.cfg.set(key, value)
 
         def load(self) -> Any:
-            # Runs in each worker after the fork: one pool per worker process.
-            from media_api import create_app
-
-            return create_app(settings)
+            return load_app()
 
     Server().run()
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    if args.migrate:
+        cmd_migrate(settings)
+
+    def load_app() -> Any:
+        # One pool per worker process.
+        from media_api import create_app
+
+        return create_app(settings)
+
+    run_gunicorn(gunicorn_options(args.host, args.port), load_app)
     return 0
 
 
