@@ -38,22 +38,23 @@ def document(*statements: Document) -> Document:
     return {"Version": VERSION, "Statement": list(statements)}
 
 
-def assume_role_policy(service: str, account_id: str, source_arn: Any = None) -> Document:
-    """Trust ``service`` only on behalf of this account (the confused-deputy guard)."""
-    conditions: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account_id}}
-    if source_arn is not None:
-        conditions["ArnLike"] = {"aws:SourceArn": source_arn}
-    return {
-        "Version": VERSION,
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": service},
-                "Action": "sts:AssumeRole",
-                "Condition": conditions,
-            }
-        ],
+def assume_role_policy(service: str, account_id: str | None, source_arn: Any = None) -> Document:
+    """Trust ``service`` only on behalf of this account (the confused-deputy guard).
+
+    ``account_id=None`` leaves the trust unconditioned, for a service whose documented trust policy
+    has no condition and that may not send aws:SourceAccount when it assumes the role; only a
+    principal of this account with iam:PassRole can hand such a role to the service."""
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
     }
+    if account_id is not None:
+        conditions: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account_id}}
+        if source_arn is not None:
+            conditions["ArnLike"] = {"aws:SourceArn": source_arn}
+        statement["Condition"] = conditions
+    return {"Version": VERSION, "Statement": [statement]}
 
 
 # Key administration without `kms:*`: everything the account needs to manage and delete a key.

@@ -264,6 +264,9 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
             automatically_after_days=SECRET_ROTATION_DAYS
         ),
+        # Set the schedule only: the provider's default (true) would rotate the master password at
+        # once on create and on every schedule change.
+        rotate_immediately=False,
         opts=pulumi.ResourceOptions(providers=[base.provider], depends_on=[database.cluster]),
     )
 

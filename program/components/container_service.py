@@ -123,7 +123,10 @@ class ContainerCluster(pulumi.ComponentResource):
             f"{name}-infrastructure-role",
             name=scope.name(f"{args.purpose}-ecs-infra", "iam-role"),
             description="ECS blue/green: moves listener rules between the blue and green target groups",
-            assume_role_policy=json.dumps(iam_docs.assume_role_policy("ecs.amazonaws.com", scope.account_id)),
+            # AWS's trust policy for this role has no condition (ECS docs, "Amazon ECS infrastructure
+            # IAM role for load balancers"), and nothing says ECS sends aws:SourceAccount when it
+            # assumes it: with the guard an unmet condition would fail every deployment.
+            assume_role_policy=json.dumps(iam_docs.assume_role_policy("ecs.amazonaws.com", None)),
             opts=child,
         )
         policy = aws.iam.RolePolicy(

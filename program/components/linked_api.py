@@ -64,16 +64,17 @@ def cors_headers(prefix: str, allow_origin: pulumi.Input[str]) -> dict[str, pulu
     }
 
 
-def deployment_fingerprint(origin: str, timeout_ms: int, listener_protocol: str) -> str:
-    """A digest of what the deployment snapshots: the proxy paths and integration, the CORS
-    preflight, and the gateway responses whole (templates, and the CORS origin in their headers),
-    since AWS serves a changed one only after a redeployment."""
+def deployment_fingerprint(origin: str, timeout_ms: int, backend: Sequence[str]) -> str:
+    """A digest of what the deployment snapshots: the proxy paths and integration, where it leads
+    (``backend``: the uri base, the VPC link id and the ALB ARN), the CORS preflight, and the gateway
+    responses whole (templates, and the CORS origin in their headers), since AWS serves a changed
+    one only after a redeployment."""
     config = {
         "paths": PROXY_PATHS,
         "cors": [CORS_METHODS, CORS_HEADERS, origin],
         "responses": rest_routes.GATEWAY_RESPONSES,
         "timeout": timeout_ms,
-        "protocol": listener_protocol,
+        "backend": list(backend),
     }
     return rest_routes.digest(config)
 
@@ -237,9 +238,9 @@ class LinkedApi(pulumi.ComponentResource):
             self._child,
             headers=cors_headers("gatewayresponse.header", args.allow_origin),
         )
-        fingerprint = pulumi.Output.from_input(args.allow_origin).apply(
-            lambda origin: deployment_fingerprint(origin, args.timeout_ms, args.listener_protocol)
-        )
+        fingerprint = pulumi.Output.all(
+            args.allow_origin, base, self.vpc_link.id, args.load_balancer_arn
+        ).apply(lambda values: deployment_fingerprint(values[0], args.timeout_ms, values[1:]))
         return rest_wiring.deployment(name, api, fingerprint, wired, self)
 
     def _preflight(self, slug: str, resource: aws.apigateway.Resource) -> list[pulumi.Resource]:
