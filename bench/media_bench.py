@@ -234,10 +234,9 @@ def interleaved(loads: dict[str, Callable[[], tuple[float, list[float]]]]) -> di
     return runs
 
 
-def start_server(script: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, str(script), *(["serve"] if script.name == "manage.py" else [])], env=env
-    )
+def start_server(arguments: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`python ARGUMENTS...` with env; main() stops it."""
+    return subprocess.Popen([sys.executable, *arguments], env=env)
 
 
 def main() -> None:
@@ -260,9 +259,11 @@ def main() -> None:
         }
         base_env.pop("HOST", None)
         port, bare_port = free_port(), free_port()
-        servers.append(start_server(BACKEND / "manage.py", {**base_env, "PORT": str(port)}))
+        servers.append(start_server([str(BACKEND / "manage.py"), "serve"], {**base_env, "PORT": str(port)}))
         servers.append(
-            start_server(REPO_ROOT / "bench" / "media_wsgi_floor.py", {**base_env, "PORT": str(bare_port)})
+            start_server(
+                [str(REPO_ROOT / "bench" / "media_wsgi_floor.py")], {**base_env, "PORT": str(bare_port)}
+            )
         )
         wait_for(port)
         wait_for(bare_port)
