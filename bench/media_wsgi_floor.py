@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +31,11 @@ PAGE = 20
 class FloorApp:
     """The WSGI callable: one pool (the backend's pool sizes), one statement, no framework."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, environ: Mapping[str, str] | None = None) -> None:
         from psycopg_pool import ConnectionPool
 
-        settings = load_settings({"DATABASE_URL": url})
+        # The backend's settings from the same environment (pool sizes), on the given database.
+        settings = load_settings({**(environ or {}), "DATABASE_URL": url})
         self.pool: ConnectionPool[Any] = ConnectionPool(
             url,
             min_size=settings.db_pool_min_size,
@@ -54,7 +55,9 @@ class FloorApp:
                 self.pool.putconn(conn)
             page = rows[:PAGE]
             cursor = encode_cursor(page[-1][5], page[-1][0]) if len(rows) > PAGE else None
-            body = json.dumps({"items": [as_json(row) for row in page], "nextCursor": cursor, "limit": PAGE})
+            # Flask's compact JSON with its trailing newline: the same bytes the backend sends.
+            document = {"items": [as_json(row) for row in page], "nextCursor": cursor, "limit": PAGE}
+            body = json.dumps(document, separators=(",", ":")) + "\n"
             status = "200 OK"
         elif path == "/health/ready":
             status, body = "200 OK", '{"status": "ready"}'
@@ -71,5 +74,5 @@ class FloorApp:
 if __name__ == "__main__":
     run_gunicorn(
         gunicorn_options("127.0.0.1", int(os.environ["PORT"])),
-        lambda: FloorApp(os.environ["DATABASE_URL"]),
+        lambda: FloorApp(os.environ["DATABASE_URL"], os.environ),
     )

@@ -44,6 +44,8 @@ def assume_role_policy(service: str, account_id: str | None, source_arn: Any = N
     ``account_id=None`` leaves the trust unconditioned, for a service whose documented trust policy
     has no condition and that may not send aws:SourceAccount when it assumes the role; only a
     principal of this account with iam:PassRole can hand such a role to the service."""
+    if account_id is None and source_arn is not None:
+        raise ValueError(f"{service}: a source_arn condition needs the account guard too")
     statement: dict[str, Any] = {
         "Effect": "Allow",
         "Principal": {"Service": service},

@@ -99,3 +99,29 @@ def test_serve_refuses_to_start_without_a_database_setting() -> None:
         result.stderr
         == "config error: set DATABASE_URL (local runs) or DB_SECRET_ARN (the RDS-managed master secret)\n"
     )
+
+
+def test_serve_runs_gthread_with_keep_alive_beyond_the_albs_idle_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import manage
+    from gunicorn.config import Config  # type: ignore[import-untyped]
+
+    for variable in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "ACCESS_LOG", "LOG_LEVEL", "GUNICORN_TMP_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    options = manage.gunicorn_options("127.0.0.1", 8123)
+    assert set(options) <= set(Config().settings)  # gunicorn ignores a misspelt option silently
+    assert {key: options[key] for key in ("bind", "worker_class", "workers", "threads", "keepalive")} == {
+        "bind": "127.0.0.1:8123",
+        "worker_class": "gthread",
+        "workers": 2,
+        "threads": 8,
+        "keepalive": 75,  # > the ALB's 60 s idle timeout: the ALB closes idle connections, not gunicorn
+    }
+    assert options["accesslog"] == "-"
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("ACCESS_LOG", "0")
+    assert (
+        manage.gunicorn_options("0.0.0.0", 8000)["workers"],
+        manage.gunicorn_options("0.0.0.0", 8000)["accesslog"],
+    ) == (3, None)
