@@ -116,8 +116,12 @@ def waf_limits_per_ip(
 def services_at_desired_count(
     ecs: Any, elbv2: Any, cluster: str, services: Sequence[str], desired: int
 ) -> None:
-    """Both services run at least ``desired`` tasks, their rollout is done and every target of
-    their production target group is healthy (004-R6/R8/R25)."""
+    """Both services run at least ``desired`` tasks, their primary deployment's rollout is done, and
+    at least ``desired`` targets are healthy in their blue/green pair of target groups (004-R6/R8/R25).
+
+    The pair, not the production group alone: native blue/green moves traffic by the listener rule's
+    weights and leaves the service's ``targetGroupArn`` as it was created, so after a deployment the
+    tasks may be registered in the alternate group (DEVIATIONS 004-R7)."""
     found = ecs.describe_services(cluster=cluster, services=list(services))
     problems = [f"{failure['arn']}: {failure['reason']}" for failure in found.get("failures", [])]
     for service in found["services"]:
@@ -126,9 +130,20 @@ def services_at_desired_count(
             problems.append(
                 f"{name}: {service['status']}, {service['runningCount']} running (want {desired})"
             )
+        primary = [d for d in service.get("deployments", []) if d.get("status") == "PRIMARY"]
+        rollout = primary[0].get("rolloutState") if primary else None
+        if rollout != "COMPLETED":
+            problems.append(f"{name}: primary deployment rollout is {rollout} (want COMPLETED)")
         for balancer in service.get("loadBalancers", []):
-            health = elbv2.describe_target_health(TargetGroupArn=balancer["targetGroupArn"])
-            states = [t["TargetHealth"]["State"] for t in health["TargetHealthDescriptions"]]
+            groups = [balancer["targetGroupArn"]]
+            alternate = balancer.get("advancedConfiguration", {}).get("alternateTargetGroupArn")
+            if alternate:
+                groups.append(alternate)
+            states = [
+                target["TargetHealth"]["State"]
+                for group in groups
+                for target in elbv2.describe_target_health(TargetGroupArn=group)["TargetHealthDescriptions"]
+            ]
             healthy = states.count("healthy")
             if healthy < desired:
                 problems.append(f"{name}: {healthy} healthy targets of {states} (want {desired})")

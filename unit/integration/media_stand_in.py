@@ -21,6 +21,11 @@ import boto3
 
 REGION = "ap-southeast-1"
 API_KEY = "stand-in-key-0123456789"
+LISTENER_RULE = (
+    "arn:aws:elasticloadbalancing:ap-southeast-1:123456789012:"
+    "listener-rule/app/media-alb-dev/50dc6c495c0c9188/f2f7dc8efc522ab2"
+)
+INFRASTRUCTURE_ROLE = "arn:aws:iam::123456789012:role/media-ecs-infra-iam-role-dev"
 PAGE = '<!doctype html><html><head><title>Media</title></head><body><div id="root"></div></body></html>'
 
 
@@ -57,23 +62,31 @@ class MediaStandIn:
         with self._lock:
             self.requests = 0
 
-    def seed(self, running: int) -> dict[str, Any]:
-        """The control-plane side; ``running`` is the task count moto reports per service."""
+    def seed(self, running: int, live: str = "blue") -> dict[str, Any]:
+        """The control-plane side; ``running`` is the task count moto reports per service, and the
+        tasks are registered in the ``live`` group of each service's blue/green pair."""
         ec2, elbv2, ecs = self.client("ec2"), self.client("elbv2"), self.client("ecs")
         vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
         subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.100.0/24")["Subnet"]["SubnetId"]
         group = ec2.create_security_group(GroupName=f"tasks-{running}", Description="tasks", VpcId=vpc)[
             "GroupId"
         ]
-        cluster = f"media-{running}"
+        cluster = f"media-{running}-{live}"
         ecs.create_cluster(clusterName=cluster)
         services = []
         for index, service in enumerate(("backend", "frontend")):
-            tg = elbv2.create_target_group(
-                Name=f"media-{service}-blue-{running}", Protocol="HTTP", Port=8000, VpcId=vpc, TargetType="ip"
-            )["TargetGroups"][0]["TargetGroupArn"]
+            groups = {
+                colour: elbv2.create_target_group(
+                    Name=f"media-{service}-{colour}-{running}-{live}"[:32],
+                    Protocol="HTTP",
+                    Port=8000,
+                    VpcId=vpc,
+                    TargetType="ip",
+                )["TargetGroups"][0]["TargetGroupArn"]
+                for colour in ("blue", "green")
+            }
             elbv2.register_targets(
-                TargetGroupArn=tg,
+                TargetGroupArn=groups[live],
                 Targets=[{"Id": f"10.0.100.{10 * index + n}", "Port": 8000} for n in range(running)],
             )
             ecs.register_task_definition(
@@ -94,7 +107,18 @@ class MediaStandIn:
                 networkConfiguration={
                     "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}
                 },
-                loadBalancers=[{"targetGroupArn": tg, "containerName": service, "containerPort": 8000}],
+                loadBalancers=[
+                    {
+                        "targetGroupArn": groups["blue"],
+                        "containerName": service,
+                        "containerPort": 8000,
+                        "advancedConfiguration": {
+                            "alternateTargetGroupArn": groups["green"],
+                            "productionListenerRule": f"{LISTENER_RULE}/{index + 10}",
+                            "roleArn": INFRASTRUCTURE_ROLE,
+                        },
+                    }
+                ],
             )
             services.append(name)
         return {"clusterName": cluster, "serviceNames": services, "desiredCount": 2}

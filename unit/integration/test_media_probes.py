@@ -98,9 +98,27 @@ def test_004_R17_the_waf_answers_a_marked_429_past_the_budget(
         probes.waf_limits_per_ip(session, urls["apiEndpoint"], urls["apiKeyValue"], limit=30, max_requests=60)
 
 
-def _running(monkeypatch: pytest.MonkeyPatch, stand_in: MediaStandIn, count: int) -> dict[str, Any]:
+def _running(
+    monkeypatch: pytest.MonkeyPatch, stand_in: MediaStandIn, count: int, live: str = "blue"
+) -> dict[str, Any]:
     monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", str(count))  # moto's reported task count
-    return stand_in.seed(running=count)
+    return stand_in.seed(running=count, live=live)
+
+
+class RolledOut:
+    """The moto ECS client, with each primary deployment's rolloutState replaced: moto reports
+    COMPLETED whenever enough tasks run, and has no failed (rolled-back) deployment."""
+
+    def __init__(self, ecs: Any, state: str) -> None:
+        self.ecs, self.state = ecs, state
+
+    def describe_services(self, **kwargs: Any) -> dict[str, Any]:
+        found = self.ecs.describe_services(**kwargs)
+        for service in found["services"]:
+            for deployment in service["deployments"]:
+                if deployment["status"] == "PRIMARY":
+                    deployment["rolloutState"] = self.state
+        return dict(found)
 
 
 def test_004_R25_services_at_desired_count_and_healthy(
@@ -118,6 +136,33 @@ def test_004_R25_services_at_desired_count_and_healthy(
     with pytest.raises(ProbeError, match=r"MISSING|missing"):
         probes.services_at_desired_count(
             stand_in.client("ecs"), stand_in.client("elbv2"), healthy["clusterName"], ["media-nope-dev"], 2
+        )
+
+
+def test_004_R7_services_are_healthy_in_whichever_group_blue_green_made_live(
+    stand_in: MediaStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a blue/green deployment the tasks sit in the alternate (green) group while the service
+    still names blue as its targetGroupArn: healthy, not a failure."""
+    green = _running(monkeypatch, stand_in, 2, live="green")
+    probes.services_at_desired_count(
+        stand_in.client("ecs"), stand_in.client("elbv2"), green["clusterName"], green["serviceNames"], 2
+    )
+    with pytest.raises(ProbeError, match=r"primary deployment rollout is FAILED \(want COMPLETED\)"):
+        probes.services_at_desired_count(
+            RolledOut(stand_in.client("ecs"), "FAILED"),
+            stand_in.client("elbv2"),
+            green["clusterName"],
+            green["serviceNames"],
+            2,
+        )
+    with pytest.raises(ProbeError, match=r"rollout is IN_PROGRESS"):
+        probes.services_at_desired_count(
+            RolledOut(stand_in.client("ecs"), "IN_PROGRESS"),
+            stand_in.client("elbv2"),
+            green["clusterName"],
+            green["serviceNames"],
+            2,
         )
 
 
