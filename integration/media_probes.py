@@ -114,18 +114,29 @@ def waf_limits_per_ip(
 
 
 def services_at_desired_count(
-    ecs: Any, elbv2: Any, cluster: str, services: Sequence[str], desired: int
+    ecs: Any,
+    elbv2: Any,
+    cluster: str,
+    services: Sequence[str],
+    desired: int,
+    task_definitions: Sequence[str] = (),
 ) -> None:
-    """Both services run at least ``desired`` tasks, their primary deployment's rollout is done, and
-    at least ``desired`` targets are healthy in their blue/green pair of target groups (004-R6/R8/R25).
+    """Both services run at least ``desired`` tasks, their primary deployment's rollout is done, each
+    runs the task definition the stack deployed (``task_definitions``, in the order of ``services``:
+    after a failed deployment the circuit breaker rolls back to the previous one), and at least
+    ``desired`` targets are healthy in their blue/green pair of target groups (004-R6/R7/R8/R25).
 
     The pair, not the production group alone: native blue/green moves traffic by the listener rule's
     weights and leaves the service's ``targetGroupArn`` as it was created, so after a deployment the
     tasks may be registered in the alternate group (DEVIATIONS 004-R7)."""
     found = ecs.describe_services(cluster=cluster, services=list(services))
     problems = [f"{failure['arn']}: {failure['reason']}" for failure in found.get("failures", [])]
+    deployed = dict(zip(services, task_definitions, strict=False))
     for service in found["services"]:
         name = service["serviceName"]
+        if name in deployed and service["taskDefinition"] != deployed[name]:
+            running = service["taskDefinition"]
+            problems.append(f"{name}: runs {running}, the stack deployed {deployed[name]} (rolled back?)")
         if service["status"] != "ACTIVE" or service["runningCount"] < desired:
             problems.append(
                 f"{name}: {service['status']}, {service['runningCount']} running (want {desired})"
@@ -213,8 +224,9 @@ def check_stack(
         clients("ecs"),
         clients("elbv2"),
         outputs["clusterName"],
-        outputs["serviceNames"],
-        outputs["desiredCount"],
+        _list(outputs["serviceNames"]),
+        int(outputs["desiredCount"]),
+        _list(outputs["taskDefinitionArns"]),
     )
     images_scanned(clients("ecr"), outputs["repositoryNames"])
     secret_rotation_scheduled(clients("secretsmanager"), outputs["dbSecretArn"])

@@ -40,6 +40,7 @@ def test_004_R6_R8_R25_services_at_desired_count_and_healthy(outputs: dict[str, 
         outputs["clusterName"],
         as_list(outputs["serviceNames"]),
         int(outputs["desiredCount"]),
+        as_list(outputs["taskDefinitionArns"]),
     )
 
 

@@ -470,6 +470,8 @@ def build(stack: StackConfig, settings: Settings) -> Mapping[str, pulumi.Input[o
         "clusterName": cluster.name,
         "serviceNames": [backend.name, frontend.name],
         "desiredCount": MIN_TASKS,
+        # What each service must run once its rollout is done (a circuit-breaker rollback runs the old one).
+        "taskDefinitionArns": [backend.task_definition.arn, frontend.task_definition.arn],
         "repositoryNames": [backend_image.repository.name, frontend_image.repository.name],
         "imageUris": [backend_image.image_uri, frontend_image.image_uri],
         "dbSecretArn": database.secret_arn,

@@ -73,7 +73,7 @@ class MediaStandIn:
         ]
         cluster = f"media-{running}-{live}"
         ecs.create_cluster(clusterName=cluster)
-        services = []
+        services, task_definitions = [], []
         for index, service in enumerate(("backend", "frontend")):
             groups = {
                 colour: elbv2.create_target_group(
@@ -89,19 +89,20 @@ class MediaStandIn:
                 TargetGroupArn=groups[live],
                 Targets=[{"Id": f"10.0.100.{10 * index + n}", "Port": 8000} for n in range(running)],
             )
-            ecs.register_task_definition(
+            task_definition = ecs.register_task_definition(
                 family=f"media-{service}",
                 containerDefinitions=[{"name": service, "image": "img", "memory": 512}],
                 networkMode="awsvpc",
                 requiresCompatibilities=["FARGATE"],
                 cpu="256",
                 memory="512",
-            )
+            )["taskDefinition"]["taskDefinitionArn"]
+            task_definitions.append(task_definition)
             name = f"media-{service}-dev"
             ecs.create_service(
                 cluster=cluster,
                 serviceName=name,
-                taskDefinition=f"media-{service}",
+                taskDefinition=task_definition,
                 desiredCount=2,
                 launchType="FARGATE",
                 networkConfiguration={
@@ -121,7 +122,12 @@ class MediaStandIn:
                 ],
             )
             services.append(name)
-        return {"clusterName": cluster, "serviceNames": services, "desiredCount": 2}
+        return {
+            "clusterName": cluster,
+            "serviceNames": services,
+            "desiredCount": 2,
+            "taskDefinitionArns": task_definitions,
+        }
 
     def seed_images(self, scanned: bool, immutable: bool = True) -> list[str]:
         ecr = self.client("ecr")

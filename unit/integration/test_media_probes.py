@@ -145,9 +145,15 @@ def test_004_R7_services_are_healthy_in_whichever_group_blue_green_made_live(
     """After a blue/green deployment the tasks sit in the alternate (green) group while the service
     still names blue as its targetGroupArn: healthy, not a failure."""
     green = _running(monkeypatch, stand_in, 2, live="green")
-    probes.services_at_desired_count(
-        stand_in.client("ecs"), stand_in.client("elbv2"), green["clusterName"], green["serviceNames"], 2
-    )
+    ecs, elbv2 = stand_in.client("ecs"), stand_in.client("elbv2")
+    cluster, services, deployed = green["clusterName"], green["serviceNames"], green["taskDefinitionArns"]
+    probes.services_at_desired_count(ecs, elbv2, cluster, services, 2, deployed)
+    # The stack deployed a newer revision, but the service runs the old one: the circuit breaker rolled back.
+    newer = [arn.rsplit(":", 1)[0] + ":99" for arn in deployed]
+    with pytest.raises(
+        ProbeError, match=r"media-backend-dev: runs .*media-backend:\d+, the stack deployed .*:99"
+    ):
+        probes.services_at_desired_count(ecs, elbv2, cluster, services, 2, newer)
     with pytest.raises(ProbeError, match=r"primary deployment rollout is FAILED \(want COMPLETED\)"):
         probes.services_at_desired_count(
             RolledOut(stand_in.client("ecs"), "FAILED"),

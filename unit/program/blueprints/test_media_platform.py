@@ -547,6 +547,13 @@ def test_004_R36_outputs_and_what_the_probes_read(graph: Graph) -> None:
     assert outputs["apiEndpoint"] == graph.one("aws:apigateway/stage:Stage").outputs["invokeUrl"]
     assert outputs["rdsEndpoint"] == graph.one("aws:rds/cluster:Cluster").outputs["endpoint"]
     assert outputs["desiredCount"] == 2 and len(outputs["serviceNames"]) == 2
+    task_definitions = {
+        t.name: t.outputs["arn"] for t in graph.by_type("aws:ecs/taskDefinition:TaskDefinition")
+    }
+    assert outputs["taskDefinitionArns"] == [
+        task_definitions["backend-task"],
+        task_definitions["frontend-task"],
+    ]
     import re
 
     from unit.conftest import REPO_ROOT
