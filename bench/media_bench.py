@@ -405,7 +405,11 @@ def main() -> None:
             f"CPU per request in the timed window (us, /proc): {'server':>8} {'postgres':>9} {'client':>9} "
             f"{'total':>8}"
         )
-        print("  (client: the load generator, or the floor's psycopg connections; 2 CPUs = 2,000,000 us/s)")
+        cpus = os.cpu_count() or 1
+        print(
+            f"  (client: the load generator, or the floor's psycopg connections; "
+            f"{cpus} CPUs = {cpus * 1_000_000:,} us/s)"
+        )
         for row in cpu_rows:
             print(row)
         print("in-process CPU per call (one thread, no HTTP, no load):")

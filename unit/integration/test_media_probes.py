@@ -154,22 +154,12 @@ def test_004_R7_services_are_healthy_in_whichever_group_blue_green_made_live(
         ProbeError, match=r"media-backend-dev: runs .*media-backend:\d+, the stack deployed .*:99"
     ):
         probes.services_at_desired_count(ecs, elbv2, cluster, services, 2, newer)
-    with pytest.raises(ProbeError, match=r"primary deployment rollout is FAILED \(want COMPLETED\)"):
-        probes.services_at_desired_count(
-            RolledOut(stand_in.client("ecs"), "FAILED"),
-            stand_in.client("elbv2"),
-            green["clusterName"],
-            green["serviceNames"],
-            2,
-        )
-    with pytest.raises(ProbeError, match=r"rollout is IN_PROGRESS"):
-        probes.services_at_desired_count(
-            RolledOut(stand_in.client("ecs"), "IN_PROGRESS"),
-            stand_in.client("elbv2"),
-            green["clusterName"],
-            green["serviceNames"],
-            2,
-        )
+    for state, message in (
+        ("FAILED", r"primary deployment rollout is FAILED \(want COMPLETED\)"),
+        ("IN_PROGRESS", r"rollout is IN_PROGRESS"),
+    ):
+        with pytest.raises(ProbeError, match=message):
+            probes.services_at_desired_count(RolledOut(ecs, state), elbv2, cluster, services, 2)
 
 
 def test_004_R27_images_scanned(stand_in: MediaStandIn) -> None:

@@ -121,7 +121,5 @@ def test_serve_runs_gthread_with_keep_alive_beyond_the_albs_idle_timeout(
     assert options["accesslog"] == "-"
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     monkeypatch.setenv("ACCESS_LOG", "0")
-    assert (
-        manage.gunicorn_options("0.0.0.0", 8000)["workers"],
-        manage.gunicorn_options("0.0.0.0", 8000)["accesslog"],
-    ) == (3, None)
+    configured = manage.gunicorn_options("0.0.0.0", 8000)
+    assert (configured["workers"], configured["accesslog"]) == (3, None)
